@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// chat-server command line: serve (default), migrate, user add, user set-role.
+import { createInterface } from "node:readline";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { resolveConfig, type Config } from "./config.js";
+import { openDatabase } from "./db/client.js";
+import { createLogger } from "./log.js";
+import { createServices, startServer } from "./main.js";
+import { Password, type Role } from "./protocol/index.js";
+import type { Notifier } from "./services/ports.js";
+import { isAppError } from "./app-error.js";
+
+const ROLES: readonly Role[] = ["admin", "moderator", "user"];
+
+// The CLI process has no connected clients to tell.
+const offlineNotifier: Notifier = {
+  toUser() {}, toChat() {}, toAll() {}, subscribe() {}, unsubscribe() {}, endSession() {},
+};
+
+type DbArgs = { "data-dir"?: string | undefined; "database-url"?: string | undefined };
+const dbConfig = (argv: DbArgs, extra: Partial<Config> = {}): Config =>
+  resolveConfig({ dataDir: argv["data-dir"], databaseUrl: argv["database-url"], ...extra });
+
+/** Reads a password: masked prompt on a terminal, else the first line of stdin. */
+async function readPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const rl = createInterface({ input: process.stdin });
+    for await (const line of rl) {
+      rl.close();
+      return line;
+    }
+    throw new Error("no password on standard input");
+  }
+  process.stderr.write(prompt);
+  process.stdin.setRawMode(true);
+  process.stdin.resume();
+  return new Promise((resolve, reject) => {
+    let value = "";
+    const onData = (buf: Buffer) => {
+      for (const ch of buf.toString("utf8")) {
+        if (ch === "\r" || ch === "\n") {
+          done();
+          resolve(value);
+          return;
+        }
+        if (ch === "\u0003") {
+          done();
+          reject(new Error("cancelled"));
+          return;
+        }
+        if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
+        else if (ch >= " ") value += ch;
+      }
+    };
+    const done = () => {
+      process.stdin.off("data", onData);
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+      process.stderr.write("\n");
+    };
+    process.stdin.on("data", onData);
+  });
+}
+
+async function withServices<T>(argv: DbArgs, fn: (s: ReturnType<typeof createServices>) => Promise<T>): Promise<T> {
+  const config = dbConfig(argv);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    return await fn(createServices(db, config, offlineNotifier));
+  } finally {
+    await db.close();
+  }
+}
+
+const dbOptions = {
+  "data-dir": { type: "string", describe: "embedded database directory (env CHAT_DATA_DIR)" },
+  "database-url": { type: "string", describe: "PostgreSQL URL; replaces the embedded database (env DATABASE_URL)" },
+} as const;
+
+await yargs(hideBin(process.argv))
+  .scriptName("chat-server")
+  .usage("$0 [command] [options]")
+  .command(
+    ["serve", "$0"],
+    "start the chat server (default)",
+    (y) =>
+      y.options({
+        ...dbOptions,
+        port: { type: "number", describe: "TCP port (env PORT)", default: undefined, defaultDescription: "3000" },
+        host: { type: "string", describe: "address to listen on (env HOST)", defaultDescription: "127.0.0.1" },
+        "log-level": { type: "string", describe: "fatal|error|warn|info|debug (env LOG_LEVEL)", defaultDescription: "info" },
+      }),
+    async (argv) => {
+      const config = dbConfig(argv, { port: argv.port, host: argv.host, logLevel: argv["log-level"] });
+      const log = createLogger(config.logLevel);
+      if (!config.databaseUrl) process.stderr.write(`chat-server: embedded database in ${config.dataDir}\n`);
+      const server = await startServer(config, log);
+      process.stderr.write(`chat-server: listening on ${server.url}\n`);
+      const stop = (signal: string) => {
+        log.info({ signal }, "shutting down");
+        const force = setTimeout(() => process.exit(1), 10_000);
+        force.unref();
+        server.close().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.once("SIGINT", () => stop("SIGINT"));
+      process.once("SIGTERM", () => stop("SIGTERM"));
+    },
+  )
+  .command("migrate", "apply pending database migrations and exit", (y) => y.options(dbOptions), async (argv) => {
+    const config = dbConfig(argv);
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    await db.close();
+    console.log(db.applied.length ? `applied: ${db.applied.join(", ")}` : "the database is up to date");
+  })
+  .command("user", "manage accounts", (y) =>
+    y
+      .command(
+        "add <nick>",
+        "create an account (password from a prompt or from stdin)",
+        (yy) => yy.positional("nick", { type: "string", demandOption: true }).options({ ...dbOptions, role: { choices: ROLES, default: "user" as Role } }),
+        async (argv) => {
+          const password = Password.safeParse(await readPassword(`password for ${argv.nick}: `));
+          if (!password.success) throw new Error(password.error.issues[0]?.message ?? "invalid password");
+          const user = await withServices(argv, (s) => s.accounts.addUser({ nick: argv.nick, password: password.data, role: argv.role }));
+          console.log(`created ${user.nick} (id ${user.id}, role ${user.role})`);
+        },
+      )
+      .command(
+        "set-role <nick> <role>",
+        "change an account's role",
+        (yy) => yy.positional("nick", { type: "string", demandOption: true }).positional("role", { choices: ROLES, demandOption: true }).options(dbOptions),
+        async (argv) => {
+          const user = await withServices(argv, (s) => s.accounts.setRole(argv.nick, argv.role as Role));
+          console.log(`${user.nick} is now ${user.role}`);
+        },
+      )
+      .demandCommand(1, "name a user command: add or set-role"),
+  )
+  .strict()
+  .help()
+  .fail((msg, err, y) => {
+    if (err) process.stderr.write(`chat-server: ${isAppError(err) || err.message ? err.message : String(err)}\n`);
+    else {
+      y.showHelp();
+      process.stderr.write(`\n${msg}\n`);
+    }
+    process.exit(2);
+  })
+  .parseAsync();

@@ -1,0 +1,67 @@
+// Opens the database: embedded PGlite in a data directory, or PostgreSQL from a URL, both
+// through Prisma driver adapters, and applies pending migrations.
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client.js";
+import { applyMigrations } from "./schema-engine.js";
+
+export type Database = {
+  prisma: PrismaClient;
+  kind: "pglite" | "postgres";
+  /** Where the data is, for the start-up line (no password). */
+  location: string;
+  /** Migrations applied by this open. */
+  applied: string[];
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions = {
+  databaseUrl?: string | undefined;
+  /** PGlite data directory, or "memory://" for a throw-away database. */
+  dataDir: string;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+  poolSize?: number;
+};
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable DATABASE_URL)";
+  }
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  const migrate = opts.migrate ?? true;
+  if (opts.databaseUrl) {
+    const url = opts.databaseUrl;
+    const factory = new PrismaPg({ connectionString: url, max: opts.poolSize ?? 10 });
+    // Migrations get their own short-lived pool so the client's pool starts clean.
+    const applied = migrate ? await applyMigrations(new PrismaPg({ connectionString: url, max: 1 })) : [];
+    const prisma = new PrismaClient({ adapter: factory });
+    await prisma.$connect();
+    return { prisma, kind: "postgres", location: redactUrl(url), applied, close: () => prisma.$disconnect() };
+  }
+  const memory = opts.dataDir === "memory://";
+  if (!memory) await mkdir(opts.dataDir, { recursive: true });
+  const pglite = await PGlite.create(memory ? undefined : opts.dataDir);
+  const factory: SqlMigrationAwareDriverAdapterFactory = new PrismaPGlite(pglite);
+  const applied = migrate ? await applyMigrations(factory) : [];
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    prisma,
+    kind: "pglite",
+    location: memory ? "in memory" : opts.dataDir,
+    applied,
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}

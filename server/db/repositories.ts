@@ -1,0 +1,236 @@
+// Prisma implementations of the repository interfaces the services depend on.
+import { AppError } from "../app-error.js";
+import type { ChatKind, MessageKind, Role } from "../protocol/index.js";
+import { UNREAD_CAP } from "../protocol/index.js";
+import type {
+  ChatRecord, ChatRepository, ChatSummary, MessageRecord, MessageRepository, Repositories,
+  SessionRepository, UserRecord, UserRepository,
+} from "../services/ports.js";
+import type { PrismaClient } from "./generated/client.js";
+
+const isUniqueViolation = (e: unknown): boolean =>
+  typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
+
+type MessageRow = {
+  id: bigint; chatId: number; kind: MessageKind; senderId: number; text: string; clientId: string; createdAt: Date;
+  sender: { nick: string };
+};
+const toMessage = (r: MessageRow): MessageRecord => ({
+  id: Number(r.id), chatId: r.chatId, kind: r.kind, senderId: r.senderId, senderNick: r.sender.nick,
+  text: r.text, clientId: r.clientId, createdAt: r.createdAt,
+});
+const withSender = { sender: { select: { nick: true } } } as const;
+
+type ChatRow = { id: number; kind: ChatKind; name: string | null; nameKey: string | null; dmKey: string | null; isPrivate: boolean; createdAt: Date };
+const toChat = (r: ChatRow): ChatRecord => ({
+  id: r.id, kind: r.kind, name: r.name, nameKey: r.nameKey, dmKey: r.dmKey, isPrivate: r.isPrivate, createdAt: r.createdAt,
+});
+
+function userRepository(prisma: PrismaClient): UserRepository {
+  return {
+    async create(user) {
+      try {
+        return await prisma.user.create({ data: user });
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new AppError("NICK_TAKEN", `The nickname "${user.nick}" is taken; choose another.`, { cause: e });
+        throw e;
+      }
+    },
+    findById: (id) => prisma.user.findUnique({ where: { id } }),
+    findByNickKey: (nickKey) => prisma.user.findUnique({ where: { nickKey } }),
+    list: () => prisma.user.findMany({ orderBy: { nickKey: "asc" } }),
+    async setRole(id: number, role: Role) {
+      await prisma.user.update({ where: { id }, data: { role } });
+    },
+  };
+}
+
+function sessionRepository(prisma: PrismaClient): SessionRepository {
+  return {
+    async create({ userId, tokenHash, expiresAt }) {
+      const s = await prisma.session.create({ data: { userId, tokenHash: new Uint8Array(tokenHash), expiresAt }, select: { id: true } });
+      return { id: s.id };
+    },
+    async findValid(tokenHash, now) {
+      const s = await prisma.session.findUnique({ where: { tokenHash: new Uint8Array(tokenHash) }, include: { user: true } });
+      if (!s || s.revokedAt || s.expiresAt <= now) return null;
+      return { sessionId: s.id, user: s.user };
+    },
+    async revoke(tokenHash, now) {
+      const s = await prisma.session.findUnique({ where: { tokenHash: new Uint8Array(tokenHash) }, select: { id: true, revokedAt: true } });
+      if (!s || s.revokedAt) return null;
+      await prisma.session.update({ where: { id: s.id }, data: { revokedAt: now } });
+      return s.id;
+    },
+  };
+}
+
+type SummaryRow = {
+  chat_id: number; kind: ChatKind; name: string | null; name_key: string | null; dm_key: string | null; is_private: boolean;
+  created_at: Date; open: boolean; last_read_id: bigint; last_id: bigint | null; unread: bigint;
+  peer_id: number | null; peer_nick: string | null; peer_role: Role | null;
+};
+
+function chatRepository(prisma: PrismaClient): ChatRepository {
+  const repo: ChatRepository = {
+    async findById(chatId) {
+      const r = await prisma.chat.findUnique({ where: { id: chatId } });
+      return r && toChat(r);
+    },
+    async findRoomByKey(nameKey) {
+      const r = await prisma.chat.findUnique({ where: { nameKey } });
+      return r && r.kind === "room" ? toChat(r) : null;
+    },
+    async createRoom({ name, nameKey, isPrivate, creatorId }) {
+      try {
+        const r = await prisma.chat.create({
+          data: { kind: "room", name, nameKey, isPrivate, createdById: creatorId, memberships: { create: { userId: creatorId } } },
+        });
+        return toChat(r);
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new AppError("ROOM_EXISTS", `A room named "${name}" exists already; join it or pick another name.`, { cause: e });
+        throw e;
+      }
+    },
+    async findOrCreateDm(a, b) {
+      const dmKey = `${Math.min(a, b)}:${Math.max(a, b)}`;
+      const existing = await prisma.chat.findUnique({ where: { dmKey } });
+      if (existing) return toChat(existing);
+      try {
+        const r = await prisma.chat.create({
+          // Created closed for the peer: it opens for them with the first message.
+          data: { kind: "dm", dmKey, isPrivate: true, createdById: a, memberships: { create: [{ userId: a }, { userId: b, open: false }] } },
+        });
+        return toChat(r);
+      } catch (e) {
+        // Both users opened the DM at the same moment: the other insert won.
+        if (!isUniqueViolation(e)) throw e;
+        const r = await prisma.chat.findUniqueOrThrow({ where: { dmKey } });
+        return toChat(r);
+      }
+    },
+    async getMembership(chatId, userId) {
+      const m = await prisma.membership.findUnique({ where: { chatId_userId: { chatId, userId } } });
+      return m && { chatId: m.chatId, userId: m.userId, open: m.open, lastReadId: Number(m.lastReadId) };
+    },
+    async addMember(chatId, userId) {
+      const before = await prisma.membership.findUnique({ where: { chatId_userId: { chatId, userId } }, select: { open: true } });
+      await prisma.membership.upsert({
+        where: { chatId_userId: { chatId, userId } },
+        create: { chatId, userId },
+        update: { open: true },
+      });
+      return before === null;
+    },
+    async removeMember(chatId, userId) {
+      await prisma.membership.deleteMany({ where: { chatId, userId } });
+    },
+    async setOpen(chatId, userId, open) {
+      await prisma.membership.updateMany({ where: { chatId, userId }, data: { open } });
+    },
+    async advanceRead(chatId, userId, messageId) {
+      const rows = await prisma.$queryRaw<{ last_read_id: bigint }[]>`
+        UPDATE memberships SET last_read_id = GREATEST(last_read_id, LEAST(${BigInt(messageId)}::bigint,
+          COALESCE((SELECT max(id) FROM messages WHERE chat_id = ${chatId}), 0)))
+        WHERE chat_id = ${chatId} AND user_id = ${userId}
+        RETURNING last_read_id`;
+      return Number(rows[0]?.last_read_id ?? 0);
+    },
+    async listForUser(userId, opts = {}) {
+      const chatFilter = opts.chatId ?? null;
+      const all = opts.all ?? false;
+      // One query: the unread count is capped (LIMIT) so a huge backlog costs no more than the
+      // cap, and the last id comes from the (chat_id, id) index.
+      const rows = await prisma.$queryRaw<SummaryRow[]>`
+        SELECT m.chat_id, c.kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at, m.open, m.last_read_id,
+          (SELECT max(x.id) FROM messages x WHERE x.chat_id = m.chat_id) AS last_id,
+          (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.chat_id = m.chat_id AND x.id > m.last_read_id
+             AND x.sender_id <> m.user_id AND x.kind = 'text' LIMIT ${UNREAD_CAP}) u) AS unread,
+          p.id AS peer_id, p.nick AS peer_nick, p.role AS peer_role
+        FROM memberships m
+        JOIN chats c ON c.id = m.chat_id
+        LEFT JOIN LATERAL (
+          SELECT u.id, u.nick, u.role::text AS role FROM memberships pm JOIN users u ON u.id = pm.user_id
+          WHERE c.kind = 'dm' AND pm.chat_id = m.chat_id AND pm.user_id <> m.user_id LIMIT 1
+        ) p ON true
+        WHERE m.user_id = ${userId} AND (${all} OR m.open) AND (${chatFilter}::int IS NULL OR m.chat_id = ${chatFilter}::int)
+        ORDER BY (c.name_key = 'general') DESC, m.joined_at, m.chat_id`;
+      return rows.map(
+        (r): ChatSummary => ({
+          chat: toChat({ id: r.chat_id, kind: r.kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.created_at }),
+          membership: { chatId: r.chat_id, userId, open: r.open, lastReadId: Number(r.last_read_id) },
+          peer: r.peer_id !== null && r.peer_nick !== null ? { id: r.peer_id, nick: r.peer_nick, role: r.peer_role ?? "user" } : null,
+          lastMessageId: Number(r.last_id ?? 0),
+          unread: Number(r.unread),
+        }),
+      );
+    },
+    async openRoomIds(userId) {
+      const rows = await prisma.membership.findMany({ where: { userId, open: true, chat: { kind: "room" } }, select: { chatId: true } });
+      return rows.map((r) => r.chatId);
+    },
+    async memberIds(chatId) {
+      const rows = await prisma.membership.findMany({ where: { chatId }, select: { userId: true } });
+      return rows.map((r) => r.userId);
+    },
+    async listPublicRooms(userId) {
+      const rows = await prisma.chat.findMany({
+        where: { kind: "room", OR: [{ isPrivate: false }, { memberships: { some: { userId } } }] },
+        select: { id: true, name: true, _count: { select: { memberships: true } }, memberships: { where: { userId }, select: { userId: true } } },
+        orderBy: { nameKey: "asc" },
+      });
+      return rows.map((r) => ({ id: r.id, name: r.name ?? "", members: r._count.memberships, joined: r.memberships.length > 0 }));
+    },
+  };
+  return repo;
+}
+
+function messageRepository(prisma: PrismaClient): MessageRepository {
+  return {
+    async append(m) {
+      try {
+        const row = await prisma.message.create({ data: m, include: withSender });
+        return { message: toMessage(row), created: true };
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
+        const row = await prisma.message.findUniqueOrThrow({
+          where: { senderId_clientId: { senderId: m.senderId, clientId: m.clientId } },
+          include: withSender,
+        });
+        return { message: toMessage(row), created: false };
+      }
+    },
+    async listBefore(chatId, before, limit) {
+      const rows = await prisma.message.findMany({
+        where: { chatId, ...(before !== null ? { id: { lt: BigInt(before) } } : {}) },
+        orderBy: { id: "desc" },
+        take: limit,
+        include: withSender,
+      });
+      return rows.map(toMessage);
+    },
+    async listAfter(chatId, after, limit) {
+      const rows = await prisma.message.findMany({
+        where: { chatId, id: { gt: BigInt(after) } },
+        orderBy: { id: "asc" },
+        take: limit,
+        include: withSender,
+      });
+      return rows.map(toMessage);
+    },
+    async lastId(chatId) {
+      const r = await prisma.message.findFirst({ where: { chatId }, orderBy: { id: "desc" }, select: { id: true } });
+      return r ? Number(r.id) : 0;
+    },
+  };
+}
+
+export function createRepositories(prisma: PrismaClient): Repositories {
+  return {
+    users: userRepository(prisma),
+    sessions: sessionRepository(prisma),
+    chats: chatRepository(prisma),
+    messages: messageRepository(prisma),
+  };
+}
+

@@ -1,0 +1,54 @@
+// Shapes the server sends: users, chats, messages and the session snapshot.
+
+export type Role = "admin" | "moderator" | "user";
+
+export type UserDto = { id: number; nick: string; role: Role };
+export type UserWithPresence = UserDto & { online: boolean };
+
+export type ChatKind = "room" | "dm";
+export type ChatDto = {
+  id: number;
+  kind: ChatKind;
+  /** Room name, or the other person's nick for a direct message. */
+  name: string;
+  private: boolean;
+  /** The other person, for a direct message. */
+  peer: UserDto | null;
+  /** Whether the chat is in the user's open list. */
+  open: boolean;
+  lastReadId: number;
+  lastMessageId: number;
+  /** Messages from others after the read marker (capped at UNREAD_CAP). */
+  unread: number;
+};
+export const UNREAD_CAP = 999;
+
+export type MessageKind = "text" | "join" | "leave";
+export type MessageDto = {
+  id: number;
+  chatId: number;
+  kind: MessageKind;
+  sender: string;
+  senderId: number;
+  text: string;
+  clientId: string;
+  createdAt: string;
+};
+
+export type HistoryPage = { chatId: number; messages: MessageDto[]; hasMore: boolean };
+export type PublicRoom = { id: number; name: string; members: number; joined: boolean };
+
+export type SessionReady = {
+  user: UserDto;
+  online: UserDto[];
+  chats: ChatDto[];
+  serverTime: string;
+};
+
+export type PresenceUpdate = { user: UserDto; online: boolean };
+export type ChatUpdateReason = "opened" | "joined" | "closed" | "left" | "read" | "changed";
+export type ChatUpdated = { reason: ChatUpdateReason; chat: ChatDto };
+export type Notice = { level: "info" | "warn" | "error"; text: string; chatId?: number; code?: string };
+export type ReadState = { chatId: number; lastReadId: number; unread: number };
+
+export type AuthResponse = { token: string; user: UserDto; expiresAt: string };

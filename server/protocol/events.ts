@@ -1,0 +1,38 @@
+// The Socket.IO event map: names are fixed by the contract; payloads come from schemas.ts.
+import type { Ack } from "./errors.js";
+import type {
+  ChatDto, ChatUpdated, HistoryPage, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, SessionReady, UserWithPresence,
+} from "./dto.js";
+import type { ChatRef, CreateRoom, Empty, FetchHistory, InviteToRoom, JoinRoom, MarkRead, OpenDm, SendMessage } from "./schemas.js";
+
+export interface ClientToServerEvents {
+  "message:send": (p: SendMessage, ack: Ack<MessageDto>) => void;
+  "history:fetch": (p: FetchHistory, ack: Ack<HistoryPage>) => void;
+  "dm:open": (p: OpenDm, ack: Ack<ChatDto>) => void;
+  "room:create": (p: CreateRoom, ack: Ack<ChatDto>) => void;
+  "room:join": (p: JoinRoom, ack: Ack<ChatDto>) => void;
+  "room:leave": (p: ChatRef, ack: Ack<{ chatId: number }>) => void;
+  "room:invite": (p: InviteToRoom, ack: Ack<{ chatId: number; nick: string }>) => void;
+  "rooms:list": (p: Empty, ack: Ack<{ rooms: PublicRoom[] }>) => void;
+  "chat:close": (p: ChatRef, ack: Ack<{ chatId: number }>) => void;
+  "chat:read": (p: MarkRead, ack: Ack<ReadState>) => void;
+  "users:list": (p: Empty, ack: Ack<{ users: UserWithPresence[] }>) => void;
+  "ping:rtt": (p: Empty, ack: Ack<{ serverTime: string }>) => void;
+}
+
+export interface ServerToClientEvents {
+  "session:ready": (s: SessionReady) => void;
+  "message:new": (m: MessageDto) => void;
+  "presence:update": (p: PresenceUpdate) => void;
+  "chat:updated": (c: ChatUpdated) => void;
+  notice: (n: Notice) => void;
+}
+
+export type ClientEventName = keyof ClientToServerEvents;
+export const CLIENT_EVENTS: readonly ClientEventName[] = [
+  "message:send", "history:fetch", "dm:open", "room:create", "room:join", "room:leave", "room:invite",
+  "rooms:list", "chat:close", "chat:read", "users:list", "ping:rtt",
+];
+
+/** Close reasons sent in the handshake error's `data.code`. */
+export type ConnectErrorData = { code: "UNAUTHENTICATED" | "SESSION_INVALID" | "UNAVAILABLE"; message: string };

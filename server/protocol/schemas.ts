@@ -1,0 +1,84 @@
+// Zod schemas for every client->server payload and the HTTP API; types are inferred from them.
+import { z } from "zod";
+import { checkNick, checkRoomName } from "./names.js";
+
+export const MAX_TEXT = 4000;
+export const HISTORY_DEFAULT = 50;
+export const HISTORY_MAX = 200;
+
+export const ChatId = z.int("chatId must be a whole number").positive("chatId must be positive").max(2_147_483_647, "chatId is out of range");
+export const MessageId = z.int("a message id must be a whole number").nonnegative("a message id cannot be negative").max(Number.MAX_SAFE_INTEGER, "message id is out of range");
+
+export const Nick = z.string("nick must be a string").max(100, "a nickname has at most 24 characters").superRefine((v, ctx) => {
+  const r = checkNick(v);
+  if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
+});
+export const RoomName = z.string("name must be a string").max(100, "a room name has at most 32 characters").superRefine((v, ctx) => {
+  const r = checkRoomName(v);
+  if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
+});
+export const Password = z
+  .string("password must be a string")
+  .min(8, "A password has at least 8 characters.")
+  .max(128, "A password has at most 128 characters.");
+
+// HTTP API
+export const Credentials = z.object({ nick: Nick, password: Password });
+export type Credentials = z.infer<typeof Credentials>;
+// Login does not reveal which rule a wrong nick breaks; any string up to the limits is tried.
+export const LoginBody = z.object({
+  nick: z.string("nick must be a string").min(1, "nick is required").max(100, "nick is too long"),
+  password: z.string("password must be a string").min(1, "password is required").max(128, "A password has at most 128 characters."),
+});
+export type LoginBody = z.infer<typeof LoginBody>;
+
+// Socket events, client -> server
+export const SendMessage = z.object({
+  chatId: ChatId,
+  text: z
+    .string("text must be a string")
+    .max(MAX_TEXT, `A message has at most ${MAX_TEXT} characters.`)
+    .refine((t) => t.trim().length > 0, "A message cannot be empty."),
+  clientId: z.uuid("clientId must be a UUID"),
+});
+export type SendMessage = z.infer<typeof SendMessage>;
+
+export const FetchHistory = z
+  .object({
+    chatId: ChatId,
+    before: MessageId.optional(),
+    after: MessageId.optional(),
+    limit: z.int("limit must be a whole number").min(1, "limit is at least 1").max(HISTORY_MAX, `limit is at most ${HISTORY_MAX}`).optional(),
+  })
+  .refine((p) => p.before === undefined || p.after === undefined, "Give either before or after, not both.");
+export type FetchHistory = z.infer<typeof FetchHistory>;
+
+export const OpenDm = z.object({ nick: z.string("nick must be a string").min(1, "nick is required").max(100, "nick is too long") });
+export type OpenDm = z.infer<typeof OpenDm>;
+
+export const CreateRoom = z.object({ name: RoomName, private: z.boolean("private must be true or false").optional() });
+export type CreateRoom = z.infer<typeof CreateRoom>;
+
+export const JoinRoom = z.object({ name: z.string("name must be a string").min(1, "name is required").max(100, "name is too long") });
+export type JoinRoom = z.infer<typeof JoinRoom>;
+
+export const InviteToRoom = z.object({ chatId: ChatId, nick: z.string("nick must be a string").min(1, "nick is required").max(100, "nick is too long") });
+export type InviteToRoom = z.infer<typeof InviteToRoom>;
+
+export const ChatRef = z.object({ chatId: ChatId });
+export type ChatRef = z.infer<typeof ChatRef>;
+
+export const MarkRead = z.object({ chatId: ChatId, messageId: MessageId });
+export type MarkRead = z.infer<typeof MarkRead>;
+
+export const Empty = z.object({}).optional();
+export type Empty = z.infer<typeof Empty>;
+
+/** One human sentence for the first problem zod found. */
+export function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "The request is malformed.";
+  const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+  if (issue.code === "invalid_type" && issue.input === undefined) return `${where}this field is required.`;
+  return `${where}${issue.message}`;
+}

@@ -1,0 +1,108 @@
+// Accounts and sessions: registration, login, logout, token checks, roles.
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { AppError } from "../app-error.js";
+import { checkNick, foldKey, type AuthResponse, type Role, type UserDto } from "../protocol/index.js";
+import { toMessageDto, toUserDto } from "./dto.js";
+import type { PasswordHasher } from "./password.js";
+import type { Notifier, Repositories, UserRecord } from "./ports.js";
+
+export const GENERAL_ROOM = "general";
+
+export type AuthenticatedSession = { sessionId: number; user: UserDto };
+
+export interface AccountService {
+  register(input: { nick: string; password: string }): Promise<AuthResponse>;
+  login(input: { nick: string; password: string }): Promise<AuthResponse>;
+  /** Revokes the session of the token; returns its id so its sockets can be closed. */
+  logout(token: string): Promise<number | null>;
+  authenticate(token: string): Promise<AuthenticatedSession>;
+  /** Creates an account without a session (administration CLI). */
+  addUser(input: { nick: string; password: string; role: Role }): Promise<UserDto>;
+  setRole(nick: string, role: Role): Promise<UserDto>;
+}
+
+export const hashToken = (token: string): Buffer => createHash("sha256").update(token).digest();
+// base64url of 32 random bytes is 43 characters.
+const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
+
+export function createAccountService(deps: {
+  repos: Repositories;
+  hasher: PasswordHasher;
+  notifier: Notifier;
+  sessionTtlMs: number;
+  now?: () => Date;
+}): AccountService {
+  const { repos, hasher, notifier } = deps;
+  const now = deps.now ?? (() => new Date());
+  // Verified against when the nick does not exist, so a wrong nick costs as much as a wrong password.
+  let dummyHash: Promise<string> | undefined;
+
+  async function issueSession(user: UserRecord): Promise<AuthResponse> {
+    const token = randomBytes(32).toString("base64url");
+    const expiresAt = new Date(now().getTime() + deps.sessionTtlMs);
+    await repos.sessions.create({ userId: user.id, tokenHash: hashToken(token), expiresAt });
+    return { token, user: toUserDto(user), expiresAt: expiresAt.toISOString() };
+  }
+
+  async function createUser(nick: string, password: string, role: Role): Promise<UserRecord> {
+    const checked = checkNick(nick);
+    if (!checked.ok) throw new AppError("VALIDATION_FAILED", checked.message);
+    if (await repos.users.findByNickKey(checked.key)) {
+      throw new AppError("NICK_TAKEN", `The nickname "${checked.value}" is taken; choose another.`);
+    }
+    const passwordHash = await hasher.hash(password);
+    const user = await repos.users.create({ nick: checked.value, nickKey: checked.key, passwordHash, role });
+    await joinGeneral(user);
+    return user;
+  }
+
+  async function joinGeneral(user: UserRecord): Promise<void> {
+    const general = await repos.chats.findRoomByKey(GENERAL_ROOM);
+    if (!general) throw new AppError("INTERNAL", "The shared room is missing; run `chat-server migrate`.");
+    await repos.chats.addMember(general.id, user.id);
+    const { message } = await repos.messages.append({ chatId: general.id, senderId: user.id, kind: "join", text: "", clientId: randomUUID() });
+    notifier.toChat(general.id, "message:new", toMessageDto(message));
+  }
+
+  return {
+    async register({ nick, password }) {
+      return issueSession(await createUser(nick, password, "user"));
+    },
+
+    async login({ nick, password }) {
+      const user = await repos.users.findByNickKey(foldKey(nick.trim()));
+      if (!user) {
+        dummyHash ??= hasher.hash(randomBytes(16).toString("hex"));
+        await hasher.verify(password, await dummyHash);
+        throw new AppError("INVALID_CREDENTIALS", "Wrong nickname or password.");
+      }
+      if (!(await hasher.verify(password, user.passwordHash))) {
+        throw new AppError("INVALID_CREDENTIALS", "Wrong nickname or password.");
+      }
+      return issueSession(user);
+    },
+
+    async logout(token) {
+      if (!TOKEN_RE.test(token)) return null;
+      return repos.sessions.revoke(hashToken(token), now());
+    },
+
+    async authenticate(token) {
+      if (!TOKEN_RE.test(token)) throw new AppError("SESSION_INVALID", "The session token is malformed; log in again.");
+      const found = await repos.sessions.findValid(hashToken(token), now());
+      if (!found) throw new AppError("SESSION_INVALID", "The session has expired or was revoked; log in again.");
+      return { sessionId: found.sessionId, user: toUserDto(found.user) };
+    },
+
+    async addUser({ nick, password, role }) {
+      return toUserDto(await createUser(nick, password, role));
+    },
+
+    async setRole(nick, role) {
+      const user = await repos.users.findByNickKey(foldKey(nick.trim()));
+      if (!user) throw new AppError("USER_NOT_FOUND", `There is no user "${nick}".`);
+      await repos.users.setRole(user.id, role);
+      return toUserDto({ ...user, role });
+    },
+  };
+}

@@ -1,0 +1,193 @@
+// Chats and messages: rooms, direct messages, sending, history, read markers, closing.
+import { randomUUID } from "node:crypto";
+import { AppError } from "../app-error.js";
+import {
+  checkRoomName, foldKey, HISTORY_DEFAULT,
+  type ChatDto, type ChatUpdateReason, type CreateRoom, type FetchHistory, type HistoryPage, type MessageDto,
+  type PublicRoom, type ReadState, type SendMessage, type SessionReady, type UserDto, type UserWithPresence,
+} from "../protocol/index.js";
+import { GENERAL_ROOM } from "./accounts.js";
+import { toChatDto, toMessageDto, toUserDto } from "./dto.js";
+import type { ChatRecord, MembershipRecord, Notifier, Repositories } from "./ports.js";
+import type { PresenceService } from "./presence.js";
+
+export interface ChatService {
+  snapshot(user: UserDto): Promise<SessionReady>;
+  /** Rooms whose events the user's sockets receive (open rooms). */
+  socketRooms(userId: number): Promise<number[]>;
+  send(user: UserDto, input: SendMessage): Promise<MessageDto>;
+  history(user: UserDto, input: FetchHistory): Promise<HistoryPage>;
+  openDm(user: UserDto, nick: string): Promise<ChatDto>;
+  createRoom(user: UserDto, input: CreateRoom): Promise<ChatDto>;
+  joinRoom(user: UserDto, name: string): Promise<ChatDto>;
+  leaveRoom(user: UserDto, chatId: number): Promise<{ chatId: number }>;
+  invite(user: UserDto, chatId: number, nick: string): Promise<{ chatId: number; nick: string }>;
+  listRooms(user: UserDto): Promise<PublicRoom[]>;
+  close(user: UserDto, chatId: number): Promise<{ chatId: number }>;
+  markRead(user: UserDto, chatId: number, messageId: number): Promise<ReadState>;
+  listUsers(): Promise<UserWithPresence[]>;
+}
+
+export function createChatService(deps: { repos: Repositories; notifier: Notifier; presence: PresenceService }): ChatService {
+  const { repos, notifier, presence } = deps;
+
+  // A chat the user may not see answers exactly like one that does not exist.
+  const notFound = (chatId: number) => new AppError("CHAT_NOT_FOUND", `Chat ${chatId} does not exist or you are not a member of it.`);
+
+  async function requireMember(userId: number, chatId: number): Promise<{ chat: ChatRecord; membership: MembershipRecord }> {
+    const membership = await repos.chats.getMembership(chatId, userId);
+    const chat = membership && (await repos.chats.findById(chatId));
+    if (!membership || !chat) throw notFound(chatId);
+    return { chat, membership };
+  }
+
+  async function chatFor(userId: number, chatId: number): Promise<ChatDto> {
+    const [summary] = await repos.chats.listForUser(userId, { chatId, all: true });
+    if (!summary) throw notFound(chatId);
+    return toChatDto(summary);
+  }
+
+  async function announce(userId: number, chatId: number, reason: ChatUpdateReason): Promise<ChatDto> {
+    const chat = await chatFor(userId, chatId);
+    notifier.toUser(userId, "chat:updated", { reason, chat });
+    return chat;
+  }
+
+  /** Delivers a stored message: rooms to their socket room, DMs to both people's devices. */
+  async function deliver(chat: ChatRecord, message: MessageDto): Promise<void> {
+    if (chat.kind === "room") {
+      notifier.toChat(chat.id, "message:new", message);
+      return;
+    }
+    for (const memberId of await repos.chats.memberIds(chat.id)) {
+      const m = await repos.chats.getMembership(chat.id, memberId);
+      // A new message reopens a closed direct message, before the message itself arrives.
+      if (m && !m.open) {
+        await repos.chats.setOpen(chat.id, memberId, true);
+        await announce(memberId, chat.id, "opened");
+      }
+      notifier.toUser(memberId, "message:new", message);
+    }
+  }
+
+  async function postSystem(chat: ChatRecord, user: UserDto, kind: "join" | "leave"): Promise<void> {
+    const { message } = await repos.messages.append({ chatId: chat.id, senderId: user.id, kind, text: "", clientId: randomUUID() });
+    await deliver(chat, toMessageDto(message));
+  }
+
+  async function enterRoom(user: UserDto, chat: ChatRecord): Promise<ChatDto> {
+    const isNew = await repos.chats.addMember(chat.id, user.id);
+    notifier.subscribe(user.id, chat.id);
+    if (isNew) await postSystem(chat, user, "join");
+    return announce(user.id, chat.id, isNew ? "joined" : "opened");
+  }
+
+  return {
+    async snapshot(user) {
+      const chats = (await repos.chats.listForUser(user.id)).map(toChatDto);
+      return { user, online: presence.online(), chats, serverTime: new Date().toISOString() };
+    },
+
+    socketRooms: (userId) => repos.chats.openRoomIds(userId),
+
+    async send(user, { chatId, text, clientId }) {
+      const { chat, membership } = await requireMember(user.id, chatId);
+      const { message, created } = await repos.messages.append({ chatId, senderId: user.id, kind: "text", text, clientId });
+      if (message.chatId !== chatId || message.text !== text) {
+        throw new AppError("CLIENT_ID_REUSED", "This clientId was already used for a different message; generate a new UUID for each message.");
+      }
+      const dto = toMessageDto(message);
+      if (!created) return dto; // a resend: the original was delivered when it was stored
+      if (!membership.open && chat.kind === "room") {
+        await repos.chats.setOpen(chatId, user.id, true);
+        notifier.subscribe(user.id, chatId);
+        await announce(user.id, chatId, "opened");
+      }
+      await deliver(chat, dto);
+      return dto;
+    },
+
+    async history(user, { chatId, before, after, limit }) {
+      await requireMember(user.id, chatId);
+      const n = limit ?? HISTORY_DEFAULT;
+      // One extra row tells whether there is more without a count query.
+      const rows =
+        after !== undefined
+          ? await repos.messages.listAfter(chatId, after, n + 1)
+          : await repos.messages.listBefore(chatId, before ?? null, n + 1);
+      return { chatId, messages: rows.slice(0, n).map(toMessageDto), hasMore: rows.length > n };
+    },
+
+    async openDm(user, nick) {
+      const peer = await repos.users.findByNickKey(foldKey(nick.trim()));
+      if (!peer) throw new AppError("USER_NOT_FOUND", `There is no user "${nick}".`);
+      if (peer.id === user.id) throw new AppError("VALIDATION_FAILED", "You cannot open a direct message with yourself.");
+      const chat = await repos.chats.findOrCreateDm(user.id, peer.id);
+      await repos.chats.setOpen(chat.id, user.id, true);
+      return announce(user.id, chat.id, "opened");
+    },
+
+    async createRoom(user, input) {
+      const checked = checkRoomName(input.name);
+      if (!checked.ok) throw new AppError("VALIDATION_FAILED", checked.message);
+      const chat = await repos.chats.createRoom({ name: checked.value, nameKey: checked.key, isPrivate: input.private ?? false, creatorId: user.id });
+      notifier.subscribe(user.id, chat.id);
+      return announce(user.id, chat.id, "joined");
+    },
+
+    async joinRoom(user, name) {
+      const checked = checkRoomName(name);
+      const chat = checked.ok ? await repos.chats.findRoomByKey(checked.key) : null;
+      const member = chat ? await repos.chats.getMembership(chat.id, user.id) : null;
+      // A private room is invisible to those who are not in it.
+      if (!chat || (chat.isPrivate && !member)) throw new AppError("ROOM_NOT_FOUND", `There is no room "${name}" you can join.`);
+      return enterRoom(user, chat);
+    },
+
+    async leaveRoom(user, chatId) {
+      const { chat } = await requireMember(user.id, chatId);
+      if (chat.kind !== "room") throw new AppError("VALIDATION_FAILED", "Only rooms can be left; close a direct message with chat:close.");
+      if (chat.nameKey === GENERAL_ROOM) throw new AppError("CANNOT_LEAVE_GENERAL", "Everyone stays in general, the shared room; it cannot be left or closed.");
+      const dto = await chatFor(user.id, chatId);
+      await repos.chats.removeMember(chatId, user.id);
+      notifier.unsubscribe(user.id, chatId);
+      await postSystem(chat, user, "leave");
+      notifier.toUser(user.id, "chat:updated", { reason: "left", chat: { ...dto, open: false } });
+      return { chatId };
+    },
+
+    async invite(user, chatId, nick) {
+      const { chat } = await requireMember(user.id, chatId);
+      if (chat.kind !== "room") throw new AppError("VALIDATION_FAILED", "People can only be invited to rooms.");
+      const peer = await repos.users.findByNickKey(foldKey(nick.trim()));
+      if (!peer) throw new AppError("USER_NOT_FOUND", `There is no user "${nick}".`);
+      await enterRoom(toUserDto(peer), chat);
+      notifier.toUser(peer.id, "notice", { level: "info", text: `${user.nick} added you to ${chat.name ?? "a room"}.`, chatId });
+      return { chatId, nick: peer.nick };
+    },
+
+    listRooms: (user) => repos.chats.listPublicRooms(user.id),
+
+    async close(user, chatId) {
+      const { chat } = await requireMember(user.id, chatId);
+      if (chat.nameKey === GENERAL_ROOM) throw new AppError("CANNOT_LEAVE_GENERAL", "Everyone stays in general, the shared room; it cannot be left or closed.");
+      await repos.chats.setOpen(chatId, user.id, false);
+      if (chat.kind === "room") notifier.unsubscribe(user.id, chatId);
+      await announce(user.id, chatId, "closed");
+      return { chatId };
+    },
+
+    async markRead(user, chatId, messageId) {
+      await requireMember(user.id, chatId);
+      await repos.chats.advanceRead(chatId, user.id, messageId);
+      // Every device of the user follows the marker.
+      const chat = await announce(user.id, chatId, "read");
+      return { chatId, lastReadId: chat.lastReadId, unread: chat.unread };
+    },
+
+    async listUsers() {
+      const users = await repos.users.list();
+      return users.map((u) => ({ ...toUserDto(u), online: presence.isOnline(u.id) }));
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// Seams between the domain services and the edges (database, sockets); records are plain data.
+import type { ChatKind, MessageKind, Role, ServerToClientEvents, UserDto } from "../protocol/index.js";
+
+export type UserRecord = { id: number; nick: string; nickKey: string; role: Role; passwordHash: string; createdAt: Date };
+export type ChatRecord = {
+  id: number;
+  kind: ChatKind;
+  name: string | null;
+  nameKey: string | null;
+  dmKey: string | null;
+  isPrivate: boolean;
+  createdAt: Date;
+};
+export type MembershipRecord = { chatId: number; userId: number; open: boolean; lastReadId: number };
+export type MessageRecord = {
+  id: number;
+  chatId: number;
+  kind: MessageKind;
+  senderId: number;
+  senderNick: string;
+  text: string;
+  clientId: string;
+  createdAt: Date;
+};
+/** A chat as one member sees it. */
+export type ChatSummary = {
+  chat: ChatRecord;
+  membership: MembershipRecord;
+  peer: UserDto | null;
+  lastMessageId: number;
+  unread: number;
+};
+export type NewMessage = { chatId: number; senderId: number; kind: MessageKind; text: string; clientId: string };
+
+export interface UserRepository {
+  /** Inserts a user; throws AppError NICK_TAKEN when the folded nick exists. */
+  create(user: { nick: string; nickKey: string; passwordHash: string; role: Role }): Promise<UserRecord>;
+  findById(id: number): Promise<UserRecord | null>;
+  findByNickKey(nickKey: string): Promise<UserRecord | null>;
+  list(): Promise<UserRecord[]>;
+  setRole(id: number, role: Role): Promise<void>;
+}
+
+export interface SessionRepository {
+  create(session: { userId: number; tokenHash: Buffer; expiresAt: Date }): Promise<{ id: number }>;
+  /** The session and its user when the token hash matches, it is not revoked and not expired. */
+  findValid(tokenHash: Buffer, now: Date): Promise<{ sessionId: number; user: UserRecord } | null>;
+  /** Revokes the session; returns its id, or null when it did not exist or was already revoked. */
+  revoke(tokenHash: Buffer, now: Date): Promise<number | null>;
+}
+
+export interface ChatRepository {
+  findById(chatId: number): Promise<ChatRecord | null>;
+  findRoomByKey(nameKey: string): Promise<ChatRecord | null>;
+  /** Creates a room with its creator as first member; throws AppError ROOM_EXISTS on a taken name. */
+  createRoom(room: { name: string; nameKey: string; isPrivate: boolean; creatorId: number }): Promise<ChatRecord>;
+  /** The direct-message chat of two users, created with both memberships when missing. */
+  findOrCreateDm(a: number, b: number): Promise<ChatRecord>;
+  getMembership(chatId: number, userId: number): Promise<MembershipRecord | null>;
+  /** Adds the membership or reopens it; returns whether the user was not a member before. */
+  addMember(chatId: number, userId: number): Promise<boolean>;
+  removeMember(chatId: number, userId: number): Promise<void>;
+  setOpen(chatId: number, userId: number, open: boolean): Promise<void>;
+  /** Moves the read marker forward only; returns the marker after the update. */
+  advanceRead(chatId: number, userId: number, messageId: number): Promise<number>;
+  /** Chats of a user (only open ones unless `all`), with unread counts and the DM peer. */
+  listForUser(userId: number, opts?: { chatId?: number; all?: boolean }): Promise<ChatSummary[]>;
+  /** Ids of the rooms (not DMs) the user has open: the socket rooms to join on connect. */
+  openRoomIds(userId: number): Promise<number[]>;
+  memberIds(chatId: number): Promise<number[]>;
+  listPublicRooms(userId: number): Promise<{ id: number; name: string; members: number; joined: boolean }[]>;
+}
+
+export interface MessageRepository {
+  /** Stores a message; when (senderId, clientId) exists returns that row with created=false. */
+  append(message: NewMessage): Promise<{ message: MessageRecord; created: boolean }>;
+  /** Newest first, ids below `before` (all when null). */
+  listBefore(chatId: number, before: number | null, limit: number): Promise<MessageRecord[]>;
+  /** Oldest first, ids above `after`. */
+  listAfter(chatId: number, after: number, limit: number): Promise<MessageRecord[]>;
+  lastId(chatId: number): Promise<number>;
+}
+
+export type Repositories = {
+  users: UserRepository;
+  sessions: SessionRepository;
+  chats: ChatRepository;
+  messages: MessageRepository;
+};
+
+type EventArgs<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
+
+/** How services reach connected clients, without knowing about Socket.IO. */
+export interface Notifier {
+  toUser<E extends keyof ServerToClientEvents>(userId: number, event: E, payload: EventArgs<E>): void;
+  toChat<E extends keyof ServerToClientEvents>(chatId: number, event: E, payload: EventArgs<E>): void;
+  toAll<E extends keyof ServerToClientEvents>(event: E, payload: EventArgs<E>): void;
+  /** Every socket of the user starts (or stops) receiving the chat's room events. */
+  subscribe(userId: number, chatId: number): void;
+  unsubscribe(userId: number, chatId: number): void;
+  /** Disconnects every socket authenticated with the session. */
+  endSession(sessionId: number): void;
+}

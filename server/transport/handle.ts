@@ -1,0 +1,56 @@
+// The one validating wrapper: every client event is parsed with its schema, run, and
+// acknowledged with a Result; a payload without an ack still gets its error as a notice.
+import type { z } from "zod";
+import type { Logger } from "../log.js";
+import type { ClientEventName, ClientToServerEvents, ErrorBody, Result, UserDto } from "../protocol/index.js";
+import { toErrorBody } from "./errors.js";
+
+export type HandlerContext = { user: UserDto; sessionId: number; socketId: string };
+
+type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
+type AckData<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[1] extends (r: Result<infer T>) => void ? T : never;
+
+export type Handler<E extends ClientEventName> = {
+  schema: z.ZodType<Payload<E>>;
+  run: (input: Payload<E>, ctx: HandlerContext) => Promise<AckData<E>>;
+};
+/** A handler for every client event: the compiler checks that none is missing. */
+export type HandlerTable = { [E in ClientEventName]: Handler<E> };
+
+/** Builds one handler entry (keeps inference of the payload type from the schema). */
+export const handle = <E extends ClientEventName>(
+  schema: z.ZodType<Payload<E>>,
+  run: (input: Payload<E>, ctx: HandlerContext) => Promise<AckData<E>>,
+): Handler<E> => ({ schema, run });
+
+type Reply = (result: Result<unknown>) => void;
+
+/** Splits socket.io's argument list into payload and ack (either may be missing). */
+export function splitArgs(args: unknown[]): { payload: unknown; ack: Reply | null } {
+  const last = args[args.length - 1];
+  const ack = typeof last === "function" ? (last as Reply) : null;
+  const rest = ack ? args.slice(0, -1) : args;
+  return { payload: rest[0], ack };
+}
+
+export function runHandler<E extends ClientEventName>(
+  event: E,
+  handler: Handler<E>,
+  args: unknown[],
+  ctx: HandlerContext,
+  deps: { log: Logger; before?: Promise<unknown>; onError: (error: ErrorBody) => void },
+): Promise<void> {
+  const { payload, ack } = splitArgs(args);
+  const reply = (result: Result<unknown>) => {
+    if (ack) ack(result);
+    else if (!result.ok) deps.onError(result.error);
+  };
+  return (async () => {
+    await deps.before;
+    const input = handler.schema.parse(payload);
+    return handler.run(input, ctx);
+  })().then(
+    (data) => reply({ ok: true, data }),
+    (e: unknown) => reply({ ok: false, error: toErrorBody(e, deps.log, { event, user: ctx.user.id }) }),
+  );
+}

@@ -1,0 +1,9 @@
+// Presence events: the user list and a round-trip probe for the client's latency display.
+import { Empty } from "../../protocol/index.js";
+import type { ChatService } from "../../services/chat.js";
+import { handle } from "../handle.js";
+
+export const presenceHandlers = (chat: ChatService) => ({
+  "users:list": handle<"users:list">(Empty, async () => ({ users: await chat.listUsers() })),
+  "ping:rtt": handle<"ping:rtt">(Empty, async () => ({ serverTime: new Date().toISOString() })),
+});

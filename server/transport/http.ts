@@ -1,0 +1,76 @@
+// The JSON HTTP API: register, login, logout, health. Socket.IO shares the same server.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "../log.js";
+import { AppError } from "../app-error.js";
+import { Credentials, httpStatus, LoginBody } from "../protocol/index.js";
+import type { AccountService } from "../services/accounts.js";
+import type { Notifier } from "../services/ports.js";
+import { toErrorBody } from "./errors.js";
+
+const MAX_BODY = 16 * 1024;
+
+function send(res: ServerResponse, status: number, body?: unknown): void {
+  if (body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
+  const json = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(json), "cache-control": "no-store" });
+  res.end(json);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers["content-type"] ?? "";
+  if (!type.toLowerCase().startsWith("application/json")) {
+    throw new AppError("VALIDATION_FAILED", "Send a JSON body with Content-Type: application/json.");
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new AppError("PAYLOAD_TOO_LARGE", `The request body is larger than ${MAX_BODY} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (cause) {
+    throw new AppError("VALIDATION_FAILED", "The request body is not valid JSON.", { cause });
+  }
+}
+
+function bearer(req: IncomingMessage): string | null {
+  const h = req.headers.authorization ?? "";
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1] ?? null;
+}
+
+export function createHttpHandler(deps: { accounts: AccountService; notifier: Notifier; log: Logger }) {
+  const { accounts, notifier, log } = deps;
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
+    "POST /api/v1/register": async (req, res) => send(res, 201, await accounts.register(Credentials.parse(await readJson(req)))),
+    "POST /api/v1/login": async (req, res) => send(res, 200, await accounts.login(LoginBody.parse(await readJson(req)))),
+    "POST /api/v1/logout": async (req, res) => {
+      const token = bearer(req);
+      if (!token) throw new AppError("UNAUTHENTICATED", "Send the session token as 'Authorization: Bearer <token>'.");
+      const sessionId = await accounts.logout(token);
+      if (sessionId !== null) notifier.endSession(sessionId);
+      send(res, 204);
+    },
+    "GET /healthz": async (_req, res) => send(res, 200, { status: "ok" }),
+  };
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? "/").split("?")[0];
+    const route = routes[`${req.method} ${path}`];
+    if (!route) {
+      const known = Object.keys(routes).some((k) => k.endsWith(` ${path}`));
+      send(res, known ? 405 : 404, { error: { code: "NOT_FOUND", message: known ? `${req.method} is not allowed on ${path}.` : `There is nothing at ${path}.` } });
+      return;
+    }
+    route(req, res).catch((e: unknown) => {
+      const error = toErrorBody(e, log, { route: `${req.method} ${path}` });
+      if (!res.headersSent) send(res, httpStatus(error.code), { error });
+      if (error.code === "PAYLOAD_TOO_LARGE") req.destroy();
+    });
+  };
+}
