@@ -78,6 +78,8 @@ const dbOptions = {
   "database-url": { type: "string", describe: "PostgreSQL URL; replaces the embedded database (env DATABASE_URL)" },
 } as const;
 
+let serving = false;
+
 await yargs(hideBin(process.argv))
   .scriptName("chat-server")
   .usage("$0 [command] [options]")
@@ -96,6 +98,7 @@ await yargs(hideBin(process.argv))
       const log = createLogger(config.logLevel);
       if (!config.databaseUrl) process.stderr.write(`chat-server: embedded database in ${config.dataDir}\n`);
       const server = await startServer(config, log);
+      serving = true;
       process.stderr.write(`chat-server: listening on ${server.url}\n`);
       const stop = (signal: string) => {
         log.info({ signal }, "shutting down");
@@ -148,3 +151,6 @@ await yargs(hideBin(process.argv))
     process.exit(2);
   })
   .parseAsync();
+
+// One-shot commands are done here; Prisma's schema engine leaves a 10 s timer behind.
+if (!serving) process.exit(process.exitCode ?? 0);

@@ -11,7 +11,7 @@ function scryptAsync(password: string, salt: Buffer, keylen: number, opts: Scryp
 }
 
 /** A counting semaphore: each hash holds 128 MiB at N=2^17, so their number is bounded. */
-function limiter(max: number) {
+export function limiter(max: number) {
   let active = 0;
   const waiting: (() => void)[] = [];
   return async <T>(fn: () => Promise<T>): Promise<T> => {
