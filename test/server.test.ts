@@ -211,6 +211,10 @@ for (const backend of BACKENDS) {
     t.false(closed.chat.open);
     const b2 = await connect(srv().url, b.auth);
     t.falsy(b2.ready.chats.find((x) => x.id === dm.id), "closed chats are not in the snapshot");
+    const a2 = await connect(srv().url, a.auth);
+    t.is(a2.ready.chats[0]?.name, "general", "general stays first when DMs are open");
+    t.true(a2.ready.chats.some((x) => x.id === dm.id));
+    a2.close();
     b.events.length = 0;
     const m = await a.ok<MessageDto>("message:send", { chatId: dm.id, text: "second", clientId: uuid() });
     await b.next("message:new", (x: MessageDto) => x.id === m.id);
@@ -230,6 +234,10 @@ for (const backend of BACKENDS) {
     const name = `Room${Math.random().toString(36).slice(2, 8)}`;
     const room = await a.ok<ChatDto>("room:create", { name: `#${name}` });
     t.like(room, { kind: "room", name, private: false, open: true });
+    const creatorLine = await a.next<MessageDto>("message:new", (m) => m.chatId === room.id && m.kind === "join");
+    t.is(creatorLine.senderId, a.user.id, "the creator's join line opens the room's history");
+    const creatorOrder = a.events.filter((e) => (e.event === "chat:updated" && (e.payload as ChatUpdated).chat.id === room.id) || (e.event === "message:new" && (e.payload as MessageDto).chatId === room.id)).map((e) => e.event);
+    t.deepEqual(creatorOrder.slice(0, 2), ["chat:updated", "message:new"], "the chat is announced before its first message");
     const dup = await b.request("room:create", { name: name.toLowerCase() });
     t.is(!dup.ok && dup.error.code, "ROOM_EXISTS");
     const joined = await b.ok<ChatDto>("room:join", { name: name.toUpperCase() });
@@ -249,6 +257,8 @@ for (const backend of BACKENDS) {
     t.true(list.some((r) => r.id === room.id && r.joined));
     t.false(list.some((r) => r.id === secret.id), "private rooms are not listed to outsiders");
     await a.ok("room:invite", { chatId: secret.id, nick: b.user.nick });
+    const again = await a.request("room:invite", { chatId: secret.id, nick: b.user.nick });
+    t.is(!again.ok && again.error.code, "VALIDATION_FAILED", "inviting a member is refused");
     await b.next<ChatUpdated>("chat:updated", (u) => u.chat.id === secret.id && u.reason === "joined");
     const inside = await a.ok<MessageDto>("message:send", { chatId: secret.id, text: "psst", clientId: uuid() });
     await b.next("message:new", (m: MessageDto) => m.id === inside.id);
@@ -350,6 +360,9 @@ for (const backend of BACKENDS) {
     }
     const missing = await a.request("message:send", { chatId, clientId: uuid() });
     t.regex(!missing.ok ? missing.error.message : "", /text: this field is required/);
+    const wrongType = await a.request("message:send", { chatId: "1", text: "x", clientId: uuid() });
+    t.notRegex(!wrongType.ok ? wrongType.error.message : "", /required/, "a present field of the wrong type is not 'missing'");
+    t.regex(!wrongType.ok ? wrongType.error.message : "", /^chatId: /);
     // Without an ack the error still reaches the client, as a notice.
     (a.socket as unknown as { emit(e: string, p: unknown): void }).emit("message:send", { chatId: "nope" });
     const notice = await a.next<{ level: string; code: string }>("notice", (n) => n.code === "VALIDATION_FAILED");

@@ -154,7 +154,7 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
           WHERE c.kind = 'dm' AND pm.chat_id = m.chat_id AND pm.user_id <> m.user_id LIMIT 1
         ) p ON true
         WHERE m.user_id = ${userId} AND (${all} OR m.open) AND (${chatFilter}::int IS NULL OR m.chat_id = ${chatFilter}::int)
-        ORDER BY (c.name_key = 'general') DESC, m.joined_at, m.chat_id`;
+        ORDER BY COALESCE(c.name_key = 'general', false) DESC, m.joined_at, m.chat_id`;
       return rows.map(
         (r): ChatSummary => ({
           chat: toChat({ id: r.chat_id, kind: r.kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.created_at }),

@@ -9,11 +9,11 @@ export const HISTORY_MAX = 200;
 export const ChatId = z.int("chatId must be a whole number").positive("chatId must be positive").max(2_147_483_647, "chatId is out of range");
 export const MessageId = z.int("a message id must be a whole number").nonnegative("a message id cannot be negative").max(Number.MAX_SAFE_INTEGER, "message id is out of range");
 
-export const Nick = z.string("nick must be a string").max(100, "a nickname has at most 24 characters").superRefine((v, ctx) => {
+export const Nick = z.string("nick must be a string").max(100, "A nickname has 3 to 24 characters.").superRefine((v, ctx) => {
   const r = checkNick(v);
   if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
 });
-export const RoomName = z.string("name must be a string").max(100, "a room name has at most 32 characters").superRefine((v, ctx) => {
+export const RoomName = z.string("name must be a string").max(100, "A room name has 2 to 32 characters.").superRefine((v, ctx) => {
   const r = checkRoomName(v);
   if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
 });
@@ -74,11 +74,22 @@ export type MarkRead = z.infer<typeof MarkRead>;
 export const Empty = z.object({}).optional();
 export type Empty = z.infer<typeof Empty>;
 
-/** One human sentence for the first problem zod found. */
-export function describeIssues(error: z.ZodError): string {
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let v = input;
+  for (const key of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/** One human sentence for the first problem zod found in `input`. */
+export function describeIssues(error: z.ZodError, input?: unknown): string {
   const issue = error.issues[0];
   if (!issue) return "The request is malformed.";
   const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
-  if (issue.code === "invalid_type" && issue.input === undefined) return `${where}this field is required.`;
+  const parentIsObject = issue.path.length > 0 && typeof valueAt(input, issue.path.slice(0, -1)) === "object";
+  if (issue.code === "invalid_type" && parentIsObject && valueAt(input, issue.path) === undefined) return `${where}this field is required.`;
+  if (issue.code === "invalid_type" && issue.path.length === 0) return "The payload must be an object with the fields this event takes.";
   return `${where}${issue.message}`;
 }

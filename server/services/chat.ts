@@ -75,11 +75,14 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
     await deliver(chat, toMessageDto(message));
   }
 
-  async function enterRoom(user: UserDto, chat: ChatRecord): Promise<ChatDto> {
+  // The chat is announced to the user before the join line, so no client sees a message for
+  // a chat it does not know yet.
+  async function enterRoom(user: UserDto, chat: ChatRecord): Promise<{ dto: ChatDto; isNew: boolean }> {
     const isNew = await repos.chats.addMember(chat.id, user.id);
     notifier.subscribe(user.id, chat.id);
+    const dto = await announce(user.id, chat.id, isNew ? "joined" : "opened");
     if (isNew) await postSystem(chat, user, "join");
-    return announce(user.id, chat.id, isNew ? "joined" : "opened");
+    return { dto, isNew };
   }
 
   return {
@@ -132,7 +135,9 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
       if (!checked.ok) throw new AppError("VALIDATION_FAILED", checked.message);
       const chat = await repos.chats.createRoom({ name: checked.value, nameKey: checked.key, isPrivate: input.private ?? false, creatorId: user.id });
       notifier.subscribe(user.id, chat.id);
-      return announce(user.id, chat.id, "joined");
+      const dto = await announce(user.id, chat.id, "joined");
+      await postSystem(chat, user, "join");
+      return dto;
     },
 
     async joinRoom(user, name) {
@@ -141,7 +146,7 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
       const member = chat ? await repos.chats.getMembership(chat.id, user.id) : null;
       // A private room is invisible to those who are not in it.
       if (!chat || (chat.isPrivate && !member)) throw new AppError("ROOM_NOT_FOUND", `There is no room "${name}" you can join.`);
-      return enterRoom(user, chat);
+      return (await enterRoom(user, chat)).dto;
     },
 
     async leaveRoom(user, chatId) {
@@ -161,6 +166,9 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
       if (chat.kind !== "room") throw new AppError("VALIDATION_FAILED", "People can only be invited to rooms.");
       const peer = await repos.users.findByNickKey(foldKey(nick.trim()));
       if (!peer) throw new AppError("USER_NOT_FOUND", `There is no user "${nick}".`);
+      if (await repos.chats.getMembership(chatId, peer.id)) {
+        throw new AppError("VALIDATION_FAILED", `${peer.nick} is already a member of ${chat.name ?? "this room"}.`);
+      }
       await enterRoom(toUserDto(peer), chat);
       notifier.toUser(peer.id, "notice", { level: "info", text: `${user.nick} added you to ${chat.name ?? "a room"}.`, chatId });
       return { chatId, nick: peer.nick };

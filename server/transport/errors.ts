@@ -6,12 +6,12 @@ import { describeIssues, type ErrorBody } from "../protocol/index.js";
 
 const DB_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connect ECONN|Can't reach database|database system is (starting up|shutting down)|PGlite is closed/i;
 
-export function toErrorBody(error: unknown, log: Logger, context: Record<string, unknown> = {}): ErrorBody {
+export function toErrorBody(error: unknown, log: Logger, context: Record<string, unknown> = {}, input?: unknown): ErrorBody {
   if (isAppError(error)) return { code: error.code, message: error.message };
   if (error instanceof z.ZodError) {
     const first = error.issues[0];
     const code = first?.code === "too_big" && first.path[0] === "text" ? "PAYLOAD_TOO_LARGE" : "VALIDATION_FAILED";
-    return { code, message: describeIssues(error) };
+    return { code, message: describeIssues(error, input) };
   }
   const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
   if (DB_DOWN.test(text)) {

@@ -51,6 +51,6 @@ export function runHandler<E extends ClientEventName>(
     return handler.run(input, ctx);
   })().then(
     (data) => reply({ ok: true, data }),
-    (e: unknown) => reply({ ok: false, error: toErrorBody(e, deps.log, { event, user: ctx.user.id }) }),
+    (e: unknown) => reply({ ok: false, error: toErrorBody(e, deps.log, { event, user: ctx.user.id }, payload) }),
   );
 }

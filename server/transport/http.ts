@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../log.js";
 import { AppError } from "../app-error.js";
-import { Credentials, httpStatus, LoginBody } from "../protocol/index.js";
+import type { z } from "zod";
+import { Credentials, describeIssues, httpStatus, LoginBody } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
 import type { Notifier } from "../services/ports.js";
 import { toErrorBody } from "./errors.js";
@@ -38,6 +39,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new AppError("VALIDATION_FAILED", describeIssues(r.error, body), { cause: r.error });
+  return r.data;
+}
+
 function bearer(req: IncomingMessage): string | null {
   const h = req.headers.authorization ?? "";
   const m = /^Bearer\s+(\S+)$/i.exec(h);
@@ -47,8 +54,8 @@ function bearer(req: IncomingMessage): string | null {
 export function createHttpHandler(deps: { accounts: AccountService; notifier: Notifier; log: Logger }) {
   const { accounts, notifier, log } = deps;
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
-    "POST /api/v1/register": async (req, res) => send(res, 201, await accounts.register(Credentials.parse(await readJson(req)))),
-    "POST /api/v1/login": async (req, res) => send(res, 200, await accounts.login(LoginBody.parse(await readJson(req)))),
+    "POST /api/v1/register": async (req, res) => send(res, 201, await accounts.register(parse(Credentials, await readJson(req)))),
+    "POST /api/v1/login": async (req, res) => send(res, 200, await accounts.login(parse(LoginBody, await readJson(req)))),
     "POST /api/v1/logout": async (req, res) => {
       const token = bearer(req);
       if (!token) throw new AppError("UNAUTHENTICATED", "Send the session token as 'Authorization: Bearer <token>'.");

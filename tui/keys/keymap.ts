@@ -1,0 +1,181 @@
+// Keys are data: a table from key names (as blessed names them) to command ids, per mode.
+
+export type Mode = "login" | "input" | "users" | "history" | "switcher" | "help";
+
+const tabKeys: Record<string, string> = {};
+for (let i = 1; i <= 9; i++) tabKeys[`M-${i}`] = `tab.goto.${i}`;
+
+export const KEYMAP = {
+  /** Apply in every chat mode unless the mode's own table names the key. */
+  global: {
+    "C-c": "app.quit",
+    f1: "overlay.help",
+    ...tabKeys,
+    "C-n": "tab.next",
+    "C-p": "tab.prev",
+    "M-right": "tab.next",
+    "M-left": "tab.prev",
+    "M-a": "tab.nextUnread",
+    "C-w": "tab.close",
+    "C-k": "switcher.open",
+    "S-tab": "focus.prev",
+    pageup: "history.pageUp",
+    pagedown: "history.pageDown",
+    "C-l": "screen.redraw",
+  },
+  input: {
+    enter: "composer.submit",
+    tab: "composer.complete",
+    backspace: "composer.backspace",
+    delete: "composer.delete",
+    left: "composer.left",
+    right: "composer.right",
+    "C-b": "composer.left",
+    "C-f": "composer.right",
+    home: "composer.home",
+    end: "composer.end",
+    "C-a": "composer.home",
+    "C-e": "composer.end",
+    "M-b": "composer.wordLeft",
+    "M-f": "composer.wordRight",
+    "C-left": "composer.wordLeft",
+    "C-right": "composer.wordRight",
+    "C-u": "composer.killBefore",
+    "M-backspace": "composer.killWordBefore",
+    "C-h": "composer.backspace",
+    up: "composer.recallPrev",
+    down: "composer.recallNext",
+    escape: "composer.clearCompletion",
+  },
+  users: {
+    up: "users.up",
+    down: "users.down",
+    k: "users.up",
+    j: "users.down",
+    enter: "users.openDm",
+    tab: "focus.next",
+    escape: "focus.input",
+  },
+  history: {
+    up: "history.lineUp",
+    down: "history.lineDown",
+    k: "history.lineUp",
+    j: "history.lineDown",
+    home: "history.top",
+    end: "history.bottom",
+    g: "history.top",
+    "S-g": "history.bottom",
+    tab: "focus.next",
+    escape: "focus.input",
+  },
+  switcher: {
+    escape: "overlay.close",
+    "C-c": "overlay.close",
+    "C-k": "overlay.close",
+    enter: "switcher.choose",
+    up: "switcher.up",
+    down: "switcher.down",
+    "C-p": "switcher.up",
+    "C-n": "switcher.down",
+    backspace: "switcher.backspace",
+  },
+  help: {
+    escape: "overlay.close",
+    f1: "overlay.close",
+    q: "overlay.close",
+    enter: "overlay.close",
+    "C-c": "app.quit",
+  },
+  login: {
+    enter: "login.submit",
+    tab: "login.nextField",
+    "S-tab": "login.nextField",
+    up: "login.nextField",
+    down: "login.nextField",
+    "C-r": "login.register",
+    backspace: "login.backspace",
+    "C-u": "login.clearField",
+    "C-c": "app.quit",
+    escape: "app.quit",
+  },
+} as const satisfies Record<"global" | Mode, Record<string, string>>;
+
+/** What each command does, for the F1 overlay. */
+export const COMMAND_HELP: Record<string, string> = {
+  "app.quit": "quit (also /quit)",
+  "overlay.help": "show or hide this help",
+  "tab.goto.1": "go to tab 1 (Alt+1 … Alt+9: tab N)",
+  "tab.next": "next tab",
+  "tab.prev": "previous tab",
+  "tab.nextUnread": "next tab with unread messages",
+  "tab.close": "close the active tab (a room stays joined)",
+  "switcher.open": "quick switcher: find people and rooms",
+  "focus.next": "cycle focus: input, users, history",
+  "focus.prev": "cycle focus backwards",
+  "history.pageUp": "scroll history up (loads older messages)",
+  "history.pageDown": "scroll history down",
+  "history.top": "oldest message (history focus; also Home in an empty input)",
+  "history.bottom": "newest message (history focus; also End in an empty input)",
+  "composer.submit": "send the message or run the /command",
+  "composer.complete": "complete a nick or /command (Tab again: next match); with nothing to complete: next focus",
+  "composer.recallPrev": "previous line you sent",
+  "composer.recallNext": "next line you sent",
+  "composer.killBefore": "delete to the start of the line",
+  "users.openDm": "open a direct message with the selected person",
+  "screen.redraw": "redraw the screen",
+};
+
+/** blessed names a few keys differently depending on the terminal; fold them together. */
+export function normalizeKey(full: string): string {
+  switch (full) {
+    case "return":
+    case "linefeed":
+    case "C-m":
+      return "enter";
+    case "C-j":
+      return "enter";
+    case "C-i":
+      return "tab";
+    case "C-?":
+      return "backspace";
+    default:
+      return full;
+  }
+}
+
+/** The command a key runs in a mode: the mode's table first, then the global one (not on the login form or in overlays). */
+export function resolveKey(mode: Mode, key: string): string | null {
+  const name = normalizeKey(key);
+  const own = (KEYMAP[mode] as Record<string, string>)[name];
+  if (own) return own;
+  if (mode === "login" || mode === "switcher" || mode === "help") return null;
+  return (KEYMAP.global as Record<string, string>)[name] ?? null;
+}
+
+/** Key labels as people write them, for the help overlay: "M-1" -> "Alt+1". */
+export function keyLabel(key: string): string {
+  return key
+    .replace(/^M-/, "Alt+")
+    .replace(/^C-/, "Ctrl+")
+    .replace(/^S-/, "Shift+")
+    .replace(/^f(\d+)$/, "F$1")
+    .replace(/^(pageup|pagedown|home|end|enter|tab|escape|up|down|left|right|backspace)$/, (k) => ({ pageup: "PgUp", pagedown: "PgDn" } as Record<string, string>)[k] ?? k[0]!.toUpperCase() + k.slice(1))
+    .replace(/\+(left|right)$/, (_m, k: string) => `+${k[0]!.toUpperCase()}${k.slice(1)}`);
+}
+
+/** (keys, description) rows for the help overlay, one per documented command. */
+export function helpRows(): { keys: string; text: string }[] {
+  const byCommand = new Map<string, string[]>();
+  for (const table of [KEYMAP.global, KEYMAP.input, KEYMAP.users, KEYMAP.history] as Record<string, string>[]) {
+    for (const [key, cmd] of Object.entries(table)) {
+      if (!COMMAND_HELP[cmd] || /^M-[2-9]$/.test(key)) continue;
+      const list = byCommand.get(cmd) ?? [];
+      if (!list.includes(keyLabel(key))) list.push(keyLabel(key));
+      byCommand.set(cmd, list);
+    }
+  }
+  return Object.entries(COMMAND_HELP).flatMap(([cmd, text]) => {
+    const keys = byCommand.get(cmd);
+    return keys ? [{ keys: keys.join(", "), text }] : [];
+  });
+}

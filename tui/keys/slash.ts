@@ -1,0 +1,85 @@
+// Slash commands: the table (names, aliases, usage), the parser and Tab completion.
+
+export type Parsed =
+  | { kind: "text"; text: string }
+  | { kind: "msg"; nick: string; text: string }
+  | { kind: "query"; nick: string }
+  | { kind: "join"; room: string }
+  | { kind: "create"; room: string; private: boolean }
+  | { kind: "leave" }
+  | { kind: "close" }
+  | { kind: "invite"; nick: string }
+  | { kind: "rooms" }
+  | { kind: "users" }
+  | { kind: "help" }
+  | { kind: "quit" }
+  | { kind: "logout" }
+  | { kind: "error"; message: string };
+
+type Spec = { name: string; aliases: string[]; usage: string; help: string; parse: (args: string[], rest: string) => Parsed | null };
+
+const usage = (s: Spec): Parsed => ({ kind: "error", message: `Usage: ${s.usage} (${s.help})` });
+
+export const SLASH_COMMANDS: Spec[] = [
+  { name: "msg", aliases: ["m"], usage: "/msg <nick> <text>", help: "send a direct message", parse: (a, rest) => (a[0] && rest ? { kind: "msg", nick: a[0], text: rest } : null) },
+  { name: "query", aliases: ["dm"], usage: "/query <nick>", help: "open a direct message", parse: (a) => (a.length === 1 && a[0] ? { kind: "query", nick: a[0] } : null) },
+  { name: "join", aliases: ["j"], usage: "/join <room>", help: "join a public room", parse: (a) => (a.length === 1 && a[0] ? { kind: "join", room: a[0] } : null) },
+  {
+    name: "create", aliases: ["mkroom"], usage: "/create <room> [--private]", help: "create a room",
+    parse: (a) => {
+      const flags = a.filter((x) => x.startsWith("--"));
+      const names = a.filter((x) => !x.startsWith("--"));
+      if (names.length !== 1 || !names[0] || flags.some((f) => f !== "--private")) return null;
+      return { kind: "create", room: names[0], private: flags.includes("--private") };
+    },
+  },
+  { name: "leave", aliases: ["part"], usage: "/leave", help: "leave the active room", parse: (a) => (a.length === 0 ? { kind: "leave" } : null) },
+  { name: "close", aliases: ["wc"], usage: "/close", help: "close the active tab", parse: (a) => (a.length === 0 ? { kind: "close" } : null) },
+  { name: "invite", aliases: [], usage: "/invite <nick>", help: "add someone to the active room", parse: (a) => (a.length === 1 && a[0] ? { kind: "invite", nick: a[0] } : null) },
+  { name: "rooms", aliases: ["list"], usage: "/rooms", help: "list the rooms you can join", parse: (a) => (a.length === 0 ? { kind: "rooms" } : null) },
+  { name: "users", aliases: ["who", "names"], usage: "/users", help: "list everyone, online first", parse: (a) => (a.length === 0 ? { kind: "users" } : null) },
+  { name: "help", aliases: ["h", "?"], usage: "/help", help: "commands and keys", parse: () => ({ kind: "help" }) },
+  { name: "quit", aliases: ["exit", "q"], usage: "/quit", help: "quit", parse: (a) => (a.length === 0 ? { kind: "quit" } : null) },
+  { name: "logout", aliases: [], usage: "/logout", help: "log out and forget the saved session", parse: (a) => (a.length === 0 ? { kind: "logout" } : null) },
+];
+
+const BY_NAME = new Map<string, Spec>();
+for (const s of SLASH_COMMANDS) for (const n of [s.name, ...s.aliases]) BY_NAME.set(n, s);
+
+/** Parses what the user typed: a message, or a /command with its arguments. */
+export function parseInput(line: string): Parsed {
+  // "//text" sends "/text" as a message.
+  if (line.startsWith("//")) return { kind: "text", text: line.slice(1) };
+  if (!line.startsWith("/")) return { kind: "text", text: line };
+  const m = /^\/(\S*)\s*(.*)$/s.exec(line);
+  const name = (m?.[1] ?? "").toLowerCase();
+  const rawArgs = (m?.[2] ?? "").trim();
+  const spec = BY_NAME.get(name);
+  if (!spec) return { kind: "error", message: `Unknown command /${name.slice(0, 30)}. Type /help for the list; start with // to send a line beginning with /.` };
+  const args = rawArgs ? rawArgs.split(/\s+/) : [];
+  // The text of /msg is everything after the nick, spaces kept.
+  const rest = rawArgs.replace(/^\S+\s*/, "");
+  return spec.parse(args, rest) ?? usage(spec);
+}
+
+export type CompletionRequest = { start: number; prefix: string; candidates: string[] };
+
+/** Candidates for the word before the cursor: /commands at the start, nicks elsewhere. */
+export function completionsAt(text: string, cursor: number, nicks: string[]): CompletionRequest | null {
+  const before = text.slice(0, cursor);
+  const start = before.search(/\S*$/);
+  const prefix = before.slice(start);
+  if (!prefix) return null;
+  if (start === 0 && prefix.startsWith("/")) {
+    const p = prefix.slice(1).toLowerCase();
+    const names = SLASH_COMMANDS.map((s) => s.name).filter((n) => n.startsWith(p));
+    return names.length ? { start, prefix, candidates: names.map((n) => `/${n} `) } : null;
+  }
+  const at = prefix.startsWith("@") ? "@" : "";
+  const p = prefix.slice(at.length).toLowerCase();
+  const matches = nicks.filter((n) => n.toLowerCase().startsWith(p)).sort((a, b) => a.localeCompare(b));
+  if (!matches.length) return null;
+  // A nick at the start of a message addresses that person, IRC style.
+  const suffix = start === 0 && !at ? ": " : " ";
+  return { start, prefix, candidates: matches.map((n) => `${at}${n}${suffix}`) };
+}

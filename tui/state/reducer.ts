@@ -1,0 +1,392 @@
+// The pure reducer: (state, action) -> next state. No I/O, no blessed, no clocks but action data.
+import type { ChatDto, MessageDto } from "../../server/protocol/index.js";
+import type { Action } from "./actions.js";
+import { sortedUsers, switcherCandidates } from "./selectors.js";
+import { WINDOW_MAX, type ChatView, type Composer, type Focus, type LocalLine, type State } from "./types.js";
+
+const FOCUS_ORDER: Focus[] = ["input", "users", "history"];
+
+export function initialState(server: string, nick = ""): State {
+  return {
+    screen: "login",
+    login: { nick, password: "", field: nick ? "password" : "nick", error: null, busy: false },
+    conn: { status: "offline", server, attempt: 0, rttMs: null, error: null },
+    me: null,
+    users: {},
+    chats: {},
+    order: [],
+    active: null,
+    pending: [],
+    composer: { text: "", cursor: 0, history: [], historyIndex: null, draft: "", completion: null },
+    focus: "input",
+    userCursor: 0,
+    overlay: null,
+    rooms: [],
+    notices: [],
+  };
+}
+
+const newView = (chat: ChatDto): ChatView => ({
+  chat, messages: [], locals: [], loaded: false, hasOlder: true, hasNewer: false, loadingOlder: false, scroll: null, mention: false,
+});
+
+/** True when the text addresses the nick as a word (with or without @). */
+export function mentions(text: string, nick: string): boolean {
+  if (!nick) return false;
+  const escaped = nick.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^\\p{L}\\p{N}_-])@?${escaped}($|[^\\p{L}\\p{N}_-])`, "iu").test(text);
+}
+
+/** Inserts messages into an ascending, duplicate-free window. */
+function mergeMessages(existing: MessageDto[], incoming: MessageDto[]): MessageDto[] {
+  if (incoming.length === 0) return existing;
+  const last = existing[existing.length - 1];
+  const sortedIncoming = [...incoming].sort((a, b) => a.id - b.id);
+  // The common case: strictly newer messages append without a sort.
+  if (!last || (sortedIncoming[0] && sortedIncoming[0].id > last.id)) return [...existing, ...sortedIncoming];
+  const byId = new Map(existing.map((m) => [m.id, m]));
+  for (const m of sortedIncoming) byId.set(m.id, m);
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
+function withChat(state: State, chatId: number, fn: (v: ChatView) => ChatView): State {
+  const view = state.chats[chatId];
+  if (!view) return state;
+  return { ...state, chats: { ...state.chats, [chatId]: fn(view) } };
+}
+
+function upsertChat(state: State, chat: ChatDto): State {
+  const existing = state.chats[chat.id];
+  const chats = { ...state.chats, [chat.id]: existing ? { ...existing, chat } : newView(chat) };
+  const order = state.order.includes(chat.id) ? state.order : [...state.order, chat.id];
+  return { ...state, chats, order, active: state.active ?? chat.id };
+}
+
+function removeChat(state: State, chatId: number): State {
+  if (!state.chats[chatId]) return state;
+  const index = state.order.indexOf(chatId);
+  const order = state.order.filter((id) => id !== chatId);
+  const chats = { ...state.chats };
+  delete chats[chatId];
+  const active = state.active === chatId ? (order[Math.max(0, index - 1)] ?? order[0] ?? null) : state.active;
+  return { ...state, chats, order, active };
+}
+
+function lastId(view: ChatView): number {
+  return view.messages[view.messages.length - 1]?.id ?? 0;
+}
+
+function addLocal(state: State, chatId: number | null | undefined, level: "info" | "error", text: string): State {
+  const target = chatId ?? state.active;
+  const view = target !== null && target !== undefined ? state.chats[target] : undefined;
+  const seq = (view?.locals.length ?? state.notices.length) + 1;
+  const line: LocalLine = { key: `l${Date.now().toString(36)}${seq}`, level, text, at: Date.now(), afterId: view ? lastId(view) : 0 };
+  if (!view) return { ...state, notices: [...state.notices.slice(-49), line] };
+  // Local lines are few; keep the last 200 so they never grow without bound.
+  return withChat(state, view.chat.id, (v) => ({ ...v, locals: [...v.locals.slice(-199), line] }));
+}
+
+function activate(state: State, chatId: number | undefined): State {
+  if (chatId === undefined || !state.chats[chatId]) return state;
+  return withChat({ ...state, active: chatId }, chatId, (v) => ({ ...v, mention: false }));
+}
+
+function receive(state: State, message: MessageDto, own: boolean): State {
+  const view = state.chats[message.chatId];
+  if (!view) return state;
+  const pending = state.pending.filter((p) => p.clientId !== message.clientId);
+  const known = view.messages.some((m) => m.id === message.id);
+  let messages = view.messages;
+  let hasOlder = view.hasOlder;
+  // With a trimmed newest end the message is outside the window: it is fetched on return.
+  if (!view.hasNewer && !known) {
+    messages = mergeMessages(view.messages, [message]);
+    if (messages.length > WINDOW_MAX && view.scroll === null) {
+      messages = messages.slice(messages.length - WINDOW_MAX);
+      hasOlder = true;
+    }
+  }
+  const fromOther = !own && message.senderId !== state.me?.id && message.kind === "text";
+  const seeing = state.active === message.chatId && view.scroll === null && state.screen === "chat";
+  const countIt = fromOther && !known && message.id > view.chat.lastReadId && !seeing;
+  const chat: ChatDto = {
+    ...view.chat,
+    lastMessageId: Math.max(view.chat.lastMessageId, message.id),
+    unread: countIt ? view.chat.unread + 1 : view.chat.unread,
+  };
+  const mention = view.mention || (countIt && mentions(message.text, state.me?.nick ?? ""));
+  return { ...state, pending, chats: { ...state.chats, [message.chatId]: { ...view, chat, messages, hasOlder, mention } } };
+}
+
+function clampUserCursor(state: State, cursor: number): number {
+  const n = sortedUsers(state).length;
+  return Math.max(0, Math.min(n - 1, cursor));
+}
+
+function editComposer(state: State, c: Partial<Composer>): State {
+  return { ...state, composer: { ...state.composer, completion: null, historyIndex: null, ...c } };
+}
+
+const isWordChar = (ch: string | undefined) => ch !== undefined && /[\p{L}\p{N}_-]/u.test(ch);
+
+function wordLeft(text: string, cursor: number): number {
+  let i = cursor;
+  while (i > 0 && !isWordChar(text[i - 1])) i--;
+  while (i > 0 && isWordChar(text[i - 1])) i--;
+  return i;
+}
+
+function wordRight(text: string, cursor: number): number {
+  let i = cursor;
+  while (i < text.length && !isWordChar(text[i])) i++;
+  while (i < text.length && isWordChar(text[i])) i++;
+  return i;
+}
+
+// Keeps surrogate pairs together when moving by one character.
+const prevIndex = (text: string, i: number) => (i >= 2 && /[\udc00-\udfff]/.test(text[i - 1] ?? "") ? i - 2 : Math.max(0, i - 1));
+const nextIndex = (text: string, i: number) => (/[\ud800-\udbff]/.test(text[i] ?? "") ? i + 2 : Math.min(text.length, i + 1));
+
+export function reducer(state: State, action: Action): State {
+  switch (action.type) {
+    case "login.edit":
+      return { ...state, login: { ...state.login, [action.field]: action.value, error: null } };
+    case "login.field":
+      return { ...state, login: { ...state.login, field: action.field } };
+    case "login.busy":
+      return { ...state, login: { ...state.login, busy: true, error: null } };
+    case "login.failed":
+      return { ...state, screen: "login", login: { ...state.login, busy: false, error: action.error } };
+    case "logged.out": {
+      const fresh = initialState(state.conn.server, state.me?.nick ?? state.login.nick);
+      return { ...fresh, login: { ...fresh.login, error: action.error ?? null } };
+    }
+
+    case "conn.status":
+      return { ...state, conn: { ...state.conn, status: action.status, attempt: action.attempt ?? (action.status === "online" ? 0 : state.conn.attempt), error: action.error === undefined ? state.conn.error : action.error } };
+    case "conn.rtt":
+      return { ...state, conn: { ...state.conn, rttMs: action.ms } };
+
+    case "session.ready": {
+      const { session } = action;
+      const openIds = new Set(session.chats.map((c) => c.id));
+      let next: State = { ...state, screen: "chat", me: session.user, login: { ...state.login, busy: false, password: "", error: null } };
+      for (const id of state.order) if (!openIds.has(id)) next = removeChat(next, id);
+      for (const chat of session.chats) next = upsertChat(next, chat);
+      // The server's order puts general first; chats this client already had keep their place.
+      const known = next.order.filter((id) => state.order.includes(id));
+      const added = session.chats.map((c) => c.id).filter((id) => !known.includes(id));
+      next = { ...next, order: [...known, ...added] };
+      const online = new Set(session.online.map((u) => u.id));
+      const users: State["users"] = {};
+      for (const u of Object.values(state.users)) users[u.id] = { ...u, online: online.has(u.id) };
+      for (const u of session.online) users[u.id] = { ...u, online: true };
+      users[session.user.id] = { ...session.user, online: true };
+      const active = next.active !== null && next.chats[next.active] ? next.active : (next.order[0] ?? null);
+      return { ...next, users, active, conn: { ...next.conn, status: "online", attempt: 0, error: null } };
+    }
+    case "users.loaded": {
+      const users: State["users"] = {};
+      for (const u of action.users) users[u.id] = u;
+      return { ...state, users, userCursor: 0 };
+    }
+    case "rooms.loaded":
+      return { ...state, rooms: action.rooms };
+    case "presence": {
+      const { user, online } = action.update;
+      return { ...state, users: { ...state.users, [user.id]: { ...user, online } } };
+    }
+
+    case "message.received":
+      return receive(state, action.message, false);
+    case "chat.updated": {
+      const { reason, chat } = action.update;
+      if (reason === "closed" || reason === "left") return removeChat(state, chat.id);
+      if (reason === "read" || reason === "changed") {
+        return withChat(state, chat.id, (v) => ({ ...v, chat: { ...v.chat, ...chat }, mention: chat.unread === 0 ? false : v.mention }));
+      }
+      return upsertChat(state, chat);
+    }
+    case "chat.opened": {
+      const next = upsertChat(state, action.chat);
+      return action.activate ? activate(next, action.chat.id) : next;
+    }
+
+    case "history.loading":
+      return withChat(state, action.chatId, (v) => ({ ...v, loadingOlder: true }));
+    case "history.failed":
+      return withChat(state, action.chatId, (v) => ({ ...v, loadingOlder: false }));
+    case "history.loaded": {
+      const { page, direction } = action;
+      return withChat(state, page.chatId, (v) => {
+        if (direction === "latest") {
+          return { ...v, messages: [...page.messages].reverse(), hasOlder: page.hasMore, hasNewer: false, loaded: true, loadingOlder: false, scroll: null };
+        }
+        if (direction === "older") {
+          let messages = mergeMessages(v.messages, page.messages);
+          let hasNewer = v.hasNewer;
+          if (messages.length > WINDOW_MAX) {
+            messages = messages.slice(0, WINDOW_MAX);
+            hasNewer = true;
+          }
+          return { ...v, messages, hasOlder: page.hasMore, hasNewer, loaded: true, loadingOlder: false };
+        }
+        let messages = mergeMessages(v.messages, page.messages);
+        let hasOlder = v.hasOlder;
+        if (messages.length > WINDOW_MAX) {
+          messages = messages.slice(messages.length - WINDOW_MAX);
+          hasOlder = true;
+        }
+        return { ...v, messages, hasOlder, hasNewer: page.hasMore, loaded: true, loadingOlder: false };
+      });
+    }
+    case "notice":
+      return addLocal(state, action.chatId, action.level, action.text);
+
+    case "send.queued":
+      return {
+        ...state,
+        pending: [...state.pending, { clientId: action.clientId, chatId: action.chatId, text: action.text, at: Date.now(), state: action.online ? "sending" : "queued" }],
+      };
+    case "send.sending":
+      return { ...state, pending: state.pending.map((p) => (p.clientId === action.clientId ? { ...p, state: "sending" } : p)) };
+    case "send.acked":
+      return receive({ ...state, pending: state.pending.filter((p) => p.clientId !== action.clientId) }, action.message, true);
+    case "send.failed": {
+      const p = state.pending.find((x) => x.clientId === action.clientId);
+      const next = { ...state, pending: state.pending.filter((x) => x.clientId !== action.clientId) };
+      if (!p) return next;
+      const preview = p.text.length > 60 ? `${p.text.slice(0, 57)}...` : p.text;
+      return addLocal(next, p.chatId, "error", `Not sent (${action.error}): ${preview}`);
+    }
+    case "read.local":
+      return withChat(state, action.chatId, (v) => ({ ...v, mention: false, chat: { ...v.chat, unread: 0, lastReadId: Math.max(v.chat.lastReadId, action.messageId) } }));
+
+    case "tab.goto":
+      return activate(state, state.order[action.index]);
+    case "tab.step": {
+      if (state.order.length === 0) return state;
+      const i = state.active === null ? 0 : state.order.indexOf(state.active);
+      const n = state.order.length;
+      return activate(state, state.order[(((i + action.delta) % n) + n) % n]);
+    }
+    case "tab.activate":
+      return activate(state, action.chatId);
+    case "tab.nextUnread": {
+      const start = state.active === null ? -1 : state.order.indexOf(state.active);
+      for (let k = 1; k <= state.order.length; k++) {
+        const id = state.order[(start + k) % state.order.length];
+        const v = id !== undefined ? state.chats[id] : undefined;
+        if (v && id !== state.active && (v.chat.unread > 0 || v.mention)) return activate(state, id);
+      }
+      return state;
+    }
+    case "focus.set":
+      return { ...state, focus: action.focus };
+    case "focus.cycle": {
+      const i = FOCUS_ORDER.indexOf(state.focus);
+      const n = FOCUS_ORDER.length;
+      return { ...state, focus: FOCUS_ORDER[(((i + action.delta) % n) + n) % n] ?? "input" };
+    }
+    case "users.move":
+      return { ...state, userCursor: clampUserCursor(state, state.userCursor + action.delta) };
+    case "scroll.set":
+      return withChat(state, action.chatId, (v) => ({ ...v, scroll: action.anchor }));
+    case "overlay.help":
+      return { ...state, overlay: state.overlay?.kind === "help" ? null : { kind: "help" } };
+    case "overlay.switcher":
+      return { ...state, overlay: { kind: "switcher", query: "", selected: 0 } };
+    case "overlay.close":
+      return { ...state, overlay: null };
+    case "switcher.query":
+      return state.overlay?.kind === "switcher" ? { ...state, overlay: { ...state.overlay, query: action.query, selected: 0 } } : state;
+    case "switcher.move": {
+      if (state.overlay?.kind !== "switcher") return state;
+      const n = switcherCandidates(state).length;
+      const selected = Math.max(0, Math.min(n - 1, state.overlay.selected + action.delta));
+      return { ...state, overlay: { ...state.overlay, selected } };
+    }
+
+    case "composer.insert": {
+      const { text, cursor } = state.composer;
+      // Pasted line breaks become spaces: the composer is one line.
+      const insert = action.text.replace(/\r\n|\r|\n/g, " ");
+      return editComposer(state, { text: text.slice(0, cursor) + insert + text.slice(cursor), cursor: cursor + insert.length });
+    }
+    case "composer.backspace": {
+      const { text, cursor } = state.composer;
+      if (cursor === 0) return state;
+      const to = prevIndex(text, cursor);
+      return editComposer(state, { text: text.slice(0, to) + text.slice(cursor), cursor: to });
+    }
+    case "composer.delete": {
+      const { text, cursor } = state.composer;
+      if (cursor >= text.length) return state;
+      return editComposer(state, { text: text.slice(0, cursor) + text.slice(nextIndex(text, cursor)) });
+    }
+    case "composer.move": {
+      const { text, cursor } = state.composer;
+      const to = {
+        left: () => prevIndex(text, cursor),
+        right: () => nextIndex(text, cursor),
+        home: () => 0,
+        end: () => text.length,
+        wordLeft: () => wordLeft(text, cursor),
+        wordRight: () => wordRight(text, cursor),
+      }[action.to]();
+      return { ...state, composer: { ...state.composer, cursor: to, completion: null } };
+    }
+    case "composer.killBefore": {
+      const { text, cursor } = state.composer;
+      return editComposer(state, { text: text.slice(cursor), cursor: 0 });
+    }
+    case "composer.killWordBefore": {
+      const { text, cursor } = state.composer;
+      const to = wordLeft(text, cursor);
+      return editComposer(state, { text: text.slice(0, to) + text.slice(cursor), cursor: to });
+    }
+    case "composer.killAfter": {
+      const { text, cursor } = state.composer;
+      return editComposer(state, { text: text.slice(0, cursor) });
+    }
+    case "composer.recall": {
+      const c = state.composer;
+      if (c.history.length === 0) return state;
+      const draft = c.historyIndex === null ? c.text : c.draft;
+      const from = c.historyIndex ?? c.history.length;
+      const index = from + action.delta;
+      if (index >= c.history.length) return { ...state, composer: { ...c, text: draft, cursor: draft.length, historyIndex: null, draft: "", completion: null } };
+      const clamped = Math.max(0, index);
+      const text = c.history[clamped] ?? "";
+      return { ...state, composer: { ...c, text, cursor: text.length, historyIndex: clamped, draft, completion: null } };
+    }
+    case "composer.submit": {
+      const c = state.composer;
+      const history = c.text.trim() && c.history[c.history.length - 1] !== c.text ? [...c.history.slice(-199), c.text] : c.history;
+      return { ...state, composer: { text: "", cursor: 0, history, historyIndex: null, draft: "", completion: null } };
+    }
+    case "composer.set":
+      return editComposer(state, { text: action.text, cursor: action.text.length });
+    case "composer.complete": {
+      const first = action.candidates[0];
+      if (first === undefined) return state;
+      const { text, cursor } = state.composer;
+      const replaced = text.slice(0, action.start) + first + text.slice(cursor);
+      return {
+        ...state,
+        composer: { ...state.composer, text: replaced, cursor: action.start + first.length, completion: { start: action.start, candidates: action.candidates, index: 0, prefix: action.prefix } },
+      };
+    }
+    case "composer.completeNext": {
+      const c = state.composer;
+      const comp = c.completion;
+      if (!comp) return state;
+      const current = comp.candidates[comp.index] ?? "";
+      const index = (comp.index + 1) % comp.candidates.length;
+      const next = comp.candidates[index] ?? "";
+      const end = comp.start + current.length;
+      const text = c.text.slice(0, comp.start) + next + c.text.slice(end);
+      return { ...state, composer: { ...c, text, cursor: comp.start + next.length, completion: { ...comp, index } } };
+    }
+  }
+}

@@ -1,0 +1,205 @@
+// Display width and wrapping with blessed's own width table (so layout matches what it draws),
+// and the history layout: entries -> screen lines, plus scroll anchors over those lines.
+import { createRequire } from "node:module";
+import type { MessageDto } from "../../server/protocol/index.js";
+import type { HistoryEntry } from "../state/selectors.js";
+import type { ScrollAnchor } from "../state/types.js";
+import { escapeTags, sanitizeLine } from "./sanitize.js";
+
+type Unicode = { charWidth(str: string | number, i?: number): number };
+const unicode = (createRequire(import.meta.url)("blessed") as { unicode: Unicode }).unicode;
+
+/** Width in terminal cells of one code point. */
+export function charWidth(ch: string): number {
+  return unicode.charWidth(ch, 0);
+}
+
+export function strWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) w += charWidth(ch);
+  return w;
+}
+
+export const hasWide = (text: string): boolean => {
+  for (const ch of text) if (charWidth(ch) > 1) return true;
+  return false;
+};
+
+/** Cuts text to at most `width` cells. */
+export function truncate(text: string, width: number, ellipsis = "…"): string {
+  if (strWidth(text) <= width) return text;
+  let out = "";
+  let w = 0;
+  for (const ch of text) {
+    const cw = charWidth(ch);
+    if (w + cw > width - 1) break;
+    out += ch;
+    w += cw;
+  }
+  return out + ellipsis;
+}
+
+/** Pads with spaces to exactly `width` cells (truncating when longer). */
+export function padTo(text: string, width: number): string {
+  const t = truncate(text, width, "");
+  return t + " ".repeat(Math.max(0, width - strWidth(t)));
+}
+
+/** Wraps at spaces when it can, hard-breaks long words, never splits a wide character. */
+export function wrap(text: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const lines: string[] = [];
+  let line = "";
+  let lineW = 0;
+  let lastSpace = -1; // index in `line` after the last space
+  let widthAtSpace = 0;
+  for (const ch of text) {
+    const cw = charWidth(ch);
+    if (lineW + cw > w) {
+      if (lastSpace > 0 && ch !== " ") {
+        lines.push(line.slice(0, lastSpace).trimEnd());
+        line = line.slice(lastSpace);
+        lineW -= widthAtSpace;
+      } else {
+        lines.push(line.trimEnd());
+        line = "";
+        lineW = 0;
+      }
+      lastSpace = -1;
+      if (ch === " " && line === "") continue;
+    }
+    line += ch;
+    lineW += cw;
+    if (ch === " ") {
+      lastSpace = line.length;
+      widthAtSpace = lineW;
+    }
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/** One screen line of the history; `key` ties it to a message id for scroll anchors. */
+export type HistoryLine = { text: string; messageId: number | null; wide: boolean };
+
+const NICK_COLOURS = ["cyan", "green", "yellow", "magenta", "blue", "red"] as const;
+export function nickColour(nick: string): string {
+  let h = 0;
+  for (const ch of nick.toLowerCase()) h = (h * 31 + (ch.codePointAt(0) ?? 0)) >>> 0;
+  return NICK_COLOURS[h % NICK_COLOURS.length]!;
+}
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+export const clock = (d: Date) => `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+const dayKey = (d: Date) => `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+const DAY_FMT = new Intl.DateTimeFormat("en-GB", { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+
+function block(prefixPlain: string, prefixTagged: string, body: string, width: number, bodyStyle: (s: string) => string): { text: string; wide: boolean }[] {
+  const indent = prefixPlain.length <= width / 2 ? strWidth(prefixPlain) : 2;
+  const firstWidth = width - strWidth(prefixPlain);
+  const out: { text: string; wide: boolean }[] = [];
+  const parts = firstWidth >= 10 ? wrap(body, firstWidth) : [];
+  const first = parts.shift();
+  if (first === undefined) {
+    out.push({ text: prefixTagged, wide: hasWide(prefixPlain) });
+    for (const l of wrap(body, width - indent)) out.push({ text: " ".repeat(indent) + bodyStyle(escapeTags(l)), wide: hasWide(l) });
+    return out;
+  }
+  out.push({ text: prefixTagged + bodyStyle(escapeTags(first)), wide: hasWide(prefixPlain + first) });
+  const rest = parts.join(" ");
+  if (rest) for (const l of wrap(rest, width - indent)) out.push({ text: " ".repeat(indent) + bodyStyle(escapeTags(l)), wide: hasWide(l) });
+  return out;
+}
+
+const cache = new WeakMap<MessageDto, { width: number; own: boolean; lines: { text: string; wide: boolean }[] }>();
+
+function messageLines(m: MessageDto, own: boolean, width: number): { text: string; wide: boolean }[] {
+  const hit = cache.get(m);
+  if (hit && hit.width === width && hit.own === own) return hit.lines;
+  const time = clock(new Date(m.createdAt));
+  const nick = sanitizeLine(m.sender);
+  let lines: { text: string; wide: boolean }[];
+  if (m.kind === "text") {
+    const colour = own ? "white" : nickColour(m.sender);
+    const nickTag = own ? `{bold}{${colour}-fg}${escapeTags(nick)}{/${colour}-fg}{/bold}` : `{${colour}-fg}${escapeTags(nick)}{/${colour}-fg}`;
+    const body = m.text.split(/\r\n|\r|\n/).map(sanitizeLine).join(" ⏎ ");
+    lines = block(`${time} <${nick}> `, `{gray-fg}${time}{/gray-fg} <${nickTag}> `, body, width, own ? (s) => `{bold}${s}{/bold}` : (s) => s);
+  } else {
+    const verb = m.kind === "join" ? "joined" : "left";
+    const arrow = m.kind === "join" ? "-->" : "<--";
+    lines = block(`${time} ${arrow} `, `{gray-fg}${time}{/gray-fg} {${m.kind === "join" ? "green" : "red"}-fg}${arrow}{/} `, `${nick} ${verb}`, width, (s) => `{gray-fg}${s}{/gray-fg}`);
+  }
+  cache.set(m, { width, own, lines });
+  return lines;
+}
+
+/** Lays out history entries for a pane `width` cells wide, with day separators. */
+export function layoutHistory(entries: HistoryEntry[], width: number, opts: { hasOlder: boolean; loadingOlder: boolean; hasNewer: boolean }): HistoryLine[] {
+  const out: HistoryLine[] = [];
+  if (opts.hasOlder) {
+    const text = opts.loadingOlder ? "··· loading older messages ···" : "··· older messages: PgUp ···";
+    out.push({ text: `{gray-fg}${text}{/gray-fg}`, messageId: null, wide: false });
+  }
+  let lastDay = "";
+  let lastMessageId: number | null = null;
+  for (const e of entries) {
+    if (e.kind === "message") {
+      const d = new Date(e.message.createdAt);
+      const day = dayKey(d);
+      lastMessageId = e.message.id;
+      if (day !== lastDay) {
+        if (lastDay !== "" || !opts.hasOlder) {
+          const label = ` ${DAY_FMT.format(d)} `;
+          const side = Math.max(2, Math.floor((width - strWidth(label)) / 2));
+          out.push({ text: `{gray-fg}${"─".repeat(side)}${label}${"─".repeat(Math.max(0, width - side - strWidth(label)))}{/gray-fg}`, messageId: e.message.id, wide: false });
+        }
+        lastDay = day;
+      }
+      for (const l of messageLines(e.message, e.own, width)) out.push({ text: l.text, messageId: e.message.id, wide: l.wide });
+    } else if (e.kind === "local") {
+      const colour = e.line.level === "error" ? "red" : "cyan";
+      for (const l of block(`${clock(new Date(e.line.at))} -!- `, `{gray-fg}${clock(new Date(e.line.at))}{/gray-fg} {${colour}-fg}-!-{/${colour}-fg} `, sanitizeLine(e.line.text), width, (s) => `{${colour}-fg}${s}{/${colour}-fg}`)) {
+        out.push({ text: l.text, messageId: lastMessageId, wide: l.wide });
+      }
+    } else {
+      const p = e.pending;
+      const label = p.state === "queued" ? "(queued until reconnected)" : "(sending)";
+      for (const l of block(`${clock(new Date(p.at))} ~ `, `{gray-fg}${clock(new Date(p.at))} ~ `, `${sanitizeLine(p.text)} ${label}`, width, (s) => `${s}{/gray-fg}`)) {
+        out.push({ text: l.text.endsWith("{/gray-fg}") ? l.text : `${l.text}{/gray-fg}`, messageId: lastMessageId, wide: l.wide });
+      }
+    }
+  }
+  if (opts.hasNewer) out.push({ text: "{gray-fg}··· newer messages: PgDn or End ···{/gray-fg}", messageId: null, wide: false });
+  return out;
+}
+
+/** Index of the top visible line for an anchor (null: the bottom). */
+export function topIndex(lines: HistoryLine[], anchor: ScrollAnchor, height: number): number {
+  const maxTop = Math.max(0, lines.length - height);
+  if (anchor === null) return maxTop;
+  const first = lines.findIndex((l) => l.messageId !== null && l.messageId >= anchor.id);
+  if (first < 0) return maxTop;
+  const exact = lines[first]?.messageId === anchor.id;
+  return Math.max(0, Math.min(maxTop, first + (exact ? anchor.line : 0)));
+}
+
+/** Moves the view by `delta` lines; returns the new anchor and whether the top is reached. */
+export function moveAnchor(lines: HistoryLine[], anchor: ScrollAnchor, delta: number, height: number): { anchor: ScrollAnchor; atTop: boolean; atBottom: boolean } {
+  const maxTop = Math.max(0, lines.length - height);
+  const top = Math.max(0, Math.min(maxTop, topIndex(lines, anchor, height) + delta));
+  if (top >= maxTop) return { anchor: null, atTop: top === 0, atBottom: true };
+  return { anchor: anchorAt(lines, top), atTop: top === 0, atBottom: false };
+}
+
+/** The anchor that keeps line `top` at the top of the view. */
+export function anchorAt(lines: HistoryLine[], top: number): ScrollAnchor {
+  // Anchor to the first message line at or after top, so an anchor always names a message.
+  for (let i = top; i < lines.length; i++) {
+    const id = lines[i]?.messageId;
+    if (id !== null && id !== undefined) {
+      const first = lines.findIndex((l) => l.messageId === id);
+      return { id, line: top - first };
+    }
+  }
+  return null;
+}
