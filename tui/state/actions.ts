@@ -29,6 +29,7 @@ export type Action =
   // outbox
   | { type: "send.queued"; clientId: string; chatId: number; text: string; online: boolean }
   | { type: "send.sending"; clientId: string }
+  | { type: "send.retry"; clientId: string }
   | { type: "send.acked"; clientId: string; message: MessageDto }
   | { type: "send.failed"; clientId: string; error: string }
   | { type: "read.local"; chatId: number; messageId: number }

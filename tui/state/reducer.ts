@@ -108,7 +108,9 @@ function receive(state: State, message: MessageDto, own: boolean): State {
   }
   const fromOther = !own && message.senderId !== state.me?.id && message.kind === "text";
   const seeing = state.active === message.chatId && view.scroll === null && state.screen === "chat";
-  const countIt = fromOther && !known && message.id > view.chat.lastReadId && !seeing;
+  // A message at or below lastMessageId is already in the server's unread count (a DM that
+  // reopened for this message arrives with it counted).
+  const countIt = fromOther && !known && message.id > view.chat.lastReadId && message.id > view.chat.lastMessageId && !seeing;
   const chat: ChatDto = {
     ...view.chat,
     lastMessageId: Math.max(view.chat.lastMessageId, message.id),
@@ -250,6 +252,8 @@ export function reducer(state: State, action: Action): State {
       };
     case "send.sending":
       return { ...state, pending: state.pending.map((p) => (p.clientId === action.clientId ? { ...p, state: "sending" } : p)) };
+    case "send.retry":
+      return { ...state, pending: state.pending.map((p) => (p.clientId === action.clientId ? { ...p, state: "queued" } : p)) };
     case "send.acked":
       return receive({ ...state, pending: state.pending.filter((p) => p.clientId !== action.clientId) }, action.message, true);
     case "send.failed": {

@@ -6,8 +6,48 @@ import type { HistoryEntry } from "../state/selectors.js";
 import type { ScrollAnchor } from "../state/types.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
 
-type Unicode = { charWidth(str: string | number, i?: number): number };
+type Unicode = {
+  charWidth(str: string | number, i?: number): number;
+  codePointAt(str: string, i: number): number;
+  chars: { all: RegExp; wide: RegExp };
+};
 const unicode = (createRequire(import.meta.url)("blessed") as { unicode: Unicode }).unicode;
+
+/**
+ * blessed 0.1.81 counts emoji (Emoji_Presentation, e.g. 😀 ✅) as one cell, but terminals draw
+ * them two cells wide, so everything after an emoji on a line shifts right. Teach its width
+ * table and its "wide character" pattern about them, once: blessed then pads them like CJK.
+ */
+function patchEmojiWidths(u: Unicode): void {
+  if ((u as { emojiPatched?: boolean }).emojiPatched) return;
+  const isEmoji = /\p{Emoji_Presentation}/u;
+  const bmp: string[] = [];
+  const astral = new Map<number, number[]>();
+  for (let cp = 0x2000; cp <= 0x2bff; cp++) if (isEmoji.test(String.fromCodePoint(cp))) bmp.push(`\\u${cp.toString(16).padStart(4, "0")}`);
+  for (let cp = 0x1f000; cp <= 0x1faff; cp++) {
+    if (!isEmoji.test(String.fromCodePoint(cp))) continue;
+    const s = String.fromCodePoint(cp);
+    const hi = s.charCodeAt(0);
+    const list = astral.get(hi) ?? [];
+    list.push(s.charCodeAt(1));
+    astral.set(hi, list);
+  }
+  const hex = (n: number) => `\\u${n.toString(16)}`;
+  const pairs = [...astral].map(([hi, los]) => `${hex(hi)}[${los.map(hex).join("")}]`);
+  const emoji = [...pairs, `[${bmp.join("")}]`].join("|");
+  // Non-unicode-mode pattern, like blessed's own: matches surrogate pairs explicitly.
+  u.chars.all = new RegExp(`(${emoji}|${u.chars.all.source.slice(1, -1)})`, "g");
+  const original = u.charWidth.bind(u);
+  u.charWidth = (str: string | number, i = 0) => {
+    const cp = typeof str === "number" ? str : u.codePointAt(str, i);
+    if ((cp >= 0x1f000 && cp <= 0x1faff) || (cp >= 0x2000 && cp <= 0x2bff)) {
+      if (isEmoji.test(String.fromCodePoint(cp))) return 2;
+    }
+    return original(str, i);
+  };
+  (u as { emojiPatched?: boolean }).emojiPatched = true;
+}
+patchEmojiWidths(unicode);
 
 /** Width in terminal cells of one code point. */
 export function charWidth(ch: string): number {

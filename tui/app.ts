@@ -1,0 +1,469 @@
+// Wires the pieces: network events -> store actions; keys -> commands; store -> view.
+import { randomUUID } from "node:crypto";
+import type { Widgets } from "blessed";
+import type { ChatDto, ErrorBody, Result } from "../server/protocol/index.js";
+import { loadConfig, saveConfig, serverKey } from "./config.js";
+import { resolveKey, type Mode } from "./keys/keymap.js";
+import { completionsAt, parseInput, type Parsed } from "./keys/slash.js";
+import { authenticate, logout as httpLogout } from "./net/auth.js";
+import { CLIENT_ERRORS, openConnection, type Connection } from "./net/connection.js";
+import type { Action } from "./state/actions.js";
+import { initialState } from "./state/reducer.js";
+import { activeView, pendingRead, sortedUsers, switcherCandidates } from "./state/selectors.js";
+import { createStore, type Store } from "./state/store.js";
+import { HISTORY_PAGE, type State } from "./state/types.js";
+import { moveAnchor } from "./ui/text.js";
+import { createScreen, createView, type View } from "./ui/view.js";
+
+export type AppOptions = { server: string; user?: string | undefined; configPath: string };
+
+// Errors that mean "try again later", not "this message is wrong".
+const TRANSIENT = new Set<string>([CLIENT_ERRORS.timeout, CLIENT_ERRORS.offline, "UNAVAILABLE", "INTERNAL", "RATE_LIMITED"]);
+const CATCH_UP_PAGES = 5;
+
+export async function runApp(opts: AppOptions): Promise<void> {
+  const store = createStore(initialState(opts.server, opts.user ?? ""));
+  const screen = createScreen();
+  const view = createView(screen, store);
+  const app = createController(store, view, opts);
+  screen.on("keypress", (ch: string | undefined, key: Widgets.Events.IKeyEventArg | undefined) => app.key(ch, key));
+  for (const sig of ["SIGTERM", "SIGHUP"] as const) process.once(sig, () => app.quit());
+  await app.start();
+}
+
+export function createController(store: Store, view: View, opts: AppOptions) {
+  const dispatch = (a: Action) => store.dispatch(a);
+  const state = () => store.getState();
+  let conn: Connection | null = null;
+  let token: string | null = null;
+  let rttTimer: NodeJS.Timeout | undefined;
+  let readTimer: NodeJS.Timeout | undefined;
+  let lastReadSent = "";
+  let flushing = false;
+
+  const notice = (text: string, level: "info" | "error" = "info", chatId?: number | null) => dispatch({ type: "notice", level, text, chatId });
+  const failed = (e: ErrorBody) => notice(e.message, "error");
+
+  async function request<T>(r: Promise<Result<T>>): Promise<T | null> {
+    const res = await r;
+    if (res.ok) return res.data;
+    failed(res.error);
+    return null;
+  }
+
+  // ---- session -------------------------------------------------------------------------
+
+  async function start() {
+    const config = await loadConfig(opts.configPath);
+    const saved = config.sessions[serverKey(opts.server)];
+    if (saved && (!opts.user || saved.nick.toLowerCase() === opts.user.toLowerCase())) {
+      dispatch({ type: "login.edit", field: "nick", value: saved.nick });
+      connect(saved.token);
+    }
+  }
+
+  async function submitLogin(mode: "login" | "register") {
+    const { nick, password, busy } = state().login;
+    if (busy) return;
+    if (!nick.trim()) return dispatch({ type: "login.failed", error: "Type your nick first." });
+    if (!password) return dispatch({ type: "login.field", field: "password" }), dispatch({ type: "login.failed", error: "Type your password." });
+    dispatch({ type: "login.busy" });
+    const r = await authenticate(opts.server, mode, nick.trim(), password);
+    if (!r.ok) return dispatch({ type: "login.failed", error: r.message });
+    const config = await loadConfig(opts.configPath);
+    config.sessions[serverKey(opts.server)] = { nick: r.auth.user.nick, token: r.auth.token };
+    await saveConfig(opts.configPath, config).catch((e: Error) => notice(`Could not save the session: ${e.message}`, "error"));
+    connect(r.auth.token);
+  }
+
+  async function forgetSession() {
+    const config = await loadConfig(opts.configPath);
+    delete config.sessions[serverKey(opts.server)];
+    await saveConfig(opts.configPath, config).catch(() => undefined);
+  }
+
+  function connect(t: string) {
+    token = t;
+    conn?.close();
+    dispatch({ type: "login.busy" });
+    conn = openConnection(opts.server, t, {
+      ready: (session) => {
+        dispatch({ type: "session.ready", session });
+        void afterReady();
+      },
+      message: (m) => dispatch({ type: "message.received", message: m }),
+      presence: (update) => dispatch({ type: "presence", update }),
+      chatUpdated: (update) => {
+        dispatch({ type: "chat.updated", update });
+        if (update.reason === "opened" || update.reason === "joined") ensureLoaded();
+      },
+      notice: (n) => notice(n.text, n.level === "info" ? "info" : "error", n.chatId ?? null),
+      status: (status, attempt, error) => dispatch({ type: "conn.status", status, attempt, error }),
+      authFailed: (message) => {
+        void forgetSession();
+        stopTimers();
+        conn = null;
+        dispatch({ type: "logged.out", error: `${message}` });
+      },
+    });
+  }
+
+  async function afterReady() {
+    const c = conn;
+    if (!c) return;
+    const users = await c.request("users:list", {});
+    if (users.ok) dispatch({ type: "users.loaded", users: users.data.users });
+    await flushOutbox();
+    await catchUp();
+    ensureLoaded();
+    startRtt();
+  }
+
+  function startRtt() {
+    clearInterval(rttTimer);
+    const ping = async () => {
+      if (!conn?.connected) return;
+      const t0 = performance.now();
+      const r = await conn.request("ping:rtt", {}, 5000);
+      if (r.ok) dispatch({ type: "conn.rtt", ms: Math.round(performance.now() - t0) });
+    };
+    void ping();
+    rttTimer = setInterval(ping, 5000);
+    rttTimer.unref();
+  }
+
+  function stopTimers() {
+    clearInterval(rttTimer);
+    clearTimeout(readTimer);
+  }
+
+  // ---- history ---------------------------------------------------------------------------
+
+  function ensureLoaded() {
+    const v = activeView(state());
+    if (v && !v.loaded && !v.loadingOlder) void loadLatest(v.chat.id);
+  }
+
+  async function fetchPage(chatId: number, cursor: { before?: number; after?: number }, direction: "older" | "newer" | "latest") {
+    if (!conn) return;
+    dispatch({ type: "history.loading", chatId });
+    const r = await conn.request("history:fetch", { chatId, limit: HISTORY_PAGE, ...cursor });
+    if (r.ok) dispatch({ type: "history.loaded", page: r.data, direction });
+    else {
+      dispatch({ type: "history.failed", chatId });
+      if ((r.error.code as string) !== CLIENT_ERRORS.offline) failed(r.error);
+    }
+    return r;
+  }
+
+  const loadLatest = (chatId: number) => fetchPage(chatId, {}, "latest");
+
+  async function loadOlder(chatId: number) {
+    const v = state().chats[chatId];
+    if (!v || v.loadingOlder || !v.hasOlder) return;
+    const oldest = v.messages[0]?.id;
+    await fetchPage(chatId, oldest ? { before: oldest } : {}, oldest ? "older" : "latest");
+  }
+
+  /** After a reconnect: what was missed, in order, from each loaded chat's newest message on. */
+  async function catchUp() {
+    for (const id of state().order) {
+      const v = state().chats[id];
+      if (!v?.loaded || v.hasNewer) continue;
+      let pages = 0;
+      for (;;) {
+        const newest = state().chats[id]?.messages.at(-1)?.id ?? 0;
+        const r = await conn?.request("history:fetch", { chatId: id, after: newest, limit: 200 });
+        if (!r?.ok) break;
+        dispatch({ type: "history.loaded", page: r.data, direction: "newer" });
+        if (!r.data.hasMore) break;
+        // Too much was missed to page through: jump to the newest page instead.
+        if (++pages >= CATCH_UP_PAGES) {
+          await loadLatest(id);
+          break;
+        }
+      }
+    }
+  }
+
+  function scrollBy(delta: number) {
+    const v = activeView(state());
+    if (!v) return;
+    const { lines, height } = view.historyLayout();
+    const r = moveAnchor(lines, v.scroll, delta, height);
+    dispatch({ type: "scroll.set", chatId: v.chat.id, anchor: r.anchor });
+    if (r.atTop && v.hasOlder) void loadOlder(v.chat.id);
+    if (r.atBottom && v.hasNewer) void loadLatest(v.chat.id);
+  }
+
+  function scheduleRead(s: State) {
+    const want = pendingRead(s);
+    if (!want || !conn?.connected) return;
+    const key = `${want.chatId}:${want.messageId}`;
+    if (key === lastReadSent) return;
+    clearTimeout(readTimer);
+    readTimer = setTimeout(async () => {
+      lastReadSent = key;
+      dispatch({ type: "read.local", chatId: want.chatId, messageId: want.messageId });
+      await conn?.request("chat:read", want);
+    }, 250);
+  }
+  store.subscribe((s) => scheduleRead(s));
+
+  // ---- sending -----------------------------------------------------------------------------
+
+  function sendText(chatId: number, text: string) {
+    const clientId = randomUUID();
+    dispatch({ type: "send.queued", clientId, chatId, text, online: !!conn?.connected });
+    void flushOutbox();
+  }
+
+  /** Sends queued messages one at a time, oldest first, so they are stored in typing order. */
+  async function flushOutbox() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      for (;;) {
+        const next = state().pending.find((p) => p.state !== "failed");
+        if (!next || !conn?.connected) break;
+        dispatch({ type: "send.sending", clientId: next.clientId });
+        const r = await conn.request("message:send", { chatId: next.chatId, text: next.text, clientId: next.clientId });
+        if (r.ok) dispatch({ type: "send.acked", clientId: next.clientId, message: r.data });
+        else if (TRANSIENT.has(r.error.code)) {
+          // Resent after reconnecting (or shortly); the server keeps one copy per clientId.
+          dispatch({ type: "send.retry", clientId: next.clientId });
+          if (conn?.connected) setTimeout(() => void flushOutbox(), 2000).unref();
+          break;
+        } else dispatch({ type: "send.failed", clientId: next.clientId, error: r.error.message });
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+
+  // ---- commands ----------------------------------------------------------------------------
+
+  async function openChat(p: Promise<Result<ChatDto>>): Promise<ChatDto | null> {
+    const chat = await request(p);
+    if (chat) {
+      dispatch({ type: "chat.opened", chat, activate: true });
+      ensureLoaded();
+    }
+    return chat;
+  }
+
+  async function runSlash(parsed: Parsed) {
+    const s = state();
+    const v = activeView(s);
+    const c = conn;
+    if (parsed.kind === "error") return notice(parsed.message, "error");
+    if (parsed.kind === "help") return dispatch({ type: "overlay.help" });
+    if (parsed.kind === "quit") return quit();
+    if (parsed.kind === "logout") return doLogout();
+    if (parsed.kind === "text") {
+      if (!v) return notice("No chat is open: /join a room or /query someone first.", "error");
+      return sendText(v.chat.id, parsed.text);
+    }
+    if (!c) return notice("Not connected.", "error");
+    switch (parsed.kind) {
+      case "msg": {
+        const chat = await openChat(c.request("dm:open", { nick: parsed.nick }));
+        if (chat) sendText(chat.id, parsed.text);
+        return;
+      }
+      case "query":
+        return void (await openChat(c.request("dm:open", { nick: parsed.nick })));
+      case "join":
+        return void (await openChat(c.request("room:join", { name: parsed.room })));
+      case "create":
+        return void (await openChat(c.request("room:create", { name: parsed.room, private: parsed.private })));
+      case "leave":
+        if (!v || v.chat.kind !== "room") return notice("/leave works in a room; use /close for a direct message.", "error");
+        return void (await request(c.request("room:leave", { chatId: v.chat.id })));
+      case "close":
+        if (!v) return;
+        return void (await request(c.request("chat:close", { chatId: v.chat.id })));
+      case "invite": {
+        if (!v || v.chat.kind !== "room") return notice("/invite works in a room.", "error");
+        const r = await request(c.request("room:invite", { chatId: v.chat.id, nick: parsed.nick }));
+        if (r) notice(`${r.nick} was added to #${v.chat.name}.`);
+        return;
+      }
+      case "rooms": {
+        const r = await request(c.request("rooms:list", {}));
+        if (!r) return;
+        dispatch({ type: "rooms.loaded", rooms: r.rooms });
+        if (!r.rooms.length) return notice("There are no rooms yet: /create <room> makes one.");
+        return notice(`Rooms: ${r.rooms.map((x) => `#${x.name} (${x.members}${x.joined ? ", joined" : ""})`).join(", ")}`);
+      }
+      case "users": {
+        const r = await request(c.request("users:list", {}));
+        if (!r) return;
+        dispatch({ type: "users.loaded", users: r.users });
+        const on = r.users.filter((u) => u.online).map((u) => u.nick);
+        const off = r.users.filter((u) => !u.online).map((u) => u.nick);
+        notice(`Online (${on.length}): ${on.join(", ") || "nobody"}`);
+        if (off.length) notice(`Offline (${off.length}): ${off.join(", ")}`);
+        return;
+      }
+    }
+  }
+
+  async function doLogout() {
+    if (token) await httpLogout(opts.server, token);
+    await forgetSession();
+    stopTimers();
+    conn?.close();
+    conn = null;
+    token = null;
+    dispatch({ type: "logged.out", error: "Logged out. The saved session was removed." });
+  }
+
+  function submitComposer() {
+    const text = state().composer.text;
+    if (!text.trim()) return;
+    dispatch({ type: "composer.submit" });
+    void runSlash(parseInput(text));
+  }
+
+  function complete() {
+    const s = state();
+    if (s.composer.completion) return dispatch({ type: "composer.completeNext" });
+    const nicks = sortedUsers(s).filter((u) => !u.me).map((u) => u.nick);
+    const req = completionsAt(s.composer.text, s.composer.cursor, nicks);
+    if (!req) return dispatch({ type: "focus.cycle", delta: 1 });
+    dispatch({ type: "composer.complete", ...req });
+  }
+
+  async function chooseSwitcher() {
+    const s = state();
+    if (s.overlay?.kind !== "switcher") return;
+    const c = switcherCandidates(s)[s.overlay.selected];
+    dispatch({ type: "overlay.close" });
+    if (!c) return;
+    if (c.kind === "chat") {
+      dispatch({ type: "tab.activate", chatId: c.chatId });
+      ensureLoaded();
+    } else if (c.kind === "user" && conn) await openChat(conn.request("dm:open", { nick: c.nick }));
+    else if (c.kind === "room" && conn) await openChat(conn.request("room:join", { name: c.name }));
+  }
+
+  async function openSwitcher() {
+    dispatch({ type: "overlay.switcher" });
+    const r = await conn?.request("rooms:list", {});
+    if (r?.ok) dispatch({ type: "rooms.loaded", rooms: r.data.rooms });
+  }
+
+  async function openSelectedUser() {
+    const s = state();
+    const u = sortedUsers(s)[s.userCursor];
+    if (!u || !conn) return;
+    if (u.me) return notice("That is you.", "error");
+    const chat = await openChat(conn.request("dm:open", { nick: u.nick }));
+    if (chat) dispatch({ type: "focus.set", focus: "input" });
+  }
+
+  function quit() {
+    stopTimers();
+    conn?.close();
+    view.destroy();
+    process.exit(0);
+  }
+
+  function pageSize() {
+    return Math.max(1, view.historyLayout().height - 2);
+  }
+
+  const commands: Record<string, () => void | Promise<void>> = {
+    "app.quit": quit,
+    "overlay.help": () => dispatch({ type: "overlay.help" }),
+    "overlay.close": () => dispatch({ type: "overlay.close" }),
+    "tab.next": () => (dispatch({ type: "tab.step", delta: 1 }), ensureLoaded()),
+    "tab.prev": () => (dispatch({ type: "tab.step", delta: -1 }), ensureLoaded()),
+    "tab.nextUnread": () => (dispatch({ type: "tab.nextUnread" }), ensureLoaded()),
+    "tab.close": () => runSlash({ kind: "close" }),
+    "switcher.open": openSwitcher,
+    "switcher.choose": chooseSwitcher,
+    "switcher.up": () => dispatch({ type: "switcher.move", delta: -1 }),
+    "switcher.down": () => dispatch({ type: "switcher.move", delta: 1 }),
+    "switcher.backspace": () => {
+      const o = state().overlay;
+      if (o?.kind === "switcher") dispatch({ type: "switcher.query", query: [...o.query].slice(0, -1).join("") });
+    },
+    "focus.next": () => dispatch({ type: "focus.cycle", delta: 1 }),
+    "focus.prev": () => dispatch({ type: "focus.cycle", delta: -1 }),
+    "focus.input": () => dispatch({ type: "focus.set", focus: "input" }),
+    "history.pageUp": () => scrollBy(-pageSize()),
+    "history.pageDown": () => scrollBy(pageSize()),
+    "history.lineUp": () => scrollBy(-1),
+    "history.lineDown": () => scrollBy(1),
+    "history.top": () => scrollBy(-1e9),
+    "history.bottom": () => {
+      const v = activeView(state());
+      if (!v) return;
+      dispatch({ type: "scroll.set", chatId: v.chat.id, anchor: null });
+      if (v.hasNewer) void loadLatest(v.chat.id);
+    },
+    "users.up": () => dispatch({ type: "users.move", delta: -1 }),
+    "users.down": () => dispatch({ type: "users.move", delta: 1 }),
+    "users.openDm": openSelectedUser,
+    "screen.redraw": () => view.redraw(),
+    "composer.submit": submitComposer,
+    "composer.complete": complete,
+    "composer.backspace": () => dispatch({ type: "composer.backspace" }),
+    "composer.delete": () => dispatch({ type: "composer.delete" }),
+    "composer.left": () => dispatch({ type: "composer.move", to: "left" }),
+    "composer.right": () => dispatch({ type: "composer.move", to: "right" }),
+    "composer.home": () => (state().composer.text ? dispatch({ type: "composer.move", to: "home" }) : commands["history.top"]!()),
+    "composer.end": () => (state().composer.text ? dispatch({ type: "composer.move", to: "end" }) : commands["history.bottom"]!()),
+    "composer.wordLeft": () => dispatch({ type: "composer.move", to: "wordLeft" }),
+    "composer.wordRight": () => dispatch({ type: "composer.move", to: "wordRight" }),
+    "composer.killBefore": () => dispatch({ type: "composer.killBefore" }),
+    "composer.killWordBefore": () => dispatch({ type: "composer.killWordBefore" }),
+    "composer.recallPrev": () => dispatch({ type: "composer.recall", delta: -1 }),
+    "composer.recallNext": () => dispatch({ type: "composer.recall", delta: 1 }),
+    "composer.clearCompletion": () => dispatch({ type: "composer.move", to: "end" }),
+    "login.submit": () => submitLogin("login"),
+    "login.register": () => submitLogin("register"),
+    "login.nextField": () => dispatch({ type: "login.field", field: state().login.field === "nick" ? "password" : "nick" }),
+    "login.backspace": () => {
+      const l = state().login;
+      dispatch({ type: "login.edit", field: l.field, value: [...l[l.field]].slice(0, -1).join("") });
+    },
+    "login.clearField": () => dispatch({ type: "login.edit", field: state().login.field, value: "" }),
+  };
+  for (let i = 1; i <= 9; i++) commands[`tab.goto.${i}`] = () => (dispatch({ type: "tab.goto", index: i - 1 }), ensureLoaded());
+
+  function mode(s: State): Mode {
+    if (s.screen === "login") return "login";
+    if (s.overlay) return s.overlay.kind;
+    return s.focus;
+  }
+
+  function insertText(s: State, text: string) {
+    const m = mode(s);
+    if (m === "login") dispatch({ type: "login.edit", field: s.login.field, value: s.login[s.login.field] + text });
+    else if (m === "switcher" && s.overlay?.kind === "switcher") dispatch({ type: "switcher.query", query: s.overlay.query + text });
+    else if (m === "help") return;
+    else {
+      // Typing while the user list or history has focus goes to the input line.
+      if (m !== "input") dispatch({ type: "focus.set", focus: "input" });
+      dispatch({ type: "composer.insert", text });
+    }
+  }
+
+  function key(ch: string | undefined, k: Widgets.Events.IKeyEventArg | undefined) {
+    const s = state();
+    const full = k?.full ?? ch ?? "";
+    const command = resolveKey(mode(s), full);
+    if (command) {
+      const run = commands[command];
+      if (run) void Promise.resolve(run()).catch((e: Error) => notice(`Internal error: ${e.message}`, "error"));
+      return;
+    }
+    // Printable input: a character with no Ctrl/Alt, including pasted text and wide characters.
+    if (ch && !k?.ctrl && !k?.meta && !/[\u0000-\u001f\u007f]/.test(ch)) insertText(s, ch);
+  }
+
+  return { start, key, quit, commands, dispatch };
+}
