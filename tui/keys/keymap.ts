@@ -160,7 +160,8 @@ export function keyLabel(key: string): string {
     .replace(/^S-/, "Shift+")
     .replace(/^f(\d+)$/, "F$1")
     .replace(/^(pageup|pagedown|home|end|enter|tab|escape|up|down|left|right|backspace)$/, (k) => ({ pageup: "PgUp", pagedown: "PgDn" } as Record<string, string>)[k] ?? k[0]!.toUpperCase() + k.slice(1))
-    .replace(/\+(left|right)$/, (_m, k: string) => `+${k[0]!.toUpperCase()}${k.slice(1)}`);
+    .replace(/\+(left|right)$/, (_m, k: string) => `+${k[0]!.toUpperCase()}${k.slice(1)}`)
+    .replace(/\+([a-z])$/, (_m, k: string) => `+${k.toUpperCase()}`);
 }
 
 /** (keys, description) rows for the help overlay, one per documented command. */

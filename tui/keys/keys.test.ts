@@ -1,0 +1,71 @@
+import test from "ava";
+import { helpRows, keyLabel, resolveKey } from "./keymap.js";
+import { completionsAt, parseInput, SLASH_COMMANDS } from "./slash.js";
+
+test("the keymap maps the documented keys in every mode", (t) => {
+  t.is(resolveKey("input", "M-1"), "tab.goto.1");
+  t.is(resolveKey("users", "M-9"), "tab.goto.9");
+  t.is(resolveKey("input", "C-n"), "tab.next");
+  t.is(resolveKey("input", "M-right"), "tab.next");
+  t.is(resolveKey("input", "M-left"), "tab.prev");
+  t.is(resolveKey("input", "M-a"), "tab.nextUnread");
+  t.is(resolveKey("input", "C-w"), "tab.close");
+  t.is(resolveKey("input", "C-k"), "switcher.open");
+  t.is(resolveKey("input", "f1"), "overlay.help");
+  t.is(resolveKey("input", "return"), "composer.submit", "Enter arrives as 'return' from most terminals");
+  t.is(resolveKey("input", "tab"), "composer.complete");
+  t.is(resolveKey("users", "enter"), "users.openDm");
+  t.is(resolveKey("history", "home"), "history.top");
+  t.is(resolveKey("input", "pageup"), "history.pageUp");
+  t.is(resolveKey("input", "C-c"), "app.quit");
+  t.is(resolveKey("input", "x"), null, "printable keys are text");
+});
+
+test("overlays and the login form ignore the global keys", (t) => {
+  t.is(resolveKey("switcher", "M-1"), null);
+  t.is(resolveKey("switcher", "escape"), "overlay.close");
+  t.is(resolveKey("login", "C-n"), null);
+  t.is(resolveKey("login", "C-r"), "login.register");
+  t.is(resolveKey("help", "q"), "overlay.close");
+});
+
+test("the help lists keys as people write them", (t) => {
+  const rows = helpRows();
+  t.true(rows.some((r) => r.keys.includes("Alt+1") && /tab 1/.test(r.text)));
+  t.true(rows.some((r) => r.keys.includes("Ctrl+N") && r.keys.includes("Alt+Right")));
+  t.is(keyLabel("pageup"), "PgUp");
+});
+
+test("slash commands parse with aliases, and wrong arguments explain the usage", (t) => {
+  t.deepEqual(parseInput("hello /world"), { kind: "text", text: "hello /world" });
+  t.deepEqual(parseInput("//not a command"), { kind: "text", text: "/not a command" });
+  t.deepEqual(parseInput("/msg bob hi there  friend"), { kind: "msg", nick: "bob", text: "hi there  friend" });
+  t.deepEqual(parseInput("/m bob x"), { kind: "msg", nick: "bob", text: "x" });
+  t.deepEqual(parseInput("/join #dev"), { kind: "join", room: "#dev" });
+  t.deepEqual(parseInput("/J dev"), { kind: "join", room: "dev" });
+  t.deepEqual(parseInput("/create ops --private"), { kind: "create", room: "ops", private: true });
+  t.deepEqual(parseInput("/create ops"), { kind: "create", room: "ops", private: false });
+  t.deepEqual(parseInput("/part"), { kind: "leave" });
+  t.deepEqual(parseInput("/exit"), { kind: "quit" });
+  t.deepEqual(parseInput("/who"), { kind: "users" });
+  t.deepEqual(parseInput("/?"), { kind: "help" });
+  t.deepEqual(parseInput("/logout"), { kind: "logout" });
+  for (const bad of ["/msg bob", "/msg", "/join", "/join a b", "/create x --secret", "/leave now"]) {
+    const p = parseInput(bad);
+    t.is(p.kind, "error", bad);
+    t.regex(p.kind === "error" ? p.message : "", /^Usage: \//, bad);
+  }
+  const unknown = parseInput("/frobnicate x");
+  t.regex(unknown.kind === "error" ? unknown.message : "", /Unknown command \/frobnicate/);
+});
+
+test("Tab completes commands at the start and nicks elsewhere", (t) => {
+  t.deepEqual(completionsAt("/jo", 3, []), { start: 0, prefix: "/jo", candidates: ["/join "] });
+  t.deepEqual(completionsAt("/q", 2, [])?.candidates, ["/query ", "/quit "]);
+  t.deepEqual(completionsAt("bo", 2, ["bob", "Bonnie", "carol"])?.candidates, ["bob: ", "Bonnie: "]);
+  t.deepEqual(completionsAt("hi @ca", 6, ["bob", "carol"]), { start: 3, prefix: "@ca", candidates: ["@carol "] });
+  t.deepEqual(completionsAt("/msg ca", 7, ["carol"])?.candidates, ["carol "]);
+  t.is(completionsAt("hi ", 3, ["bob"]), null, "nothing to complete: Tab moves focus instead");
+  t.is(completionsAt("zz", 2, ["bob"]), null);
+  t.true(SLASH_COMMANDS.every((c) => c.usage.startsWith(`/${c.name}`)));
+});
