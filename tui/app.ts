@@ -37,8 +37,10 @@ export function createController(store: Store, view: View, opts: AppOptions) {
   let conn: Connection | null = null;
   let token: string | null = null;
   let rttTimer: NodeJS.Timeout | undefined;
-  let readTimer: NodeJS.Timeout | undefined;
-  let lastReadSent = "";
+  const readTimers = new Map<number, NodeJS.Timeout>();
+  const lastReadSent = new Map<number, number>();
+  /** Newest message id per chat when the connection was lost: where catch-up starts. */
+  let seenAtDisconnect: Map<number, number> | null = null;
   let flushing = false;
 
   const notice = (text: string, level: "info" | "error" = "info", chatId?: number | null) => dispatch({ type: "notice", level, text, chatId });
@@ -98,7 +100,12 @@ export function createController(store: Store, view: View, opts: AppOptions) {
         if (update.reason === "opened" || update.reason === "joined") ensureLoaded();
       },
       notice: (n) => notice(n.text, n.level === "info" ? "info" : "error", n.chatId ?? null),
-      status: (status, attempt, error) => dispatch({ type: "conn.status", status, attempt, error }),
+      status: (status, attempt, error) => {
+        if (status !== "online" && state().conn.status === "online" && !seenAtDisconnect) {
+          seenAtDisconnect = new Map(state().order.map((id) => [id, state().chats[id]?.messages.at(-1)?.id ?? 0]));
+        }
+        dispatch({ type: "conn.status", status, attempt, error });
+      },
       authFailed: (message) => {
         void forgetSession();
         stopTimers();
@@ -113,8 +120,9 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     if (!c) return;
     const users = await c.request("users:list", {});
     if (users.ok) dispatch({ type: "users.loaded", users: users.data.users });
-    await flushOutbox();
+    // Catch up before sending what was typed offline: the missed messages came first.
     await catchUp();
+    await flushOutbox();
     ensureLoaded();
     startRtt();
   }
@@ -134,7 +142,8 @@ export function createController(store: Store, view: View, opts: AppOptions) {
 
   function stopTimers() {
     clearInterval(rttTimer);
-    clearTimeout(readTimer);
+    for (const timer of readTimers.values()) clearTimeout(timer);
+    readTimers.clear();
   }
 
   // ---- history ---------------------------------------------------------------------------
@@ -167,15 +176,20 @@ export function createController(store: Store, view: View, opts: AppOptions) {
 
   /** After a reconnect: what was missed, in order, from each loaded chat's newest message on. */
   async function catchUp() {
+    const seen = seenAtDisconnect;
+    seenAtDisconnect = null;
     for (const id of state().order) {
       const v = state().chats[id];
       if (!v?.loaded || v.hasNewer) continue;
+      // From what was seen before the connection dropped: messages that arrived live since
+      // the reconnect may be newer than the gap.
+      let after = seen?.get(id) ?? v.messages.at(-1)?.id ?? 0;
       let pages = 0;
       for (;;) {
-        const newest = state().chats[id]?.messages.at(-1)?.id ?? 0;
-        const r = await conn?.request("history:fetch", { chatId: id, after: newest, limit: 200 });
+        const r = await conn?.request("history:fetch", { chatId: id, after, limit: 200 });
         if (!r?.ok) break;
         dispatch({ type: "history.loaded", page: r.data, direction: "newer" });
+        after = r.data.messages.at(-1)?.id ?? after;
         if (!r.data.hasMore) break;
         // Too much was missed to page through: jump to the newest page instead.
         if (++pages >= CATCH_UP_PAGES) {
@@ -196,17 +210,18 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     if (r.atBottom && v.hasNewer) void loadLatest(v.chat.id);
   }
 
+  // Read markers are sent a moment after the messages are on screen, one timer per chat so
+  // that switching tabs quickly still marks what was seen.
   function scheduleRead(s: State) {
     const want = pendingRead(s);
-    if (!want || !conn?.connected) return;
-    const key = `${want.chatId}:${want.messageId}`;
-    if (key === lastReadSent) return;
-    clearTimeout(readTimer);
-    readTimer = setTimeout(async () => {
-      lastReadSent = key;
+    if (!want || !conn?.connected || (lastReadSent.get(want.chatId) ?? 0) >= want.messageId) return;
+    clearTimeout(readTimers.get(want.chatId));
+    readTimers.set(want.chatId, setTimeout(async () => {
+      readTimers.delete(want.chatId);
+      lastReadSent.set(want.chatId, want.messageId);
       dispatch({ type: "read.local", chatId: want.chatId, messageId: want.messageId });
       await conn?.request("chat:read", want);
-    }, 250);
+    }, 250));
   }
   store.subscribe((s) => scheduleRead(s));
 
@@ -378,6 +393,10 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     "app.quit": quit,
     "overlay.help": () => dispatch({ type: "overlay.help" }),
     "overlay.close": () => dispatch({ type: "overlay.close" }),
+    "help.up": () => dispatch({ type: "help.scroll", delta: -1 }),
+    "help.down": () => dispatch({ type: "help.scroll", delta: 1 }),
+    "help.pageUp": () => dispatch({ type: "help.scroll", delta: -10 }),
+    "help.pageDown": () => dispatch({ type: "help.scroll", delta: 10 }),
     "tab.next": () => (dispatch({ type: "tab.step", delta: 1 }), ensureLoaded()),
     "tab.prev": () => (dispatch({ type: "tab.step", delta: -1 }), ensureLoaded()),
     "tab.nextUnread": () => (dispatch({ type: "tab.nextUnread" }), ensureLoaded()),

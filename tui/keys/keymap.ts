@@ -80,6 +80,10 @@ export const KEYMAP = {
     backspace: "switcher.backspace",
   },
   help: {
+    up: "help.up",
+    down: "help.down",
+    pageup: "help.pageUp",
+    pagedown: "help.pageDown",
     escape: "overlay.close",
     f1: "overlay.close",
     q: "overlay.close",
@@ -125,12 +129,13 @@ export const COMMAND_HELP: Record<string, string> = {
   "screen.redraw": "redraw the screen",
 };
 
-/** blessed names a few keys differently depending on the terminal; fold them together. */
+/**
+ * blessed names a few keys differently depending on the terminal; fold them together. For one
+ * Enter ("\r") it emits two keypresses, "enter" and then "return": only "enter" runs a command.
+ */
 export function normalizeKey(full: string): string {
   switch (full) {
-    case "return":
     case "linefeed":
-    case "C-m":
       return "enter";
     case "C-j":
       return "enter";
@@ -154,14 +159,12 @@ export function resolveKey(mode: Mode, key: string): string | null {
 
 /** Key labels as people write them, for the help overlay: "M-1" -> "Alt+1". */
 export function keyLabel(key: string): string {
-  return key
-    .replace(/^M-/, "Alt+")
-    .replace(/^C-/, "Ctrl+")
-    .replace(/^S-/, "Shift+")
-    .replace(/^f(\d+)$/, "F$1")
-    .replace(/^(pageup|pagedown|home|end|enter|tab|escape|up|down|left|right|backspace)$/, (k) => ({ pageup: "PgUp", pagedown: "PgDn" } as Record<string, string>)[k] ?? k[0]!.toUpperCase() + k.slice(1))
-    .replace(/\+(left|right)$/, (_m, k: string) => `+${k[0]!.toUpperCase()}${k.slice(1)}`)
-    .replace(/\+([a-z])$/, (_m, k: string) => `+${k.toUpperCase()}`);
+  const m = /^((?:[CMS]-)*)(.+)$/.exec(key);
+  const mods = (m?.[1] ?? "").split("-").filter(Boolean).map((x) => ({ C: "Ctrl+", M: "Alt+", S: "Shift+" })[x] ?? "").join("");
+  const name = m?.[2] ?? key;
+  const special: Record<string, string> = { pageup: "PgUp", pagedown: "PgDn", escape: "Esc" };
+  const label = special[name] ?? (/^f\d+$/.test(name) ? name.toUpperCase() : name.length === 1 && mods ? name.toUpperCase() : name.length > 1 ? name[0]!.toUpperCase() + name.slice(1) : name);
+  return mods + label;
 }
 
 /** (keys, description) rows for the help overlay, one per documented command. */

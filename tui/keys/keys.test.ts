@@ -12,7 +12,8 @@ test("the keymap maps the documented keys in every mode", (t) => {
   t.is(resolveKey("input", "C-w"), "tab.close");
   t.is(resolveKey("input", "C-k"), "switcher.open");
   t.is(resolveKey("input", "f1"), "overlay.help");
-  t.is(resolveKey("input", "return"), "composer.submit", "Enter arrives as 'return' from most terminals");
+  t.is(resolveKey("input", "enter"), "composer.submit");
+  t.is(resolveKey("input", "return"), null, "blessed sends 'enter' and 'return' for one Enter: only one may act");
   t.is(resolveKey("input", "tab"), "composer.complete");
   t.is(resolveKey("users", "enter"), "users.openDm");
   t.is(resolveKey("history", "home"), "history.top");
@@ -34,6 +35,11 @@ test("the help lists keys as people write them", (t) => {
   t.true(rows.some((r) => r.keys.includes("Alt+1") && /tab 1/.test(r.text)));
   t.true(rows.some((r) => r.keys.includes("Ctrl+N") && r.keys.includes("Alt+Right")));
   t.is(keyLabel("pageup"), "PgUp");
+  t.is(keyLabel("S-tab"), "Shift+Tab");
+  t.is(keyLabel("C-n"), "Ctrl+N");
+  t.is(keyLabel("M-right"), "Alt+Right");
+  t.is(keyLabel("f1"), "F1");
+  t.is(keyLabel("g"), "g");
 });
 
 test("slash commands parse with aliases, and wrong arguments explain the usage", (t) => {

@@ -43,6 +43,7 @@ export type Action =
   | { type: "users.move"; delta: number }
   | { type: "scroll.set"; chatId: number; anchor: ScrollAnchor }
   | { type: "overlay.help" }
+  | { type: "help.scroll"; delta: number }
   | { type: "overlay.switcher" }
   | { type: "overlay.close" }
   | { type: "switcher.query"; query: string }

@@ -297,7 +297,10 @@ export function reducer(state: State, action: Action): State {
     case "scroll.set":
       return withChat(state, action.chatId, (v) => ({ ...v, scroll: action.anchor }));
     case "overlay.help":
-      return { ...state, overlay: state.overlay?.kind === "help" ? null : { kind: "help" } };
+      return { ...state, overlay: state.overlay?.kind === "help" ? null : { kind: "help", offset: 0 } };
+    case "help.scroll":
+      // The upper bound depends on the screen height; the view clamps it when drawing.
+      return state.overlay?.kind === "help" ? { ...state, overlay: { kind: "help", offset: Math.max(0, state.overlay.offset + action.delta) } } : state;
     case "overlay.switcher":
       return { ...state, overlay: { kind: "switcher", query: "", selected: 0 } };
     case "overlay.close":

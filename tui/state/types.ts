@@ -27,7 +27,7 @@ export type ChatView = {
   mention: boolean;
 };
 
-export type Overlay = null | { kind: "help" } | { kind: "switcher"; query: string; selected: number };
+export type Overlay = null | { kind: "help"; offset: number } | { kind: "switcher"; query: string; selected: number };
 
 export type LoginState = {
   nick: string;

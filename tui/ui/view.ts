@@ -126,7 +126,15 @@ export function createView(screen: Widgets.Screen, store: Store): View {
       overlay.show();
       overlay.width = Math.min(W - 2, 84);
       overlay.height = Math.min(H - 2, s.overlay.kind === "help" ? 34 : 18);
-      if (s.overlay.kind === "help") overlay.setContent(renderHelp());
+      if (s.overlay.kind === "help") {
+        const lines = renderHelp().split("\n");
+        const room = (overlay.height as number) - 2;
+        const offset = Math.min(s.overlay.offset, Math.max(0, lines.length - room));
+        const more = offset + room < lines.length;
+        const shown = lines.slice(offset, offset + room);
+        if (more && shown.length) shown[shown.length - 1] = "{gray-fg}… more: Down or PgDn{/gray-fg}";
+        overlay.setContent(shown.join("\n"));
+      }
       else {
         const cands = switcherCandidates(s);
         overlay.setContent(renderSwitcher(s.overlay.query, cands, Math.min(s.overlay.selected, Math.max(0, cands.length - 1)), { width: (overlay.width as number) - 4, height: (overlay.height as number) - 2 }));

@@ -101,13 +101,15 @@ export function renderStatus(state: State, width: number): string {
   return gap > 1 ? `${left}${" ".repeat(gap)}{gray-fg}${hint}{/gray-fg}` : left;
 }
 
+/** The help overlay's lines; the view shows a window of them (Up/Down/PgUp/PgDn scroll). */
 export function renderHelp(): string {
   const rows = helpRows();
   const keyW = Math.min(28, Math.max(...rows.map((r) => r.keys.length)));
   const lines = ["{bold}Keys{/bold}", ...rows.map((r) => `  {cyan-fg}${escapeTags(padTo(r.keys, keyW))}{/cyan-fg}  ${escapeTags(r.text)}`), "", "{bold}Commands{/bold}"];
+  const usageW = Math.max(...SLASH_COMMANDS.map((s) => s.usage.length));
   for (const s of SLASH_COMMANDS) {
     const aliases = s.aliases.length ? ` (${s.aliases.map((a) => `/${a}`).join(" ")})` : "";
-    lines.push(`  {cyan-fg}${escapeTags(padTo(s.usage, keyW))}{/cyan-fg}  ${escapeTags(s.help + aliases)}`);
+    lines.push(`  {cyan-fg}${escapeTags(padTo(s.usage, usageW))}{/cyan-fg}  ${escapeTags(s.help + aliases)}`);
   }
   lines.push("", "{gray-fg}Alt keys need Meta/Esc+ in your terminal; see the README. Esc closes this.{/gray-fg}");
   return lines.join("\n");

@@ -1,0 +1,253 @@
+// End-to-end tests of chat-tui: the real client in tmux against a real server, read back from
+// the screen as a user would see it.
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import test, { type ExecutionContext } from "ava";
+import { PACKAGE_ROOT } from "../server/paths.js";
+import { resolveConfig } from "../server/config.js";
+import { createLogger } from "../server/log.js";
+import { startServer } from "../server/main.js";
+import type { ChatDto, MessageDto } from "../server/protocol/index.js";
+import { api, connect, newUser, nick, register, startTestServer, uuid, type TestServer } from "./helpers/harness.js";
+import { hasTmux, termWidth, Tmux } from "./helpers/tmux.js";
+
+const CLI = path.join(PACKAGE_ROOT, "dist", "tui", "cli.js");
+const tuiTest = hasTmux ? test.serial : test.skip;
+if (!hasTmux) test.skip("chat-tui terminal tests (skipped: tmux is not installed)", () => {});
+
+let server: TestServer;
+test.before(async () => {
+  if (hasTmux) server = await startTestServer("pglite");
+});
+test.after.always(async () => {
+  await server?.stop();
+});
+
+async function tempDir(t: ExecutionContext): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "chat-tui-"));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+type Tui = Tmux & { config: string };
+
+async function openTui(t: ExecutionContext, url: string, opts: { user?: string; config?: string; width?: number; height?: number; term?: string } = {}): Promise<Tui> {
+  const config = opts.config ?? path.join(await tempDir(t), "tui.json");
+  const tmux = new Tmux();
+  t.teardown(() => tmux.kill());
+  const user = opts.user ? ` --user '${opts.user}'` : "";
+  await tmux.start(`node ${CLI} --server ${url} --config ${config}${user} 2>>${config}.stderr; echo "EXITED $?"; sleep 60`, {
+    width: opts.width ?? 100,
+    height: opts.height ?? 30,
+    env: { TERM: opts.term ?? "xterm-256color" },
+  });
+  return Object.assign(tmux, { config });
+}
+
+/** Fills the login form; register=true uses Ctrl+R. Waits for the chat screen. */
+async function logIn(tui: Tui, name: string, password: string, register = true): Promise<void> {
+  await tui.waitFor(/Password/);
+  await tui.keys("C-u");
+  await tui.type(name);
+  await tui.keys("Tab");
+  await tui.type(password);
+  await tui.keys(register ? "C-r" : "Enter");
+  await tui.waitFor(/#general>/);
+}
+
+async function sendLine(tui: Tui, text: string): Promise<void> {
+  await tui.type(text);
+  await tui.keys("Enter");
+}
+
+tuiTest("two users log in, broadcast in general, exchange a DM, switch tabs and use the quick switcher and help", async (t) => {
+  const [alice, bob] = [nick("ali"), nick("bob")];
+  const carol = await newUser(server, "car");
+  const a = await openTui(t, server.url);
+  const b = await openTui(t, server.url);
+  await logIn(a, alice, "alice-password");
+  await logIn(b, bob, "bob-password");
+  await a.waitFor(new RegExp(`● ${bob}`));
+
+  await sendLine(a, "hello everyone");
+  await b.waitFor(new RegExp(`<${alice}> hello everyone`));
+  t.truthy(await carol.next("message:new", (m: MessageDto) => m.text === "hello everyone"), "a client outside the TUI got the broadcast too");
+
+  await sendLine(b, `/msg ${alice} psst, a secret`);
+  const withTab = await a.waitFor(new RegExp(`2:${bob}\\(1\\)`));
+  t.regex(withTab, /1:#general/);
+  await a.keys("M-2");
+  await a.waitFor(new RegExp(`<${bob}> psst, a secret`));
+  t.regex(await a.screen(), new RegExp(`^${bob}>`, "m"), "the input prompt names the active chat");
+  await a.keys("C-n");
+  await a.waitFor(/#general>/);
+  t.false((await a.screen()).includes("psst"), "the DM is not shown in general");
+  t.false(carol.received("message:new", (m: MessageDto) => m.text.includes("psst")).length > 0, "the third user never saw the DM");
+
+  await a.keys("C-k");
+  await a.waitFor(/Go to:/);
+  await a.type(carol.user.nick.slice(0, 5));
+  await a.waitFor(new RegExp(`${carol.user.nick}\\s+person, online`));
+  await a.keys("Enter");
+  await a.waitFor(new RegExp(`3:${carol.user.nick}`));
+  await a.waitFor(new RegExp(`^${carol.user.nick}>`, "m"));
+  await sendLine(a, "hi carol");
+  t.is((await carol.next<MessageDto>("message:new", (m) => m.text === "hi carol")).sender, alice);
+
+  await a.keys("M-1");
+  await a.waitFor(/#general>/);
+  await a.keys("F1");
+  const help = await a.waitFor(/Keys/);
+  t.regex(help, /Alt\+1/);
+  await a.keys("PageDown", "PageDown", "PageDown");
+  await a.waitFor(/\/create <room> \[--private\]/);
+  await a.keys("Escape");
+  await a.waitFor((s) => !s.includes("Keys"));
+
+  await sendLine(a, "/frobnicate");
+  await a.waitFor(/Unknown command \/frobnicate/);
+  await sendLine(a, "/join");
+  await a.waitFor(/Usage: \/join <room>/);
+  carol.close();
+});
+
+tuiTest("scrolling past the first page fetches older history from the server", async (t) => {
+  const seeder = await newUser(server, "seed");
+  const room = await seeder.ok<ChatDto>("room:create", { name: `hist${Date.now().toString(36)}` });
+  for (let i = 0; i < 260; i++) await seeder.ok("message:send", { chatId: room.id, text: `history line ${String(i).padStart(3, "0")}`, clientId: uuid() });
+  const reader = nick("rd");
+  const tui = await openTui(t, server.url, { width: 90, height: 24 });
+  await logIn(tui, reader, "reader-password");
+  await sendLine(tui, `/join ${room.name}`);
+  await tui.waitFor(/history line 259/);
+  t.false((await tui.screen()).includes("history line 100"), "only the newest page is loaded");
+  // End jumps to the bottom; Home (in an empty input) jumps to the oldest loaded line and
+  // asks the server for the page before it, until the first message.
+  for (let i = 0; i < 12 && !(await tui.screen()).includes("history line 000"); i++) {
+    await tui.keys("Home");
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  const top = await tui.waitFor(/history line 000/);
+  t.notRegex(top, /older messages: PgUp/, "no more history above the first message");
+  await tui.keys("PageDown");
+  await tui.waitFor((s) => !s.includes("history line 000"));
+  await tui.keys("End");
+  await tui.waitFor(/history line 259/);
+  seeder.close();
+});
+
+tuiTest("hostile escape sequences render as inert text and wide characters stay aligned while scrolling", async (t) => {
+  const sender = await newUser(server, "evil");
+  const tui = await openTui(t, server.url, { width: 80, height: 24 });
+  await logIn(tui, nick("vic"), "victim-password");
+  const general = sender.ready.chats[0]!.id;
+  const titleBefore = await tui.display("#{pane_title}");
+  await sender.ok("message:send", { chatId: general, text: "\x1b]0;pwned\x07\x1b[2J\x1b[31mred?\x1b[0m \x1b]52;c;ZXZpbA==\x07 {bold}tag{/bold} bell\x07", clientId: uuid() });
+  const screen = await tui.waitFor(/\^\[\]0;pwned\^G\^\[\[2J/);
+  t.regex(screen, /\^\[\[31mred\?\^\[\[0m/);
+  t.regex(screen, /\{bold\}tag\{\/bold\}/, "blessed tags in messages are shown, not applied");
+  t.regex(screen, /#general>/, "the screen was not cleared");
+  t.is(await tui.display("#{pane_title}"), titleBefore, "the terminal title did not change");
+
+  // Wide characters scroll through every row; no row may keep stale cells and the user
+  // pane separator must stay in one column.
+  for (let i = 0; i < 30; i++) {
+    await sender.ok("message:send", { chatId: general, text: i % 2 ? `line ${i} plain ascii` : `line ${i} Привет 😀 漢字テスト ✅ mixed`, clientId: uuid() });
+  }
+  await tui.waitFor(/line 29 plain ascii/);
+  await new Promise((r) => setTimeout(r, 300));
+  const rows = (await tui.lines()).slice(1, 22);
+  const columns = new Set(rows.filter((r) => r.includes("│")).map((r) => termWidth(r.slice(0, r.indexOf("│")))));
+  t.deepEqual([...columns], [columns.values().next().value], `one separator column: ${[...columns].join(",")}`);
+  for (const r of rows.filter((x) => /line \d+ plain ascii/.test(x))) {
+    t.regex(r, /plain ascii\s*│/, `no stale cells after a plain line: ${JSON.stringify(r)}`);
+  }
+  // Resizing relays out the screen; a narrow terminal drops the user pane.
+  await tui.resize(56, 20);
+  const narrow = await tui.waitFor((s) => s.split("\n").length <= 21 && !s.includes("│") && /#general>/.test(s));
+  t.regex(narrow.split("\n").filter(Boolean).at(-1) ?? "", /online/);
+  await tui.resize(100, 30);
+  await tui.waitFor(/Users \d+\/\d+/);
+  sender.close();
+});
+
+tuiTest("survives a server restart: queued lines are sent once, missed messages appear in order", async (t) => {
+  const dir = await tempDir(t);
+  const config = resolveConfig({ port: 0, host: "127.0.0.1", dataDir: path.join(dir, "db"), scryptLogN: 10 }, {});
+  let srv = await startServer(config, createLogger("silent"));
+  const port = srv.port;
+  t.teardown(() => srv.close());
+  const name = nick("rs");
+  const tui = await openTui(t, srv.url);
+  await logIn(tui, name, "restart-password");
+  const other = await register(srv.url, nick("oth"));
+
+  await srv.close();
+  await tui.waitFor(/reconnecting/);
+  await sendLine(tui, "typed while the server was down");
+  await tui.waitFor(/typed while the server was down \(queued until reconnected\)/);
+  t.regex(await tui.screen(), /1 unsent/);
+
+  srv = await startServer({ ...config, port }, createLogger("silent"));
+  const o = await connect(srv.url, other);
+  const general = o.ready.chats[0]!.id;
+  for (const text of ["missed one", "missed two"]) await o.ok("message:send", { chatId: general, text, clientId: uuid() });
+  const back = await tui.waitFor((s) => /● online/.test(s) && s.includes("missed two") && !s.includes("queued until"), 30_000);
+  t.true(back.indexOf("missed one") < back.indexOf("missed two"), "missed messages in order");
+  const page = await o.ok("history:fetch", { chatId: general, limit: 50 });
+  t.is(page.messages.filter((m: MessageDto) => m.text === "typed while the server was down").length, 1, "stored exactly once");
+  o.close();
+});
+
+tuiTest("the login form explains failures, the session is saved 0600, /logout forgets it, Ctrl+C exits cleanly", async (t) => {
+  const dead = await openTui(t, "http://127.0.0.1:9");
+  await dead.waitFor(/Password/);
+  await dead.type("someone");
+  await dead.keys("Tab");
+  await dead.type("whatever1");
+  await dead.keys("Enter");
+  await dead.waitFor(/Cannot reach the server at http:\/\/127\.0\.0\.1:9/);
+
+  const name = nick("sv");
+  await register(server.url, name, "saved-password");
+  const first = await openTui(t, server.url, { user: name });
+  await first.waitFor(/Password/);
+  t.regex(await first.screen(), new RegExp(name), "--user pre-fills the nick");
+  await first.type("wrong-password");
+  await first.keys("Enter");
+  await first.waitFor(/Wrong nickname or password/);
+  await first.keys("C-u");
+  await first.type("saved-password");
+  await first.keys("Enter");
+  await first.waitFor(/#general>/);
+  const mode = (await stat(first.config)).mode & 0o777;
+  t.is(mode, 0o600);
+  t.regex(await readFile(first.config, "utf8"), new RegExp(`"nick": "${name}"`));
+  await first.keys("C-c");
+  const exited = await first.waitFor(/EXITED 0/);
+  t.false(exited.includes("#general>"), "the terminal was restored (the chat screen is gone)");
+
+  const second = await openTui(t, server.url, { config: first.config });
+  await second.waitFor(/#general>/);
+  t.notRegex(await second.screen(), /Password/, "the saved session goes straight in");
+  await sendLine(second, "/logout");
+  await second.waitFor(/Logged out/);
+  t.notRegex(await readFile(first.config, "utf8"), /token/);
+  const refused = await api<{ error: { code: string } }>(server.url, "/api/v1/logout", {});
+  t.is(refused.status, 401);
+  await second.keys("Escape");
+  await second.waitFor(/EXITED 0/);
+});
+
+tuiTest("works on an 8-colour terminal and with TERM=screen-256color without terminfo noise", async (t) => {
+  for (const term of ["xterm", "screen-256color"]) {
+    const tui = await openTui(t, server.url, { width: 80, height: 24, term });
+    await logIn(tui, nick("tm"), "term-password");
+    const screen = await tui.screen();
+    t.notRegex(screen, /Error on|plab_norm|function/, term);
+    t.regex(screen, /● online/, term);
+    t.is(await readFile(`${tui.config}.stderr`, "utf8").catch(() => ""), "", `${term}: nothing written to stderr`);
+    await tui.kill();
+  }
+});
