@@ -59,8 +59,8 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     const config = await loadConfig(opts.configPath);
     const saved = config.sessions[serverKey(opts.server)];
     if (saved && (!opts.user || saved.nick.toLowerCase() === opts.user.toLowerCase())) {
-      dispatch({ type: "login.edit", field: "nick", value: saved.nick });
-      connect(saved.token);
+      dispatch({ type: "session.resuming", nick: saved.nick });
+      await connect(saved.token);
     }
   }
 
@@ -75,7 +75,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     const config = await loadConfig(opts.configPath);
     config.sessions[serverKey(opts.server)] = { nick: r.auth.user.nick, token: r.auth.token };
     await saveConfig(opts.configPath, config).catch((e: Error) => notice(`Could not save the session: ${e.message}`, "error"));
-    connect(r.auth.token);
+    await connect(r.auth.token);
   }
 
   async function forgetSession() {
@@ -84,11 +84,12 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     await saveConfig(opts.configPath, config).catch(() => undefined);
   }
 
-  function connect(t: string) {
+  async function connect(t: string) {
     token = t;
     conn?.close();
+    conn = null;
     dispatch({ type: "login.busy" });
-    conn = openConnection(opts.server, t, {
+    conn = await openConnection(opts.server, t, {
       ready: (session) => {
         dispatch({ type: "session.ready", session });
         void afterReady();

@@ -1,6 +1,6 @@
 // The typed socket.io-client wrapper: request() -> Promise<Result>, reconnection with backoff,
 // and server events turned into callbacks (the app turns them into store actions).
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import type {
   ChatUpdated, ClientToServerEvents, ConnectErrorData, MessageDto, Notice, PresenceUpdate, Result, ServerToClientEvents, SessionReady,
 } from "../../server/protocol/index.js";
@@ -28,7 +28,10 @@ export interface Connection {
 /** Error codes the client makes up for requests that never reached an answer. */
 export const CLIENT_ERRORS = { timeout: "TIMEOUT", offline: "OFFLINE" } as const;
 
-export function openConnection(server: string, token: string, on: ConnectionEvents): Connection {
+/** Opens the socket; socket.io-client is loaded here, after the first frame is on screen. */
+export async function openConnection(server: string, token: string, on: ConnectionEvents): Promise<Connection> {
+  on.status("connecting", 0, null);
+  const { io } = await import("socket.io-client");
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(server, {
     transports: ["websocket"],
     auth: { token },
@@ -42,7 +45,6 @@ export function openConnection(server: string, token: string, on: ConnectionEven
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
 
-  on.status("connecting", 0, null);
   socket.on("session:ready", (s) => {
     attempt = 0;
     on.ready(s);

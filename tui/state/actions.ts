@@ -11,6 +11,7 @@ export type Action =
   | { type: "login.busy" }
   | { type: "login.failed"; error: string }
   | { type: "logged.out"; error?: string }
+  | { type: "session.resuming"; nick: string }
   // connection
   | { type: "conn.status"; status: ConnStatus; attempt?: number; error?: string | null }
   | { type: "conn.rtt"; ms: number }

@@ -159,6 +159,8 @@ export function reducer(state: State, action: Action): State {
       return { ...state, login: { ...state.login, busy: true, error: null } };
     case "login.failed":
       return { ...state, screen: "login", login: { ...state.login, busy: false, error: action.error } };
+    case "session.resuming":
+      return { ...state, screen: "chat", login: { ...state.login, nick: action.nick }, conn: { ...state.conn, status: "connecting" } };
     case "logged.out": {
       const fresh = initialState(state.conn.server, state.me?.nick ?? state.login.nick);
       return { ...fresh, login: { ...fresh.login, error: action.error ?? null } };

@@ -4,7 +4,7 @@ import type { Widgets } from "blessed";
 import { activeView, historyEntries, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
 import type { Store } from "../state/store.js";
 import type { State } from "../state/types.js";
-import { sanitizeLine } from "./sanitize.js";
+import { escapeTags, sanitizeLine } from "./sanitize.js";
 import { charWidth, layoutHistory, topIndex, type HistoryLine } from "./text.js";
 import { renderComposer, renderHelp, renderLogin, renderStatus, renderSwitcher, renderTabs, renderUsers } from "./widgets.js";
 
@@ -114,7 +114,11 @@ export function createView(screen: Widgets.Screen, store: Store): View {
       history.setContent(lines.join("\n"));
     } else {
       lastLines = [];
-      history.setContent("{gray-fg}No open chats. Ctrl+K finds people and rooms; /join <room> joins one.{/gray-fg}");
+      history.setContent(
+        s.conn.status === "online"
+          ? "{gray-fg}No open chats. Ctrl+K finds people and rooms; /join <room> joins one.{/gray-fg}"
+          : `{gray-fg}Connecting to ${escapeTags(s.conn.server)}…${s.conn.error ? ` (${escapeTags(sanitizeLine(s.conn.error))})` : ""}{/gray-fg}`,
+      );
     }
     lastHeight = bodyH;
     const prompt = v ? sanitizeLine(v.chat.kind === "room" ? `#${v.chat.name}` : v.chat.name) : "";

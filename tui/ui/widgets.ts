@@ -95,10 +95,12 @@ export function renderStatus(state: State, width: number): string {
   const queued = state.pending.length ? ` {yellow-fg}${state.pending.length} unsent{/yellow-fg}` : "";
   const focus = state.focus !== "input" ? ` [${state.focus}]` : "";
   const left = `${STATUS_LABEL[c.status]}${attempt} ${escapeTags(truncate(c.server, 30))} ${escapeTags(sanitizeLine(state.me?.nick ?? ""))}${rtt}${queued}${focus}`;
-  const hint = "F1 help · Ctrl+K switch · Ctrl+C quit";
   const plainLeft = left.replace(/\{[^}]*\}/g, "");
-  const gap = width - strWidth(plainLeft) - hint.length - 1;
-  return gap > 1 ? `${left}${" ".repeat(gap)}{gray-fg}${hint}{/gray-fg}` : left;
+  for (const hint of ["F1 help · Ctrl+K switch · Ctrl+C quit", "F1 help"]) {
+    const gap = width - strWidth(plainLeft) - hint.length - 1;
+    if (gap > 1) return `${left}${" ".repeat(gap)}{gray-fg}${hint}{/gray-fg}`;
+  }
+  return left;
 }
 
 /** The help overlay's lines; the view shows a window of them (Up/Down/PgUp/PgDn scroll). */
