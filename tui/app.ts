@@ -43,7 +43,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
   let seenAtDisconnect: Map<number, number> | null = null;
   let flushing = false;
 
-  const notice = (text: string, level: "info" | "error" = "info", chatId?: number | null) => dispatch({ type: "notice", level, text, chatId });
+  const notice = (text: string, level: "info" | "error" = "info", chatId?: number | null) => dispatch({ type: "notice", level, text, chatId, at: Date.now() });
   const failed = (e: ErrorBody) => notice(e.message, "error");
 
   async function request<T>(r: Promise<Result<T>>): Promise<T | null> {
@@ -230,7 +230,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
 
   function sendText(chatId: number, text: string) {
     const clientId = randomUUID();
-    dispatch({ type: "send.queued", clientId, chatId, text, online: !!conn?.connected });
+    dispatch({ type: "send.queued", clientId, chatId, text, online: !!conn?.connected, at: Date.now() });
     void flushOutbox();
   }
 
@@ -250,7 +250,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
           dispatch({ type: "send.retry", clientId: next.clientId });
           if (conn?.connected) setTimeout(() => void flushOutbox(), 2000).unref();
           break;
-        } else dispatch({ type: "send.failed", clientId: next.clientId, error: r.error.message });
+        } else dispatch({ type: "send.failed", clientId: next.clientId, error: r.error.message, at: Date.now() });
       }
     } finally {
       flushing = false;

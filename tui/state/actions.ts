@@ -26,13 +26,13 @@ export type Action =
   | { type: "history.loading"; chatId: number }
   | { type: "history.loaded"; page: HistoryPage; direction: "older" | "newer" | "latest" }
   | { type: "history.failed"; chatId: number }
-  | { type: "notice"; level: "info" | "error"; text: string; chatId?: number | null }
+  | { type: "notice"; level: "info" | "error"; text: string; chatId?: number | null; at: number }
   // outbox
-  | { type: "send.queued"; clientId: string; chatId: number; text: string; online: boolean }
+  | { type: "send.queued"; clientId: string; chatId: number; text: string; online: boolean; at: number }
   | { type: "send.sending"; clientId: string }
   | { type: "send.retry"; clientId: string }
   | { type: "send.acked"; clientId: string; message: MessageDto }
-  | { type: "send.failed"; clientId: string; error: string }
+  | { type: "send.failed"; clientId: string; error: string; at: number }
   | { type: "read.local"; chatId: number; messageId: number }
   // navigation
   | { type: "tab.goto"; index: number }

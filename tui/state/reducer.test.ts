@@ -83,7 +83,7 @@ test("the window holds at most WINDOW_MAX messages, trimming the far end", (t) =
 });
 
 test("the outbox: queued, acked (replaced by the stored message), failed (explained in the chat)", (t) => {
-  let s = reducer(loggedIn(), { type: "send.queued", clientId: "c1", chatId: 2, text: "hello", online: false });
+  let s = reducer(loggedIn(), { type: "send.queued", clientId: "c1", chatId: 2, text: "hello", online: false, at: 0 });
   t.is(s.pending[0]?.state, "queued");
   s = reducer(s, { type: "send.sending", clientId: "c1" });
   t.is(s.pending[0]?.state, "sending");
@@ -92,13 +92,13 @@ test("the outbox: queued, acked (replaced by the stored message), failed (explai
   s = reducer(s, { type: "send.acked", clientId: "c1", message: msg(20, 2, ME.id, "hello", { clientId: "c1" }) });
   t.is(s.pending.length, 0);
   t.is(s.chats[2]?.messages.at(-1)?.text, "hello");
-  s = run(s, { type: "send.queued", clientId: "c2", chatId: 2, text: "x".repeat(100), online: true }, { type: "send.failed", clientId: "c2", error: "too long" });
+  s = run(s, { type: "send.queued", clientId: "c2", chatId: 2, text: "x".repeat(100), online: true, at: 0 }, { type: "send.failed", clientId: "c2", error: "too long", at: 0 });
   t.is(s.pending.length, 0);
   t.regex(s.chats[2]?.locals.at(-1)?.text ?? "", /^Not sent \(too long\): x{57}\.\.\.$/);
 });
 
 test("an echo of my own message removes it from the outbox even before the ack", (t) => {
-  let s = reducer(loggedIn(), { type: "send.queued", clientId: "c1", chatId: 2, text: "hi", online: true });
+  let s = reducer(loggedIn(), { type: "send.queued", clientId: "c1", chatId: 2, text: "hi", online: true, at: 0 });
   s = reducer(s, { type: "message.received", message: msg(30, 2, ME.id, "hi", { clientId: "c1" }) });
   t.is(s.pending.length, 0);
 });

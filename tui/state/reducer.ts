@@ -76,11 +76,11 @@ function lastId(view: ChatView): number {
   return view.messages[view.messages.length - 1]?.id ?? 0;
 }
 
-function addLocal(state: State, chatId: number | null | undefined, level: "info" | "error", text: string): State {
+function addLocal(state: State, chatId: number | null | undefined, level: "info" | "error", text: string, at: number): State {
   const target = chatId ?? state.active;
   const view = target !== null && target !== undefined ? state.chats[target] : undefined;
   const seq = (view?.locals.length ?? state.notices.length) + 1;
-  const line: LocalLine = { key: `l${Date.now().toString(36)}${seq}`, level, text, at: Date.now(), afterId: view ? lastId(view) : 0 };
+  const line: LocalLine = { key: `l${at.toString(36)}${seq}`, level, text, at, afterId: view ? lastId(view) : 0 };
   if (!view) return { ...state, notices: [...state.notices.slice(-49), line] };
   // Local lines are few; keep the last 200 so they never grow without bound.
   return withChat(state, view.chat.id, (v) => ({ ...v, locals: [...v.locals.slice(-199), line] }));
@@ -245,12 +245,12 @@ export function reducer(state: State, action: Action): State {
       });
     }
     case "notice":
-      return addLocal(state, action.chatId, action.level, action.text);
+      return addLocal(state, action.chatId, action.level, action.text, action.at);
 
     case "send.queued":
       return {
         ...state,
-        pending: [...state.pending, { clientId: action.clientId, chatId: action.chatId, text: action.text, at: Date.now(), state: action.online ? "sending" : "queued" }],
+        pending: [...state.pending, { clientId: action.clientId, chatId: action.chatId, text: action.text, at: action.at, state: action.online ? "sending" : "queued" }],
       };
     case "send.sending":
       return { ...state, pending: state.pending.map((p) => (p.clientId === action.clientId ? { ...p, state: "sending" } : p)) };
@@ -263,7 +263,7 @@ export function reducer(state: State, action: Action): State {
       const next = { ...state, pending: state.pending.filter((x) => x.clientId !== action.clientId) };
       if (!p) return next;
       const preview = p.text.length > 60 ? `${p.text.slice(0, 57)}...` : p.text;
-      return addLocal(next, p.chatId, "error", `Not sent (${action.error}): ${preview}`);
+      return addLocal(next, p.chatId, "error", `Not sent (${action.error}): ${preview}`, action.at);
     }
     case "read.local":
       return withChat(state, action.chatId, (v) => ({ ...v, mention: false, chat: { ...v.chat, unread: 0, lastReadId: Math.max(v.chat.lastReadId, action.messageId) } }));

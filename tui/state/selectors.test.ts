@@ -21,8 +21,8 @@ test("users: online first, then by nick, with each person's unread DMs", (t) => 
 
 test("history entries interleave local lines after the message they followed and end with unsent messages", (t) => {
   let s = run(loggedIn(), { type: "message.received", message: msg(10, 1, 2) });
-  s = run(s, { type: "notice", level: "error", text: "oops" }, { type: "message.received", message: msg(11, 1, 2) });
-  s = run(s, { type: "send.queued", clientId: "c", chatId: 1, text: "later", online: false });
+  s = run(s, { type: "notice", level: "error", text: "oops", at: 0 }, { type: "message.received", message: msg(11, 1, 2) });
+  s = run(s, { type: "send.queued", clientId: "c", chatId: 1, text: "later", online: false, at: 0 });
   t.deepEqual(historyEntries(s, 1).map((e) => e.kind === "message" ? e.message.id : e.kind === "local" ? e.line.text : e.pending.text), [10, "oops", 11, "later"]);
 });
 
