@@ -15,7 +15,7 @@ const ROLES: readonly Role[] = ["admin", "moderator", "user"];
 
 // The CLI process has no connected clients to tell.
 const offlineNotifier: Notifier = {
-  toUser() {}, toChat() {}, toAll() {}, subscribe() {}, unsubscribe() {}, endSession() {},
+  toUser() {}, toChat() {}, toAll() {}, subscribe() {}, unsubscribe() {}, endSession() {}, endUser() {},
 };
 
 type DbArgs = { "data-dir"?: string | undefined; "database-url"?: string | undefined };
@@ -92,19 +92,36 @@ await yargs(hideBin(process.argv))
         port: { type: "number", describe: "TCP port (env PORT)", default: undefined, defaultDescription: "3000" },
         host: { type: "string", describe: "address to listen on (env HOST)", defaultDescription: "127.0.0.1" },
         "log-level": { type: "string", describe: "fatal|error|warn|info|debug (env LOG_LEVEL)", defaultDescription: "info" },
+        "redis-url": { type: "string", describe: "Redis for shared rate limits (env REDIS_URL)" },
+        "tls-cert": { type: "string", describe: "PEM certificate: serve HTTPS/WSS (env TLS_CERT)" },
+        "tls-key": { type: "string", describe: "PEM private key for --tls-cert (env TLS_KEY)" },
+        "allowed-origin": { type: "string", array: true, describe: "browser Origin allowed to connect; repeatable (env ALLOWED_ORIGINS, comma-separated)" },
+        "trust-proxy": { type: "boolean", describe: "count per-address limits by X-Forwarded-For (behind nginx/HAProxy) (env TRUST_PROXY=1)" },
+        "drain-seconds": { type: "number", describe: "how long shutdown waits for requests in flight", defaultDescription: "10" },
       }),
     async (argv) => {
-      const config = dbConfig(argv, { port: argv.port, host: argv.host, logLevel: argv["log-level"] });
+      const config = dbConfig(argv, {
+        port: argv.port,
+        host: argv.host,
+        logLevel: argv["log-level"],
+        redisUrl: argv["redis-url"],
+        tlsCert: argv["tls-cert"],
+        tlsKey: argv["tls-key"],
+        allowedOrigins: argv["allowed-origin"]?.map(String),
+        trustProxy: argv["trust-proxy"],
+        drainMs: argv["drain-seconds"] !== undefined ? argv["drain-seconds"] * 1000 : undefined,
+      });
       const log = createLogger(config.logLevel);
       if (!config.databaseUrl) process.stderr.write(`chat-server: embedded database in ${config.dataDir}\n`);
       const server = await startServer(config, log);
       serving = true;
       process.stderr.write(`chat-server: listening on ${server.url}\n`);
+      // However it ends (a signal here, or /shutdown from an admin), exit 0 once drained.
+      server.closed.then(() => process.exit(0), () => process.exit(1));
       const stop = (signal: string) => {
         log.info({ signal }, "shutting down");
-        const force = setTimeout(() => process.exit(1), 10_000);
-        force.unref();
-        server.close().then(() => process.exit(0), () => process.exit(1));
+        setTimeout(() => process.exit(1), config.drainMs + 5_000).unref();
+        void server.shutdown({ inSeconds: 0, reason: "the server is restarting" });
       };
       process.once("SIGINT", () => stop("SIGINT"));
       process.once("SIGTERM", () => stop("SIGTERM"));

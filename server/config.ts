@@ -13,6 +13,39 @@ export type Config = {
   /** log2 of scrypt's N; 17 in production. Tests lower it to keep hashing fast. */
   scryptLogN: number;
   logLevel: string;
+  /** Redis for shared rate limits (and, in a cluster, the Socket.IO adapter). */
+  redisUrl: string | undefined;
+  /** Browser origins allowed to open a socket; requests without an Origin (native clients) always are. */
+  allowedOrigins: string[];
+  /** Honour X-Forwarded-For from a reverse proxy when counting per-address limits. */
+  trustProxy: boolean;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** How long a shutdown waits for handlers in flight before closing anyway. */
+  drainMs: number;
+  limits: LimitConfig;
+};
+
+/** Rate limits: points per window; a socket that keeps hitting them is disconnected. */
+export type LimitConfig = {
+  messages: { points: number; windowSec: number };
+  events: { points: number; windowSec: number };
+  loginFailuresPerAccount: { points: number; windowSec: number };
+  loginsPerAddress: { points: number; windowSec: number };
+  registrationsPerAddress: { points: number; windowSec: number };
+  connectionsPerAccount: number;
+  /** Refusals within one events window after which the socket is disconnected. */
+  strikes: number;
+};
+
+export const DEFAULT_LIMITS: LimitConfig = {
+  messages: { points: 30, windowSec: 10 },
+  events: { points: 120, windowSec: 10 },
+  loginFailuresPerAccount: { points: 10, windowSec: 15 * 60 },
+  loginsPerAddress: { points: 60, windowSec: 15 * 60 },
+  registrationsPerAddress: { points: 10, windowSec: 3600 },
+  connectionsPerAccount: 10,
+  strikes: 20,
 };
 
 /** Per-user data directory: $XDG_DATA_HOME/socket-messenger or ~/.local/share/socket-messenger. */
@@ -30,8 +63,16 @@ export function resolveConfig(overrides: Partial<Config> = {}, env = process.env
     sessionTtlMs: 30 * 24 * 3600 * 1000,
     scryptLogN: 17,
     logLevel: env["LOG_LEVEL"] || "info",
+    redisUrl: env["REDIS_URL"] || undefined,
+    allowedOrigins: (env["ALLOWED_ORIGINS"] ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+    trustProxy: env["TRUST_PROXY"] === "1" || env["TRUST_PROXY"] === "true",
+    tlsCert: env["TLS_CERT"] || undefined,
+    tlsKey: env["TLS_KEY"] || undefined,
+    drainMs: 10_000,
+    limits: DEFAULT_LIMITS,
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (config as Record<string, unknown>)[k] = v;
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new Error("TLS needs both --tls-cert and --tls-key");
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new Error(`port must be a number from 0 to 65535, got ${String(config.port)}`);
   }

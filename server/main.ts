@@ -1,17 +1,23 @@
-// Composition root: config -> database -> services -> Socket.IO -> listen.
+// Composition root: config -> database -> services -> Socket.IO -> listen; and shutdown.
+import { readFileSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { createClient } from "redis";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { createRepositories } from "./db/repositories.js";
 import { createLogger, type Logger } from "./log.js";
+import type { ServerShutdown } from "./protocol/index.js";
 import { createAccountService, type AccountService } from "./services/accounts.js";
 import { createChatService, type ChatService } from "./services/chat.js";
+import { createModerationService } from "./services/moderation.js";
 import { createScryptHasher } from "./services/password.js";
 import type { Notifier } from "./services/ports.js";
 import { createPresenceService } from "./services/presence.js";
 import { createHttpHandler } from "./transport/http.js";
 import { attachSocketHandlers, createIo, createNotifier, type ChatServer } from "./transport/io.js";
+import { createLimits } from "./transport/limits.js";
 
 export type RunningServer = {
   url: string;
@@ -22,6 +28,10 @@ export type RunningServer = {
   accounts: AccountService;
   chat: ChatService;
   log: Logger;
+  /** Tells clients, waits `inSeconds`, drains handlers in flight, closes. Idempotent. */
+  shutdown(opts?: { inSeconds?: number; reason?: string }): Promise<void>;
+  /** Resolves once the server has shut down (by shutdown(), admin:shutdown or close()). */
+  closed: Promise<void>;
   close(): Promise<void>;
 };
 
@@ -32,19 +42,80 @@ export function createServices(db: Database, config: Config, notifier: Notifier)
   const presence = createPresenceService({ notifier });
   const accounts = createAccountService({ repos, hasher, notifier, sessionTtlMs: config.sessionTtlMs });
   const chat = createChatService({ repos, notifier, presence });
-  return { repos, presence, accounts, chat };
+  const moderation = createModerationService({ repos, notifier });
+  return { repos, presence, accounts, chat, moderation };
 }
 
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   log.info({ database: db.kind, location: db.location, migrationsApplied: db.applied }, "database ready");
+  if (db.kind === "pglite") {
+    log.warn(
+      "embedded database: an acknowledged message survives a crash or kill of this process, but PGlite runs with fsync=off, " +
+        "so a power failure or kernel crash can lose the last seconds of writes; use PostgreSQL (DATABASE_URL) where that matters",
+    );
+  }
 
-  const http = createServer({ requestTimeout: 15_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 });
-  const io = createIo(http);
+  let redis: ReturnType<typeof createClient> | undefined;
+  if (config.redisUrl) {
+    redis = createClient({ url: config.redisUrl, socket: { reconnectStrategy: (n) => Math.min(5000, 100 * 2 ** n) } });
+    redis.on("error", (e: Error) => log.warn({ err: e.message }, "redis error"));
+    await redis.connect();
+    log.info({ redis: config.redisUrl.replace(/\/\/[^@]*@/, "//***@") }, "rate limits shared through Redis");
+  }
+
+  const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
+  const serverOpts = { requestTimeout: 15_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
+  const http: HttpServer = tls ? (createHttpsServer({ ...serverOpts, ...tls }) as unknown as HttpServer) : createServer(serverOpts);
+  http.keepAliveTimeout = 5_000;
+  const io = createIo(http, { allowedOrigins: config.allowedOrigins });
   const notifier = createNotifier(io);
-  const { accounts, chat, presence } = createServices(db, config, notifier);
-  http.on("request", createHttpHandler({ accounts, notifier, log }));
-  attachSocketHandlers(io, { accounts, chat, presence, log });
+  const { accounts, chat, presence, moderation } = createServices(db, config, notifier);
+  const limits = createLimits(config.limits, redis);
+  http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log }));
+
+  let shutdownNotice: ServerShutdown | null = null;
+  let resolveClosed: () => void = () => {};
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let closing: Promise<void> | undefined;
+
+  const sockets = attachSocketHandlers(io, {
+    accounts, chat, presence, moderation, limits, log,
+    maxConnectionsPerAccount: config.limits.connectionsPerAccount,
+    strikes: config.limits.strikes,
+    trustProxy: config.trustProxy,
+    control: {
+      shutdown: ({ inSeconds, reason, by }) => {
+        log.warn({ inSeconds, reason, by }, "shutdown requested");
+        return announceShutdown(inSeconds, reason);
+      },
+    },
+  });
+
+  /** Tells every client once, then drains after the countdown; a later request keeps the first time. */
+  function announceShutdown(inSeconds: number, reason: string): ServerShutdown {
+    if (shutdownNotice) return shutdownNotice;
+    shutdownNotice = { reason, inSeconds, at: new Date(Date.now() + inSeconds * 1000).toISOString() };
+    io.emit("server:shutdown", shutdownNotice);
+    setTimeout(() => void close(), inSeconds * 1000).unref();
+    return shutdownNotice;
+  }
+
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      // Stop accepting: no new connections; sockets already open get UNAVAILABLE for new events.
+      http.close();
+      const { inFlight } = await sockets.drain(config.drainMs);
+      if (inFlight > 0) log.warn({ inFlight }, "drain timed out with handlers still running");
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      http.closeAllConnections?.();
+      await redis?.quit().catch(() => undefined);
+      await db.close();
+      log.info("chat-server stopped");
+      resolveClosed();
+    })();
+    return closing;
+  }
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -55,18 +126,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   });
   const { port } = http.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  const url = `${tls ? "https" : "http"}://${host}:${port}`;
   log.info({ url }, "chat-server listening");
 
-  let closing: Promise<void> | undefined;
   return {
-    url, port, db, io, http, accounts, chat, log,
-    close() {
-      closing ??= (async () => {
-        await new Promise<void>((resolve) => io.close(() => resolve()));
-        await db.close();
-      })();
-      return closing;
+    url, port, db, io, http, accounts, chat, log, closed, close,
+    async shutdown(opts = {}) {
+      announceShutdown(opts.inSeconds ?? 0, opts.reason ?? "the server is restarting");
+      if ((opts.inSeconds ?? 0) === 0) await close();
+      await closed;
     },
   };
 }

@@ -9,7 +9,7 @@ import { resolveConfig } from "../server/config.js";
 import { createLogger } from "../server/log.js";
 import { startServer } from "../server/main.js";
 import type { ChatDto, MessageDto } from "../server/protocol/index.js";
-import { api, connect, newUser, nick, register, startTestServer, uuid, type TestServer } from "./helpers/harness.js";
+import { api, connect, newUser, nick, register, startTestServer, TEST_LIMITS, uuid, type TestServer } from "./helpers/harness.js";
 import { hasTmux, termWidth, Tmux } from "./helpers/tmux.js";
 
 const CLI = path.join(PACKAGE_ROOT, "dist", "tui", "cli.js");
@@ -174,7 +174,7 @@ tuiTest("hostile escape sequences render as inert text and wide characters stay 
 
 tuiTest("survives a server restart: queued lines are sent once, missed messages appear in order", async (t) => {
   const dir = await tempDir(t);
-  const config = resolveConfig({ port: 0, host: "127.0.0.1", dataDir: path.join(dir, "db"), scryptLogN: 10 }, {});
+  const config = resolveConfig({ port: 0, host: "127.0.0.1", dataDir: path.join(dir, "db"), scryptLogN: 10, limits: TEST_LIMITS }, {});
   let srv = await startServer(config, createLogger("silent"));
   const port = srv.port;
   t.teardown(() => srv.close());

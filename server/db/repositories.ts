@@ -3,8 +3,8 @@ import { AppError } from "../app-error.js";
 import type { ChatKind, MessageKind, Role } from "../protocol/index.js";
 import { UNREAD_CAP } from "../protocol/index.js";
 import type {
-  ChatRecord, ChatRepository, ChatSummary, MessageRecord, MessageRepository, Repositories,
-  SessionRepository, UserRecord, UserRepository,
+  ChatRecord, ChatRepository, ChatSummary, MessageRecord, MessageRepository, Repositories, SanctionKind, SanctionRecord,
+  SanctionRepository, SessionRepository, UserRecord, UserRepository,
 } from "../services/ports.js";
 import type { PrismaClient } from "./generated/client.js";
 
@@ -55,6 +55,9 @@ function sessionRepository(prisma: PrismaClient): SessionRepository {
       const s = await prisma.session.findUnique({ where: { tokenHash: new Uint8Array(tokenHash) }, include: { user: true } });
       if (!s || s.revokedAt || s.expiresAt <= now) return null;
       return { sessionId: s.id, user: s.user };
+    },
+    async revokeAll(userId, now) {
+      await prisma.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
     },
     async revoke(tokenHash, now) {
       const s = await prisma.session.findUnique({ where: { tokenHash: new Uint8Array(tokenHash) }, select: { id: true, revokedAt: true } });
@@ -225,12 +228,32 @@ function messageRepository(prisma: PrismaClient): MessageRepository {
   };
 }
 
+function sanctionRepository(prisma: PrismaClient): SanctionRepository {
+  type Row = { id: number; kind: SanctionKind; userId: number; reason: string; until: Date | null; by: { nick: string } | null };
+  const toRecord = (r: Row): SanctionRecord => ({ id: r.id, kind: r.kind, userId: r.userId, reason: r.reason, until: r.until, byNick: r.by?.nick ?? null });
+  const activeWhere = (userId: number, kind: SanctionKind, now: Date) => ({ userId, kind, liftedAt: null, OR: [{ until: null }, { until: { gt: now } }] });
+  return {
+    async create(s) {
+      return toRecord(await prisma.sanction.create({ data: s, include: { by: { select: { nick: true } } } }));
+    },
+    async active(userId, kind, now) {
+      const r = await prisma.sanction.findFirst({ where: activeWhere(userId, kind, now), orderBy: { id: "desc" }, include: { by: { select: { nick: true } } } });
+      return r && toRecord(r);
+    },
+    async lift(userId, kind, now) {
+      const r = await prisma.sanction.updateMany({ where: activeWhere(userId, kind, now), data: { liftedAt: now } });
+      return r.count;
+    },
+  };
+}
+
 export function createRepositories(prisma: PrismaClient): Repositories {
   return {
     users: userRepository(prisma),
     sessions: sessionRepository(prisma),
     chats: chatRepository(prisma),
     messages: messageRepository(prisma),
+    sanctions: sanctionRepository(prisma),
   };
 }
 

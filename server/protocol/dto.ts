@@ -52,3 +52,8 @@ export type Notice = { level: "info" | "warn" | "error"; text: string; chatId?: 
 export type ReadState = { chatId: number; lastReadId: number; unread: number };
 
 export type AuthResponse = { token: string; user: UserDto; expiresAt: string };
+
+export type Sanction = { nick: string; kind: "ban" | "mute"; until: string | null; reason: string };
+/** Sent to every socket of a user whose session the server ends; the client should not reconnect with it. */
+export type SessionEnded = { code: "KICKED" | "BANNED" | "LOGGED_OUT"; reason: string; by: string | null; until: string | null };
+export type ServerShutdown = { reason: string; inSeconds: number; at: string };

@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   "CANNOT_LEAVE_GENERAL",
   "CLIENT_ID_REUSED",
   "FORBIDDEN",
+  "BANNED",
+  "MUTED",
   "RATE_LIMITED",
   "UNAVAILABLE",
   "INTERNAL",
@@ -41,6 +43,8 @@ export function httpStatus(code: ErrorCode): number {
     case "INVALID_CREDENTIALS":
       return 401;
     case "FORBIDDEN":
+    case "BANNED":
+    case "MUTED":
       return 403;
     case "NOT_FOUND":
     case "USER_NOT_FOUND":

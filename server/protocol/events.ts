@@ -1,9 +1,12 @@
 // The Socket.IO event map: names are fixed by the contract; payloads come from schemas.ts.
 import type { Ack } from "./errors.js";
 import type {
-  ChatDto, ChatUpdated, HistoryPage, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, SessionReady, UserWithPresence,
+  ChatDto, ChatUpdated, HistoryPage, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
+  SessionReady, UserWithPresence,
 } from "./dto.js";
-import type { ChatRef, CreateRoom, Empty, FetchHistory, InviteToRoom, JoinRoom, MarkRead, OpenDm, SendMessage } from "./schemas.js";
+import type {
+  Ban, ChatRef, CreateRoom, Empty, FetchHistory, InviteToRoom, JoinRoom, Kick, MarkRead, Mute, OpenDm, SendMessage, Shutdown, Unsanction,
+} from "./schemas.js";
 
 export interface ClientToServerEvents {
   "message:send": (p: SendMessage, ack: Ack<MessageDto>) => void;
@@ -18,6 +21,12 @@ export interface ClientToServerEvents {
   "chat:read": (p: MarkRead, ack: Ack<ReadState>) => void;
   "users:list": (p: Empty, ack: Ack<{ users: UserWithPresence[] }>) => void;
   "ping:rtt": (p: Empty, ack: Ack<{ serverTime: string }>) => void;
+  "admin:kick": (p: Kick, ack: Ack<{ nick: string }>) => void;
+  "admin:ban": (p: Ban, ack: Ack<Sanction>) => void;
+  "admin:unban": (p: Unsanction, ack: Ack<{ nick: string }>) => void;
+  "admin:mute": (p: Mute, ack: Ack<Sanction>) => void;
+  "admin:unmute": (p: Unsanction, ack: Ack<{ nick: string }>) => void;
+  "admin:shutdown": (p: Shutdown, ack: Ack<ServerShutdown>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -26,13 +35,16 @@ export interface ServerToClientEvents {
   "presence:update": (p: PresenceUpdate) => void;
   "chat:updated": (c: ChatUpdated) => void;
   notice: (n: Notice) => void;
+  "session:ended": (e: SessionEnded) => void;
+  "server:shutdown": (s: ServerShutdown) => void;
 }
 
 export type ClientEventName = keyof ClientToServerEvents;
 export const CLIENT_EVENTS: readonly ClientEventName[] = [
   "message:send", "history:fetch", "dm:open", "room:create", "room:join", "room:leave", "room:invite",
   "rooms:list", "chat:close", "chat:read", "users:list", "ping:rtt",
+  "admin:kick", "admin:ban", "admin:unban", "admin:mute", "admin:unmute", "admin:shutdown",
 ];
 
 /** Close reasons sent in the handshake error's `data.code`. */
-export type ConnectErrorData = { code: "UNAUTHENTICATED" | "SESSION_INVALID" | "UNAVAILABLE"; message: string };
+export type ConnectErrorData = { code: "UNAUTHENTICATED" | "SESSION_INVALID" | "BANNED" | "RATE_LIMITED" | "UNAVAILABLE"; message: string };

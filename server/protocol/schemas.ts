@@ -93,3 +93,23 @@ export function describeIssues(error: z.ZodError, input?: unknown): string {
   if (issue.code === "invalid_type" && issue.path.length === 0) return "The payload must be an object with the fields this event takes.";
   return `${where}${issue.message}`;
 }
+
+// Moderation (admins and moderators) and server control (admins).
+const TargetNick = z.string("nick must be a string").min(1, "nick is required").max(100, "nick is too long");
+const Reason = z.string("reason must be a string").max(300, "A reason has at most 300 characters.").optional();
+/** Seconds; absent means until lifted. At most a year. */
+const DurationSec = z.int("durationSec must be a whole number of seconds").positive("durationSec must be positive").max(366 * 24 * 3600, "A duration is at most a year.").optional();
+
+export const Kick = z.object({ nick: TargetNick, reason: Reason });
+export type Kick = z.infer<typeof Kick>;
+export const Ban = z.object({ nick: TargetNick, durationSec: DurationSec, reason: Reason });
+export type Ban = z.infer<typeof Ban>;
+export const Mute = Ban;
+export type Mute = Ban;
+export const Unsanction = z.object({ nick: TargetNick });
+export type Unsanction = z.infer<typeof Unsanction>;
+export const Shutdown = z.object({
+  inSeconds: z.int("inSeconds must be a whole number").min(0, "inSeconds cannot be negative").max(3600, "inSeconds is at most 3600").optional(),
+  reason: Reason,
+});
+export type Shutdown = z.infer<typeof Shutdown>;

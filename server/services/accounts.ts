@@ -4,6 +4,7 @@ import { AppError } from "../app-error.js";
 import { checkNick, foldKey, type AuthResponse, type Role, type UserDto } from "../protocol/index.js";
 import { toMessageDto, toUserDto } from "./dto.js";
 import type { PasswordHasher } from "./password.js";
+import { describeSanction } from "./moderation.js";
 import type { Notifier, Repositories, UserRecord } from "./ports.js";
 
 export const GENERAL_ROOM = "general";
@@ -64,6 +65,11 @@ export function createAccountService(deps: {
     notifier.toChat(general.id, "message:new", toMessageDto(message));
   }
 
+  async function refuseBanned(userId: number): Promise<void> {
+    const ban = await repos.sanctions.active(userId, "ban", now());
+    if (ban) throw new AppError("BANNED", `You are banned ${describeSanction(ban)}.`);
+  }
+
   return {
     async register({ nick, password }) {
       return issueSession(await createUser(nick, password, "user"));
@@ -79,6 +85,8 @@ export function createAccountService(deps: {
       if (!(await hasher.verify(password, user.passwordHash))) {
         throw new AppError("INVALID_CREDENTIALS", "Wrong nickname or password.");
       }
+      // Only someone who knows the password learns about the ban.
+      await refuseBanned(user.id);
       return issueSession(user);
     },
 
@@ -91,6 +99,7 @@ export function createAccountService(deps: {
       if (!TOKEN_RE.test(token)) throw new AppError("SESSION_INVALID", "The session token is malformed; log in again.");
       const found = await repos.sessions.findValid(hashToken(token), now());
       if (!found) throw new AppError("SESSION_INVALID", "The session has expired or was revoked; log in again.");
+      await refuseBanned(found.user.id);
       return { sessionId: found.sessionId, user: toUserDto(found.user) };
     },
 

@@ -7,6 +7,7 @@ import {
   type PublicRoom, type ReadState, type SendMessage, type SessionReady, type UserDto, type UserWithPresence,
 } from "../protocol/index.js";
 import { GENERAL_ROOM } from "./accounts.js";
+import { describeSanction } from "./moderation.js";
 import { toChatDto, toMessageDto, toUserDto } from "./dto.js";
 import type { ChatRecord, MembershipRecord, Notifier, Repositories } from "./ports.js";
 import type { PresenceService } from "./presence.js";
@@ -95,6 +96,8 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
 
     async send(user, { chatId, text, clientId }) {
       const { chat, membership } = await requireMember(user.id, chatId);
+      const mute = await repos.sanctions.active(user.id, "mute", new Date());
+      if (mute) throw new AppError("MUTED", `You are muted ${describeSanction(mute)}; nothing was sent.`);
       const { message, created } = await repos.messages.append({ chatId, senderId: user.id, kind: "text", text, clientId });
       if (message.chatId !== chatId || message.text !== text) {
         throw new AppError("CLIENT_ID_REUSED", "This clientId was already used for a different message; generate a new UUID for each message.");

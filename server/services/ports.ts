@@ -47,6 +47,19 @@ export interface SessionRepository {
   findValid(tokenHash: Buffer, now: Date): Promise<{ sessionId: number; user: UserRecord } | null>;
   /** Revokes the session; returns its id, or null when it did not exist or was already revoked. */
   revoke(tokenHash: Buffer, now: Date): Promise<number | null>;
+  /** Revokes every session of the user (kick, ban). */
+  revokeAll(userId: number, now: Date): Promise<void>;
+}
+
+export type SanctionKind = "ban" | "mute";
+export type SanctionRecord = { id: number; kind: SanctionKind; userId: number; reason: string; until: Date | null; byNick: string | null };
+
+export interface SanctionRepository {
+  create(s: { kind: SanctionKind; userId: number; byId: number | null; reason: string; until: Date | null }): Promise<SanctionRecord>;
+  /** The sanction in force now (not lifted, not expired), the latest when several are. */
+  active(userId: number, kind: SanctionKind, now: Date): Promise<SanctionRecord | null>;
+  /** Lifts every active sanction of the kind; returns how many were. */
+  lift(userId: number, kind: SanctionKind, now: Date): Promise<number>;
 }
 
 export interface ChatRepository {
@@ -86,6 +99,7 @@ export type Repositories = {
   sessions: SessionRepository;
   chats: ChatRepository;
   messages: MessageRepository;
+  sanctions: SanctionRepository;
 };
 
 type EventArgs<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
@@ -100,4 +114,6 @@ export interface Notifier {
   unsubscribe(userId: number, chatId: number): void;
   /** Disconnects every socket authenticated with the session. */
   endSession(sessionId: number): void;
+  /** Disconnects every socket of the user (after telling them why with session:ended). */
+  endUser(userId: number): void;
 }

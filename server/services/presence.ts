@@ -9,6 +9,8 @@ export interface PresenceService {
   disconnect(user: UserDto, socketId: string): boolean;
   online(): UserDto[];
   isOnline(userId: number): boolean;
+  /** Sockets this node holds for the user. */
+  socketCount(userId: number): number;
 }
 
 export function createPresenceService(deps: { notifier: Notifier }): PresenceService {
@@ -33,5 +35,6 @@ export function createPresenceService(deps: { notifier: Notifier }): PresenceSer
     },
     online: () => [...sockets.values()].map((e) => e.user).sort((a, b) => a.nick.localeCompare(b.nick)),
     isOnline: (userId) => sockets.has(userId),
+    socketCount: (userId) => sockets.get(userId)?.ids.size ?? 0,
   };
 }

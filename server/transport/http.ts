@@ -1,12 +1,14 @@
 // The JSON HTTP API: register, login, logout, health. Socket.IO shares the same server.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../log.js";
-import { AppError } from "../app-error.js";
+import { AppError, isAppError } from "../app-error.js";
 import type { z } from "zod";
-import { Credentials, describeIssues, httpStatus, LoginBody } from "../protocol/index.js";
+import { Credentials, describeIssues, foldKey, httpStatus, LoginBody } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
 import type { Notifier } from "../services/ports.js";
 import { toErrorBody } from "./errors.js";
+import { clientAddress } from "./io.js";
+import { seconds, type LimitKind, type Limits } from "./limits.js";
 
 const MAX_BODY = 16 * 1024;
 
@@ -51,11 +53,34 @@ function bearer(req: IncomingMessage): string | null {
   return m?.[1] ?? null;
 }
 
-export function createHttpHandler(deps: { accounts: AccountService; notifier: Notifier; log: Logger }) {
-  const { accounts, notifier, log } = deps;
+export function createHttpHandler(deps: { accounts: AccountService; notifier: Notifier; limits: Limits; trustProxy: boolean; log: Logger }) {
+  const { accounts, notifier, limits, log } = deps;
+
+  async function limit(kind: LimitKind, key: string, what: string): Promise<void> {
+    const r = await limits.consume(kind, key);
+    if (!r.ok) throw new AppError("RATE_LIMITED", `Too many ${what}; try again in ${seconds(r.retryAfterMs)} s.`);
+  }
+
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
-    "POST /api/v1/register": async (req, res) => send(res, 201, await accounts.register(parse(Credentials, await readJson(req)))),
-    "POST /api/v1/login": async (req, res) => send(res, 200, await accounts.login(parse(LoginBody, await readJson(req)))),
+    "POST /api/v1/register": async (req, res) => {
+      const body = parse(Credentials, await readJson(req));
+      await limit("register", clientAddress(req, deps.trustProxy), "registrations from your address");
+      send(res, 201, await accounts.register(body));
+    },
+    "POST /api/v1/login": async (req, res) => {
+      const body = parse(LoginBody, await readJson(req));
+      await limit("loginAddress", clientAddress(req, deps.trustProxy), "logins from your address");
+      // Failed logins are counted per account, so guessing one password is slow from anywhere.
+      const account = foldKey(body.nick.trim());
+      const blocked = await limits.blocked("loginFailure", account);
+      if (!blocked.ok) throw new AppError("RATE_LIMITED", `Too many failed logins for this account; try again in ${seconds(blocked.retryAfterMs)} s.`);
+      try {
+        send(res, 200, await accounts.login(body));
+      } catch (e) {
+        if (isAppError(e) && e.code === "INVALID_CREDENTIALS") await limits.consume("loginFailure", account);
+        throw e;
+      }
+    },
     "POST /api/v1/logout": async (req, res) => {
       const token = bearer(req);
       if (!token) throw new AppError("UNAUTHENTICATED", "Send the session token as 'Authorization: Bearer <token>'.");

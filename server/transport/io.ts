@@ -1,6 +1,6 @@
 // Socket.IO setup: the server, the notifier services use, the auth middleware, and connection
-// handling (socket rooms, presence, snapshot, handler registration).
-import type { Server as HttpServer } from "node:http";
+// handling (socket rooms, presence, snapshot, rate limits, handler registration, draining).
+import type { IncomingMessage, Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import type { Logger } from "../log.js";
 import { isAppError } from "../app-error.js";
@@ -9,12 +9,15 @@ import {
 } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
 import type { ChatService } from "../services/chat.js";
+import type { ModerationService } from "../services/moderation.js";
 import type { Notifier } from "../services/ports.js";
 import type { PresenceService } from "../services/presence.js";
 import { runHandler, splitArgs, type HandlerContext, type HandlerTable } from "./handle.js";
+import { adminHandlers, type ServerControl } from "./handlers/admin.js";
 import { messageHandlers } from "./handlers/message.js";
 import { presenceHandlers } from "./handlers/presence.js";
 import { roomHandlers } from "./handlers/room.js";
+import { seconds, type Limits } from "./limits.js";
 
 export type SocketData = { user: UserDto; sessionId: number };
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -23,7 +26,14 @@ type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<stri
 /** Largest Socket.IO packet accepted; a message is at most 4,000 characters. */
 export const MAX_PACKET_BYTES = 64 * 1024;
 
-export function createIo(httpServer: HttpServer): ChatServer {
+/** The client's address, from X-Forwarded-For only when a trusted proxy sets it. */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0]?.trim() : "";
+  return forwarded || req.socket.remoteAddress || "unknown";
+}
+
+export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[] }): ChatServer {
+  const allowed = new Set(opts.allowedOrigins);
   return new Server(httpServer, {
     // WebSocket only: no long-polling sessions to keep, no sticky sessions in a cluster.
     transports: ["websocket"],
@@ -31,6 +41,12 @@ export function createIo(httpServer: HttpServer): ChatServer {
     serveClient: false,
     pingInterval: 20_000,
     pingTimeout: 20_000,
+    // Browsers send Origin; a page on another site must not open sockets with a user's
+    // credentials. Native clients (chat-tui) send none.
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      callback(null, origin === undefined || allowed.has(origin));
+    },
   });
 }
 
@@ -45,7 +61,11 @@ export function createNotifier(io: ChatServer): Notifier {
     toAll: (event, payload) => void io.emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
     subscribe: (userId, chatId) => io.in(userRoom(userId)).socketsJoin(roomOf(chatId)),
     unsubscribe: (userId, chatId) => io.in(userRoom(userId)).socketsLeave(roomOf(chatId)),
-    endSession: (sessionId) => io.in(sessionRoom(sessionId)).disconnectSockets(true),
+    endSession: (sessionId) => {
+      io.to(sessionRoom(sessionId)).emit("session:ended", { code: "LOGGED_OUT", reason: "logged out", by: null, until: null });
+      io.in(sessionRoom(sessionId)).disconnectSockets(true);
+    },
+    endUser: (userId) => io.in(userRoom(userId)).disconnectSockets(true),
   };
 }
 
@@ -53,15 +73,36 @@ function connectError(data: ConnectErrorData): Error {
   return Object.assign(new Error(data.message), { data });
 }
 
+export type SocketControl = {
+  /** Refuses new events, waits for those in flight (at most `timeoutMs`), then closes every socket. */
+  drain(timeoutMs: number): Promise<{ inFlight: number }>;
+  inFlight(): number;
+};
+
 export function attachSocketHandlers(
   io: ChatServer,
-  deps: { accounts: AccountService; chat: ChatService; presence: PresenceService; log: Logger },
-): void {
-  const { accounts, chat, presence, log } = deps;
-  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat) };
+  deps: {
+    accounts: AccountService;
+    chat: ChatService;
+    presence: PresenceService;
+    moderation: ModerationService;
+    control: ServerControl;
+    limits: Limits;
+    maxConnectionsPerAccount: number;
+    strikes: number;
+    trustProxy: boolean;
+    log: Logger;
+  },
+): SocketControl {
+  const { accounts, chat, presence, limits, log } = deps;
+  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat), ...adminHandlers(deps.moderation, deps.control) };
   const known = new Set<string>(CLIENT_EVENTS);
+  let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | null = null;
 
   io.use((socket, next) => {
+    if (draining) return next(connectError({ code: "UNAVAILABLE", message: "The server is shutting down; try again in a moment." }));
     const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.["token"];
     if (typeof token !== "string" || token === "") {
       next(connectError({ code: "UNAUTHENTICATED", message: "Log in first: the handshake needs auth.token." }));
@@ -69,12 +110,16 @@ export function attachSocketHandlers(
     }
     accounts.authenticate(token).then(
       ({ user, sessionId }) => {
+        if (presence.socketCount(user.id) >= deps.maxConnectionsPerAccount) {
+          next(connectError({ code: "RATE_LIMITED", message: `This account has ${deps.maxConnectionsPerAccount} connections open already; close one first.` }));
+          return;
+        }
         socket.data.user = user;
         socket.data.sessionId = sessionId;
         next();
       },
       (e: unknown) => {
-        if (isAppError(e) && e.code === "SESSION_INVALID") next(connectError({ code: "SESSION_INVALID", message: e.message }));
+        if (isAppError(e) && (e.code === "SESSION_INVALID" || e.code === "BANNED")) next(connectError({ code: e.code, message: e.message }));
         else {
           log.warn({ err: e }, "handshake failed");
           next(connectError({ code: "UNAVAILABLE", message: "The server cannot check your session right now; try again shortly." }));
@@ -93,18 +138,54 @@ export function attachSocketHandlers(
       socket.disconnect(true);
     });
     const onError = (error: ErrorBody) => socket.emit("notice", { level: "error", text: error.message, code: error.code });
+    let strikes = 0;
+    let strikeWindowStart = Date.now();
+
+    /** Spends a point; on refusal counts a strike and disconnects a socket that keeps going. */
+    async function admit(event: string): Promise<ErrorBody | null> {
+      if (draining) return { code: "UNAVAILABLE", message: "The server is shutting down; your client will reconnect." };
+      const r = await limits.consume(event === "message:send" ? "message" : "event", socket.id);
+      if (r.ok) return null;
+      if (Date.now() - strikeWindowStart > 10_000) {
+        strikes = 0;
+        strikeWindowStart = Date.now();
+      }
+      if (++strikes >= deps.strikes) {
+        log.warn({ user: user.id, event }, "disconnecting a socket over its rate limit");
+        socket.emit("notice", { level: "error", code: "RATE_LIMITED", text: "You kept sending faster than the server allows, so it disconnected you." });
+        socket.disconnect(true);
+      }
+      const what = event === "message:send" ? "messages" : "requests";
+      return { code: "RATE_LIMITED", message: `You are sending ${what} too fast; wait ${seconds(r.retryAfterMs)} s.` };
+    }
 
     for (const event of CLIENT_EVENTS) {
       socket.on(event, ((...args: unknown[]) => {
-        void runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, onError });
+        inFlight++;
+        void (async () => {
+          try {
+            const refusal = await admit(event);
+            if (refusal) {
+              const { ack } = splitArgs(args);
+              if (ack) ack({ ok: false, error: refusal });
+              else onError(refusal);
+              return;
+            }
+            await runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, onError });
+          } finally {
+            if (--inFlight === 0) idle?.();
+          }
+        })();
       }) as never);
     }
     socket.onAny((event: string, ...args: unknown[]) => {
       if (known.has(event)) return;
       const { ack } = splitArgs(args);
       const error: ErrorBody = { code: "UNKNOWN_EVENT", message: `The server does not know the event "${String(event).slice(0, 64)}".` };
-      if (ack) ack({ ok: false, error });
-      else onError(error);
+      void admit("unknown").then((refusal) => {
+        if (ack) ack({ ok: false, error: refusal ?? error });
+        else onError(refusal ?? error);
+      });
     });
     socket.on("disconnect", () => {
       presence.disconnect(user, socket.id);
@@ -122,6 +203,25 @@ export function attachSocketHandlers(
     const snapshot = await chat.snapshot(user);
     if (!socket.disconnected) socket.emit("session:ready", snapshot);
   }
+
+  return {
+    inFlight: () => inFlight,
+    async drain(timeoutMs) {
+      draining = true;
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, timeoutMs);
+          idle = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      const left = inFlight;
+      io.disconnectSockets(true);
+      return { inFlight: left };
+    },
+  };
 }
 
 export type { ClientEventName };

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { ExecutionContext } from "ava";
 import pg from "pg";
 import { io as connectSocket, type Socket } from "socket.io-client";
-import { resolveConfig, type Config } from "../../server/config.js";
+import { DEFAULT_LIMITS, resolveConfig, type Config, type LimitConfig } from "../../server/config.js";
 import { createLogger } from "../../server/log.js";
 import { startServer, type RunningServer } from "../../server/main.js";
 import type {
@@ -40,6 +40,16 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
 
 export type TestServer = RunningServer & { backend: Backend; stop(): Promise<void> };
 
+/** Tests register hundreds of users and send in bursts from one address; limits tests set their own. */
+export const TEST_LIMITS: LimitConfig = {
+  ...DEFAULT_LIMITS,
+  messages: { points: 100_000, windowSec: 10 },
+  events: { points: 100_000, windowSec: 10 },
+  loginsPerAddress: { points: 100_000, windowSec: 60 },
+  registrationsPerAddress: { points: 100_000, windowSec: 60 },
+  connectionsPerAccount: 50,
+};
+
 export async function startTestServer(backend: Backend, overrides: Partial<Config> = {}): Promise<TestServer> {
   const fresh = backend === "postgres" ? await freshPostgresDatabase() : null;
   const config = resolveConfig({
@@ -48,6 +58,8 @@ export async function startTestServer(backend: Backend, overrides: Partial<Confi
     dataDir: "memory://",
     databaseUrl: fresh?.url,
     scryptLogN: 10, // fast hashing in tests; production uses 17 (see password.test.ts)
+    limits: TEST_LIMITS,
+    drainMs: 3000,
     ...overrides,
   }, {});
   const server = await startServer(config, createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent"));

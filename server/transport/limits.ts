@@ -1,0 +1,45 @@
+// Rate limits with rate-limiter-flexible: in memory, or in Redis (shared by every node) when
+// one is configured, with the memory limiter as insurance while Redis is unreachable.
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { LimitConfig } from "../config.js";
+
+export type LimitKind = "message" | "event" | "loginFailure" | "loginAddress" | "register";
+export type LimitResult = { ok: true } | { ok: false; retryAfterMs: number };
+
+export interface Limits {
+  consume(kind: LimitKind, key: string): Promise<LimitResult>;
+  /** Whether the key is already over the limit, without spending a point. */
+  blocked(kind: LimitKind, key: string): Promise<LimitResult>;
+  reset(kind: LimitKind, key: string): Promise<void>;
+}
+
+export function createLimits(config: LimitConfig, redis?: unknown): Limits {
+  const spec: Record<LimitKind, { points: number; windowSec: number }> = {
+    message: config.messages,
+    event: config.events,
+    loginFailure: config.loginFailuresPerAccount,
+    loginAddress: config.loginsPerAddress,
+    register: config.registrationsPerAddress,
+  };
+  const limiters = {} as Record<LimitKind, RateLimiterAbstract>;
+  for (const [kind, { points, windowSec }] of Object.entries(spec) as [LimitKind, { points: number; windowSec: number }][]) {
+    const memory = new RateLimiterMemory({ keyPrefix: `chat:${kind}`, points, duration: windowSec });
+    limiters[kind] = redis
+      ? new RateLimiterRedis({ storeClient: redis, useRedisPackage: true, keyPrefix: `chat:${kind}`, points, duration: windowSec, insuranceLimiter: memory })
+      : memory;
+  }
+  const refused = (e: unknown): LimitResult => {
+    if (e instanceof RateLimiterRes) return { ok: false, retryAfterMs: e.msBeforeNext };
+    throw e;
+  };
+  return {
+    consume: (kind, key) => limiters[kind].consume(key).then((): LimitResult => ({ ok: true }), refused),
+    async blocked(kind, key) {
+      const r = await limiters[kind].get(key);
+      return r && r.remainingPoints <= 0 ? { ok: false, retryAfterMs: r.msBeforeNext } : { ok: true };
+    },
+    reset: async (kind, key) => void (await limiters[kind].delete(key)),
+  };
+}
+
+export const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
