@@ -6,14 +6,28 @@ export const MAX_TEXT = 4000;
 export const HISTORY_DEFAULT = 50;
 export const HISTORY_MAX = 200;
 
+/**
+ * A string PostgreSQL can store and compare: no NUL characters (text columns refuse them) and
+ * well-formed UTF-16 (a lone surrogate would be stored as U+FFFD, and a resend would no longer
+ * match the original).
+ */
+export function storable(label: string, opts: { min?: number; max: number; tooLong?: string }) {
+  return z
+    .string(`${label} must be a string`)
+    .min(opts.min ?? 0, `${label} is required`)
+    .max(opts.max, opts.tooLong ?? `${label} is too long`)
+    .refine((s) => !s.includes("\u0000"), `${label} cannot contain NUL characters.`)
+    .refine((s) => s.isWellFormed(), `${label} is not valid Unicode (it holds a lone surrogate).`);
+}
+
 export const ChatId = z.int("chatId must be a whole number").positive("chatId must be positive").max(2_147_483_647, "chatId is out of range");
 export const MessageId = z.int("a message id must be a whole number").nonnegative("a message id cannot be negative").max(Number.MAX_SAFE_INTEGER, "message id is out of range");
 
-export const Nick = z.string("nick must be a string").max(100, "A nickname has 3 to 24 characters.").superRefine((v, ctx) => {
+export const Nick = storable("nick", { max: 100, tooLong: "A nickname has 3 to 24 characters." }).superRefine((v, ctx) => {
   const r = checkNick(v);
   if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
 });
-export const RoomName = z.string("name must be a string").max(100, "A room name has 2 to 32 characters.").superRefine((v, ctx) => {
+export const RoomName = storable("name", { max: 100, tooLong: "A room name has 2 to 32 characters." }).superRefine((v, ctx) => {
   const r = checkRoomName(v);
   if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
 });
@@ -27,7 +41,7 @@ export const Credentials = z.object({ nick: Nick, password: Password });
 export type Credentials = z.infer<typeof Credentials>;
 // Login does not reveal which rule a wrong nick breaks; any string up to the limits is tried.
 export const LoginBody = z.object({
-  nick: z.string("nick must be a string").min(1, "nick is required").max(100, "nick is too long"),
+  nick: storable("nick", { min: 1, max: 100 }),
   password: z.string("password must be a string").min(1, "password is required").max(128, "A password has at most 128 characters."),
 });
 export type LoginBody = z.infer<typeof LoginBody>;
@@ -35,10 +49,10 @@ export type LoginBody = z.infer<typeof LoginBody>;
 // Socket events, client -> server
 export const SendMessage = z.object({
   chatId: ChatId,
-  text: z
-    .string("text must be a string")
-    .max(MAX_TEXT, `A message has at most ${MAX_TEXT} characters.`)
-    .refine((t) => t.trim().length > 0, "A message cannot be empty."),
+  text: storable("text", { max: MAX_TEXT, tooLong: `A message has at most ${MAX_TEXT} characters.` }).refine(
+    (t) => t.trim().length > 0,
+    "A message cannot be empty.",
+  ),
   clientId: z.uuid("clientId must be a UUID"),
 });
 export type SendMessage = z.infer<typeof SendMessage>;
@@ -53,16 +67,16 @@ export const FetchHistory = z
   .refine((p) => p.before === undefined || p.after === undefined, "Give either before or after, not both.");
 export type FetchHistory = z.infer<typeof FetchHistory>;
 
-export const OpenDm = z.object({ nick: z.string("nick must be a string").min(1, "nick is required").max(100, "nick is too long") });
+export const OpenDm = z.object({ nick: storable("nick", { min: 1, max: 100 }) });
 export type OpenDm = z.infer<typeof OpenDm>;
 
 export const CreateRoom = z.object({ name: RoomName, private: z.boolean("private must be true or false").optional() });
 export type CreateRoom = z.infer<typeof CreateRoom>;
 
-export const JoinRoom = z.object({ name: z.string("name must be a string").min(1, "name is required").max(100, "name is too long") });
+export const JoinRoom = z.object({ name: storable("name", { min: 1, max: 100 }) });
 export type JoinRoom = z.infer<typeof JoinRoom>;
 
-export const InviteToRoom = z.object({ chatId: ChatId, nick: z.string("nick must be a string").min(1, "nick is required").max(100, "nick is too long") });
+export const InviteToRoom = z.object({ chatId: ChatId, nick: storable("nick", { min: 1, max: 100 }) });
 export type InviteToRoom = z.infer<typeof InviteToRoom>;
 
 export const ChatRef = z.object({ chatId: ChatId });
@@ -95,8 +109,8 @@ export function describeIssues(error: z.ZodError, input?: unknown): string {
 }
 
 // Moderation (admins and moderators) and server control (admins).
-const TargetNick = z.string("nick must be a string").min(1, "nick is required").max(100, "nick is too long");
-const Reason = z.string("reason must be a string").max(300, "A reason has at most 300 characters.").optional();
+const TargetNick = storable("nick", { min: 1, max: 100 });
+const Reason = storable("reason", { max: 300, tooLong: "A reason has at most 300 characters." }).optional();
 /** Seconds; absent means until lifted. At most a year. */
 const DurationSec = z.int("durationSec must be a whole number of seconds").positive("durationSec must be positive").max(366 * 24 * 3600, "A duration is at most a year.").optional();
 

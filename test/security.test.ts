@@ -1,0 +1,221 @@
+// Attacks on authorisation, moderation, rate limits, origins and shutdown, against a real
+// server with real clients.
+import test, { type ExecutionContext } from "ava";
+import { io as ioClient } from "socket.io-client";
+import type { ChatDto, MessageDto, ServerShutdown, SessionEnded } from "../server/protocol/index.js";
+import {
+  api, BACKENDS, connect, newUser, nick, perBackend, refusedHandshake, register, SKIPPED_BACKENDS, sleep, startTestServer, TEST_LIMITS, uuid,
+  type Backend, type Client, type TestServer,
+} from "./helpers/harness.js";
+
+const servers = perBackend(test);
+for (const b of SKIPPED_BACKENDS) test.skip(`${b}: every security test (skipped: DATABASE_URL is not set)`, () => {});
+
+async function staff(server: TestServer, role: "admin" | "moderator"): Promise<Client> {
+  const name = nick(role.slice(0, 3));
+  await server.accounts.addUser({ nick: name, password: "staff-password", role });
+  const r = await api<{ token: string; user: { id: number; nick: string; role: "admin" } }>(server.url, "/api/v1/login", { nick: name, password: "staff-password" });
+  return connect(server.url, { ...r.body, expiresAt: "" });
+}
+
+const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? "OK" : r.error?.code);
+
+for (const backend of BACKENDS) {
+  const srv = () => servers.get(backend as Backend)!;
+  const it = (title: string, fn: (t: ExecutionContext) => Promise<void>) => test(`${backend}: ${title}`, fn);
+
+  it("authorisation matrix: a third user reaches none of two others' chats and no admin command", async (t) => {
+    const a = await newUser(srv(), "mxA");
+    const b = await newUser(srv(), "mxB");
+    const eve = await newUser(srv(), "eve");
+    const dm = await a.ok<ChatDto>("dm:open", { nick: b.user.nick });
+    const m = await a.ok<MessageDto>("message:send", { chatId: dm.id, text: "for bob only", clientId: uuid() });
+    const secret = await a.ok<ChatDto>("room:create", { name: `sec${Date.now().toString(36)}`, private: true });
+    await a.ok("room:invite", { chatId: secret.id, nick: b.user.nick });
+    const missing = 2_000_000_001;
+    const attempts: [string, (id: number) => unknown][] = [
+      ["history:fetch", (id) => ({ chatId: id })],
+      ["history:fetch", (id) => ({ chatId: id, after: 0 })],
+      ["message:send", (id) => ({ chatId: id, text: "intrusion", clientId: uuid() })],
+      ["chat:read", (id) => ({ chatId: id, messageId: m.id })],
+      ["chat:close", (id) => ({ chatId: id })],
+      ["room:leave", (id) => ({ chatId: id })],
+      ["room:invite", (id) => ({ chatId: id, nick: eve.user.nick })],
+    ];
+    for (const [event, payload] of attempts) {
+      for (const target of [dm.id, secret.id]) {
+        const denied = await eve.request(event as never, payload(target));
+        const absent = await eve.request(event as never, payload(missing));
+        t.is(code(denied), "CHAT_NOT_FOUND", `${event} on chat ${target}`);
+        t.is(denied.ok ? "" : denied.error.message.replace(String(target), "N"), absent.ok ? "" : absent.error.message.replace(String(missing), "N"), `${event}: indistinguishable from a missing chat`);
+      }
+    }
+    t.is(code(await eve.request("room:join", { name: secret.name })), "ROOM_NOT_FOUND");
+    t.false((await eve.ok("rooms:list", {})).rooms.some((r: { id: number }) => r.id === secret.id));
+    for (const [event, payload] of [
+      ["admin:kick", { nick: a.user.nick }],
+      ["admin:ban", { nick: a.user.nick }],
+      ["admin:unban", { nick: a.user.nick }],
+      ["admin:mute", { nick: a.user.nick }],
+      ["admin:unmute", { nick: a.user.nick }],
+      ["admin:shutdown", { inSeconds: 0 }],
+    ] as const) {
+      t.is(code(await eve.request(event, payload)), "FORBIDDEN", event);
+    }
+    const page = await b.ok("history:fetch", { chatId: dm.id });
+    t.deepEqual(page.messages.map((x: MessageDto) => x.text), ["for bob only"], "nothing eve tried reached the DM");
+    t.is(eve.received("message:new", (x: MessageDto) => x.chatId === dm.id || x.chatId === secret.id).length, 0);
+    for (const c of [a, b, eve]) c.close();
+  });
+
+  it("moderators act only on lower roles; nobody acts on themselves", async (t) => {
+    const admin = await staff(srv(), "admin");
+    const mod = await staff(srv(), "moderator");
+    const user = await newUser(srv(), "plain");
+    t.is(code(await mod.request("admin:kick", { nick: admin.user.nick })), "FORBIDDEN");
+    t.is(code(await mod.request("admin:ban", { nick: nick("nobody") })), "USER_NOT_FOUND");
+    t.is(code(await admin.request("admin:mute", { nick: admin.user.nick })), "FORBIDDEN");
+    t.is(code(await mod.request("admin:shutdown", { inSeconds: 5 })), "FORBIDDEN", "shutdown is for admins only");
+    t.is(code(await mod.request("admin:mute", { nick: user.user.nick, durationSec: 60 })), "OK");
+    t.is(code(await admin.request("admin:mute", { nick: mod.user.nick })), "OK", "admins outrank moderators");
+    for (const c of [admin, mod, user]) c.close();
+  });
+
+  it("a kick ends every session of the user with the reason; they can log in again", async (t) => {
+    const admin = await staff(srv(), "admin");
+    const auth = await register(srv().url, nick("kick"), "victim-password");
+    const v1 = await connect(srv().url, auth);
+    const v2 = await connect(srv().url, auth);
+    const watcher = await newUser(srv(), "wat");
+    const gone = Promise.all([v1, v2].map((c) => new Promise((r) => c.socket.once("disconnect", r))));
+    t.deepEqual(await admin.ok("admin:kick", { nick: auth.user.nick, reason: "calm down" }), { nick: auth.user.nick });
+    await gone;
+    const ended = v1.received("session:ended")[0] as SessionEnded;
+    t.like(ended, { code: "KICKED", reason: "calm down", by: admin.user.nick });
+    t.regex((await watcher.next<{ text: string }>("notice", (n) => n.text.includes(auth.user.nick))).text, /was kicked by .*: calm down/);
+    t.is((await refusedHandshake(srv().url, { token: auth.token })).data?.code, "SESSION_INVALID");
+    t.is((await api(srv().url, "/api/v1/login", { nick: auth.user.nick, password: "victim-password" })).status, 200);
+    admin.close();
+    watcher.close();
+  });
+
+  it("a ban refuses logins with the reason until it expires or is lifted; a mute refuses sending", async (t) => {
+    const admin = await staff(srv(), "admin");
+    const auth = await register(srv().url, nick("ban"), "victim-password");
+    const victim = await connect(srv().url, auth);
+    const banned = await admin.ok("admin:ban", { nick: auth.user.nick, durationSec: 2, reason: "spam" });
+    t.like(banned, { nick: auth.user.nick, kind: "ban", reason: "spam" });
+    t.like(await victim.next<SessionEnded>("session:ended"), { code: "BANNED", reason: "spam" });
+    const login = await api<{ error: { code: string; message: string } }>(srv().url, "/api/v1/login", { nick: auth.user.nick, password: "victim-password" });
+    t.is(login.status, 403);
+    t.is(login.body.error.code, "BANNED");
+    t.regex(login.body.error.message, /banned until .* UTC: spam/);
+    const wrong = await api<{ error: { code: string } }>(srv().url, "/api/v1/login", { nick: auth.user.nick, password: "not the password" });
+    t.is(wrong.body.error.code, "INVALID_CREDENTIALS", "a ban is not revealed to someone without the password");
+    await sleep(2200);
+    t.is((await api(srv().url, "/api/v1/login", { nick: auth.user.nick, password: "victim-password" })).status, 200, "the ban expired");
+
+    await admin.ok("admin:ban", { nick: auth.user.nick, reason: "again" });
+    t.is((await api(srv().url, "/api/v1/login", { nick: auth.user.nick, password: "victim-password" })).status, 403);
+    await admin.ok("admin:unban", { nick: auth.user.nick });
+    const back = await api<{ token: string; user: { id: number; nick: string; role: "user" }; expiresAt: string }>(srv().url, "/api/v1/login", { nick: auth.user.nick, password: "victim-password" });
+    t.is(back.status, 200);
+    t.is(code(await admin.request("admin:unban", { nick: auth.user.nick })), "VALIDATION_FAILED", "unbanning someone not banned says so");
+
+    const again = await connect(srv().url, back.body);
+    const general = again.ready.chats[0]!.id;
+    await admin.ok("admin:mute", { nick: auth.user.nick, reason: "cool off" });
+    t.regex((await again.next<{ text: string; code?: string }>("notice", (n) => n.code === "MUTED")).text, /muted you until lifted: cool off/);
+    const muted = await again.request("message:send", { chatId: general, text: "let me speak", clientId: uuid() });
+    t.is(code(muted), "MUTED");
+    t.regex(muted.ok ? "" : muted.error.message, /You are muted until lifted: cool off; nothing was sent/);
+    await admin.ok("admin:unmute", { nick: auth.user.nick });
+    t.is(code(await again.request("message:send", { chatId: general, text: "thanks", clientId: uuid() })), "OK");
+    admin.close();
+    again.close();
+  });
+
+  it("the shutdown command is announced to everyone, drains requests in flight and closes the server", async (t) => {
+    const own = await startTestServer(backend as Backend);
+    t.teardown(() => own.stop());
+    const admin = await staff(own, "admin");
+    const user = await newUser(own, "sd");
+    const general = user.ready.chats[0]!.id;
+    const notice = await admin.ok<ServerShutdown>("admin:shutdown", { inSeconds: 1, reason: "maintenance" });
+    t.like(notice, { inSeconds: 1, reason: "maintenance" });
+    t.like(await user.next<ServerShutdown>("server:shutdown"), { inSeconds: 1, reason: "maintenance" });
+    // Sends around the deadline: every one the server received gets an answer (stored, or
+    // refused as UNAVAILABLE); only those sent into the closing connection may go unanswered.
+    let disconnectedAt = Infinity;
+    user.socket.once("disconnect", () => (disconnectedAt = Date.now()));
+    const sends = Array.from({ length: 40 }, (_, i) =>
+      sleep(i * 30).then(async () => {
+        const sentAt = Date.now();
+        const r = await user.request("message:send", { chatId: general, text: `during shutdown ${i}`, clientId: uuid() }).catch(() => null);
+        return { sentAt, r };
+      }),
+    );
+    const results = await Promise.all(sends);
+    await own.closed;
+    const answered = results.filter((x) => x.sentAt < disconnectedAt - 100);
+    t.true(answered.length > 0);
+    for (const { r } of answered) t.true(r !== null && (code(r) === "OK" || code(r) === "UNAVAILABLE"), JSON.stringify(r));
+    t.true(results.some((x) => x.r?.ok), "sends before the deadline were stored");
+    t.true(results.some((x) => x.r && code(x.r) === "UNAVAILABLE") || disconnectedAt - results[0]!.sentAt < 1500, "sends during the drain were refused with UNAVAILABLE");
+    t.is(code(await admin.request("admin:shutdown", { inSeconds: 0 }).catch(() => ({ ok: false, error: { code: "CLOSED" } }))), "CLOSED");
+  });
+}
+
+test("rate limits: messages per socket, then a disconnect for a socket that keeps going", async (t) => {
+  const server = await startTestServer("pglite", { limits: { ...TEST_LIMITS, messages: { points: 5, windowSec: 60 }, strikes: 4 } });
+  t.teardown(() => server.stop());
+  const c = await newUser(server, "rl");
+  const chatId = c.ready.chats[0]!.id;
+  const results = [];
+  for (let i = 0; i < 8; i++) results.push(await c.request("message:send", { chatId, text: `burst ${i}`, clientId: uuid() }));
+  t.deepEqual(results.map(code), ["OK", "OK", "OK", "OK", "OK", "RATE_LIMITED", "RATE_LIMITED", "RATE_LIMITED"]);
+  t.regex(results[5]!.ok ? "" : results[5]!.error.message, /too fast; wait \d+ s/);
+  const gone = new Promise((r) => c.socket.once("disconnect", r));
+  c.request("message:send", { chatId, text: "one more", clientId: uuid() }).catch(() => undefined);
+  await gone;
+  t.truthy(c.received("notice", (n: { code?: string }) => n.code === "RATE_LIMITED").length, "told before being disconnected");
+  const page = await (await connect(server.url, c.auth)).ok("history:fetch", { chatId, limit: 20 });
+  t.is(page.messages.filter((m: MessageDto) => m.text.startsWith("burst")).length, 5, "refused messages were not stored");
+});
+
+test("rate limits: failed logins per account, registrations per address, connections per account", async (t) => {
+  const server = await startTestServer("pglite", {
+    limits: { ...TEST_LIMITS, loginFailuresPerAccount: { points: 3, windowSec: 60 }, registrationsPerAddress: { points: 3, windowSec: 60 }, connectionsPerAccount: 2 },
+  });
+  t.teardown(() => server.stop());
+  const name = nick("lf");
+  const auth = await register(server.url, name, "the-right-one");
+  for (let i = 0; i < 3; i++) t.is((await api(server.url, "/api/v1/login", { nick: name, password: `guess-${i}` })).status, 401);
+  const locked = await api<{ error: { code: string; message: string } }>(server.url, "/api/v1/login", { nick: name, password: "the-right-one" });
+  t.is(locked.status, 429);
+  t.regex(locked.body.error.message, /Too many failed logins for this account; try again in \d+ s/);
+  await register(server.url);
+  await register(server.url);
+  const fourth = await api<{ error: { code: string } }>(server.url, "/api/v1/register", { nick: nick("r4"), password: "password-4" });
+  t.is(fourth.status, 429);
+  const c1 = await connect(server.url, auth);
+  const c2 = await connect(server.url, auth);
+  t.is((await refusedHandshake(server.url, { token: auth.token })).data?.code, "RATE_LIMITED");
+  c1.close();
+  c2.close();
+});
+
+test("a browser Origin not on the allow-list cannot open a socket; an allowed one can", async (t) => {
+  const server = await startTestServer("pglite", { allowedOrigins: ["https://chat.example.org"] });
+  t.teardown(() => server.stop());
+  const auth = await register(server.url);
+  const attempt = (origin: string) =>
+    new Promise<string>((resolve) => {
+      const s = ioClient(server.url, { transports: ["websocket"], auth: { token: auth.token }, reconnection: false, forceNew: true, extraHeaders: { origin } });
+      s.once("session:ready", () => (s.disconnect(), resolve("connected")));
+      s.once("connect_error", () => (s.disconnect(), resolve("refused")));
+    });
+  t.is(await attempt("https://evil.example.com"), "refused");
+  t.is(await attempt("https://chat.example.org"), "connected");
+  t.is(await attempt("null"), "refused");
+});
