@@ -48,6 +48,18 @@ export const DEFAULT_LIMITS: LimitConfig = {
   strikes: 20,
 };
 
+/** DEFAULT_LIMITS with the overrides in CHAT_RATE_LIMITS, a JSON object of the same shape. */
+export function parseLimits(json: string | undefined): LimitConfig {
+  if (!json) return DEFAULT_LIMITS;
+  let parsed: Partial<LimitConfig>;
+  try {
+    parsed = JSON.parse(json) as Partial<LimitConfig>;
+  } catch {
+    throw new Error(`CHAT_RATE_LIMITS is not valid JSON: ${json.slice(0, 60)}`);
+  }
+  return { ...DEFAULT_LIMITS, ...parsed };
+}
+
 /** Per-user data directory: $XDG_DATA_HOME/socket-messenger or ~/.local/share/socket-messenger. */
 export function defaultDataDir(env = process.env): string {
   const base = env["XDG_DATA_HOME"] || path.join(os.homedir(), ".local", "share");
@@ -69,7 +81,7 @@ export function resolveConfig(overrides: Partial<Config> = {}, env = process.env
     tlsCert: env["TLS_CERT"] || undefined,
     tlsKey: env["TLS_KEY"] || undefined,
     drainMs: 10_000,
-    limits: DEFAULT_LIMITS,
+    limits: parseLimits(env["CHAT_RATE_LIMITS"]),
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (config as Record<string, unknown>)[k] = v;
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new Error("TLS needs both --tls-cert and --tls-key");

@@ -41,7 +41,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const migrate = opts.migrate ?? true;
   if (opts.databaseUrl) {
     const url = opts.databaseUrl;
-    const factory = new PrismaPg({ connectionString: url, max: opts.poolSize ?? 10 });
+    // A bounded connect timeout: while PostgreSQL is down, requests fail fast (UNAVAILABLE)
+    // instead of waiting for it; the pool reconnects by itself when it is back.
+    const factory = new PrismaPg({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 3000 });
     // Migrations get their own short-lived pool so the client's pool starts clean.
     const applied = migrate ? await applyMigrations(new PrismaPg({ connectionString: url, max: 1 })) : [];
     const prisma = new PrismaClient({ adapter: factory });
