@@ -56,6 +56,14 @@ async function logIn(tui: Tui, name: string, password: string, register = true):
   await tui.waitFor(/#general>/);
 }
 
+/** After a logout the form keeps the nick and waits on the password. */
+async function logInAgain(tui: Tui, password: string): Promise<void> {
+  await tui.keys("C-u");
+  await tui.type(password);
+  await tui.keys("Enter");
+  await tui.waitFor(/#general>/);
+}
+
 async function sendLine(tui: Tui, text: string): Promise<void> {
   await tui.type(text);
   await tui.keys("Enter");
@@ -250,4 +258,47 @@ tuiTest("works on an 8-colour terminal and with TERM=screen-256color without ter
     t.is(await readFile(`${tui.config}.stderr`, "utf8").catch(() => ""), "", `${term}: nothing written to stderr`);
     await tui.kill();
   }
+});
+
+tuiTest("moderation on screen: a hostile kick reason stays inert, a ban is explained at login, /shutdown counts down", async (t) => {
+  const own = await startTestServer("pglite");
+  t.teardown(() => own.stop());
+  const adminNick = nick("adm");
+  await own.accounts.addUser({ nick: adminNick, password: "admin-password", role: "admin" });
+  const victimNick = nick("vic");
+  const victim = await openTui(t, own.url);
+  await logIn(victim, victimNick, "victim-password");
+  const admin = await openTui(t, own.url);
+  await logIn(admin, adminNick, "admin-password", false);
+
+  // The reason comes over the network unfiltered: the victim's terminal must show it as text.
+  const adminApi = await connect(own.url, (await api<never>(own.url, "/api/v1/login", { nick: adminNick, password: "admin-password" })).body);
+  await adminApi.ok("admin:kick", { nick: victimNick, reason: "\x1b]0;pwned\x07\x1b[2J go away" });
+  const kicked = await victim.waitFor(/You were kicked by/);
+  t.regex(kicked, /You were kicked by \S+: \^\[\]0;pwned\^G\^\[\[2J go away/);
+  t.regex(kicked, /Password/, "back on the login form");
+  t.not(await victim.display("#{pane_title}"), "pwned");
+  await admin.waitFor(new RegExp(`${victimNick} was kicked by ${adminNick}`));
+
+  await logInAgain(victim, "victim-password");
+  await sendLine(admin, `/ban ${victimNick} 1h spam`);
+  await admin.waitFor(new RegExp(`${victimNick} is banned until .* UTC`));
+  await victim.waitFor(/You were banned by \S+ until .* UTC: spam/);
+  await victim.keys("C-u");
+  await victim.type("victim-password");
+  await victim.keys("Enter");
+  await victim.waitFor(/You are banned until .* UTC: spam/);
+  await sendLine(admin, `/unban ${victimNick}`);
+  await admin.waitFor(new RegExp(`${victimNick} is unbanned`));
+  await victim.keys("Enter");
+  await victim.waitFor(/#general>/);
+
+  await sendLine(victim, "/shutdown 5 nope");
+  await victim.waitFor(/Only admins can shut the server down/);
+  await sendLine(admin, "/shutdown 30 maintenance window");
+  const announced = await victim.waitFor(/The server is shutting down in 30 s: maintenance window/);
+  const first = Number(/server shutting down in (\d+) s/.exec(announced)?.[1]);
+  t.true(first > 20 && first <= 30, `the status bar counts from 30: ${first}`);
+  await victim.waitFor((sc) => Number(/server shutting down in (\d+) s/.exec(sc)?.[1] ?? 99) < first, 5000);
+  adminApi.close();
 });

@@ -7,6 +7,7 @@ import { resolveKey, type Mode } from "./keys/keymap.js";
 import { completionsAt, parseInput, type Parsed } from "./keys/slash.js";
 import { authenticate, logout as httpLogout } from "./net/auth.js";
 import { CLIENT_ERRORS, openConnection, type Connection } from "./net/connection.js";
+import type { TlsOptions } from "./net/tls.js";
 import type { Action } from "./state/actions.js";
 import { initialState } from "./state/reducer.js";
 import { activeView, pendingRead, sortedUsers, switcherCandidates } from "./state/selectors.js";
@@ -15,7 +16,7 @@ import { HISTORY_PAGE, type State } from "./state/types.js";
 import { moveAnchor } from "./ui/text.js";
 import { createScreen, createView, type View } from "./ui/view.js";
 
-export type AppOptions = { server: string; user?: string | undefined; configPath: string };
+export type AppOptions = { server: string; user?: string | undefined; configPath: string; tls?: TlsOptions };
 
 // Errors that mean "try again later", not "this message is wrong".
 const TRANSIENT = new Set<string>([CLIENT_ERRORS.timeout, CLIENT_ERRORS.offline, "UNAVAILABLE", "INTERNAL", "RATE_LIMITED"]);
@@ -37,6 +38,8 @@ export function createController(store: Store, view: View, opts: AppOptions) {
   let conn: Connection | null = null;
   let token: string | null = null;
   let rttTimer: NodeJS.Timeout | undefined;
+  let clockTimer: NodeJS.Timeout | undefined;
+  const tls = opts.tls ?? { rejectUnauthorized: true };
   const readTimers = new Map<number, NodeJS.Timeout>();
   const lastReadSent = new Map<number, number>();
   /** Newest message id per chat when the connection was lost: where catch-up starts. */
@@ -70,7 +73,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     if (!nick.trim()) return dispatch({ type: "login.failed", error: "Type your nick first." });
     if (!password) return dispatch({ type: "login.field", field: "password" }), dispatch({ type: "login.failed", error: "Type your password." });
     dispatch({ type: "login.busy" });
-    const r = await authenticate(opts.server, mode, nick.trim(), password);
+    const r = await authenticate(opts.server, mode, nick.trim(), password, tls);
     if (!r.ok) return dispatch({ type: "login.failed", error: r.message });
     const config = await loadConfig(opts.configPath);
     config.sessions[serverKey(opts.server)] = { nick: r.auth.user.nick, token: r.auth.token };
@@ -113,7 +116,32 @@ export function createController(store: Store, view: View, opts: AppOptions) {
         conn = null;
         dispatch({ type: "logged.out", error: `${message}` });
       },
-    });
+      sessionEnded: (e) => {
+        void forgetSession();
+        stopTimers();
+        conn = null;
+        const by = e.by ? ` by ${e.by}` : "";
+        const why = e.reason ? `: ${e.reason}` : "";
+        const text =
+          e.code === "KICKED" ? `You were kicked${by}${why}. Log in again to come back.`
+          : e.code === "BANNED" ? `You were banned${by}${e.until ? ` until ${e.until.replace("T", " ").slice(0, 16)} UTC` : ""}${why}.`
+          : "This session was logged out.";
+        dispatch({ type: "logged.out", error: text });
+      },
+      shutdown: (s) => {
+        const at = Date.parse(s.at);
+        dispatch({ type: "shutdown.announced", at, reason: s.reason });
+        notice(`The server is shutting down ${s.inSeconds > 0 ? `in ${s.inSeconds} s` : "now"}: ${s.reason}. The client reconnects when it is back.`, "error");
+        clearInterval(clockTimer);
+        const tick = () => {
+          dispatch({ type: "clock.tick", now: Date.now() });
+          if (Date.now() > at + 1000) clearInterval(clockTimer);
+        };
+        tick();
+        clockTimer = setInterval(tick, 1000);
+        clockTimer.unref();
+      },
+    }, tls);
   }
 
   async function afterReady() {
@@ -143,6 +171,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
 
   function stopTimers() {
     clearInterval(rttTimer);
+    clearInterval(clockTimer);
     for (const timer of readTimers.values()) clearTimeout(timer);
     readTimers.clear();
   }
@@ -312,6 +341,28 @@ export function createController(store: Store, view: View, opts: AppOptions) {
         if (!r.rooms.length) return notice("There are no rooms yet: /create <room> makes one.");
         return notice(`Rooms: ${r.rooms.map((x) => `#${x.name} (${x.members}${x.joined ? ", joined" : ""})`).join(", ")}`);
       }
+      case "kick": {
+        const r = await request(c.request("admin:kick", { nick: parsed.nick, ...(parsed.reason ? { reason: parsed.reason } : {}) }));
+        if (r) notice(`${r.nick} was kicked.`);
+        return;
+      }
+      case "ban":
+      case "mute": {
+        const payload = { nick: parsed.nick, ...(parsed.durationSec ? { durationSec: parsed.durationSec } : {}), ...(parsed.reason ? { reason: parsed.reason } : {}) };
+        const r = await request(c.request(parsed.kind === "ban" ? "admin:ban" : "admin:mute", payload));
+        if (r) notice(`${r.nick} is ${parsed.kind === "ban" ? "banned" : "muted"} ${r.until ? `until ${r.until.replace("T", " ").slice(0, 16)} UTC` : "until lifted"}.`);
+        return;
+      }
+      case "unban":
+      case "unmute": {
+        const r = await request(c.request(parsed.kind === "unban" ? "admin:unban" : "admin:unmute", { nick: parsed.nick }));
+        if (r) notice(`${r.nick} is ${parsed.kind === "unban" ? "unbanned" : "unmuted"}.`);
+        return;
+      }
+      case "shutdown": {
+        await request(c.request("admin:shutdown", { ...(parsed.inSeconds !== undefined ? { inSeconds: parsed.inSeconds } : {}), ...(parsed.reason ? { reason: parsed.reason } : {}) }));
+        return;
+      }
       case "users": {
         const r = await request(c.request("users:list", {}));
         if (!r) return;
@@ -326,7 +377,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
   }
 
   async function doLogout() {
-    if (token) await httpLogout(opts.server, token);
+    if (token) await httpLogout(opts.server, token, tls);
     await forgetSession();
     stopTimers();
     conn?.close();

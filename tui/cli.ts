@@ -4,6 +4,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { runApp } from "./app.js";
 import { defaultConfigPath } from "./config.js";
+import { tlsOptions } from "./net/tls.js";
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName("chat-tui")
@@ -12,6 +13,8 @@ const argv = await yargs(hideBin(process.argv))
     server: { type: "string", default: process.env["CHAT_SERVER"] ?? "http://127.0.0.1:3000", describe: "chat-server URL (env CHAT_SERVER)" },
     user: { type: "string", describe: "nick to log in as (pre-fills the form; picks the saved session)" },
     config: { type: "string", default: defaultConfigPath(), defaultDescription: "$XDG_CONFIG_HOME/socket-messenger/tui.json", describe: "file holding saved sessions (mode 0600)" },
+    ca: { type: "string", describe: "PEM file of a private CA to trust for https:// servers" },
+    insecure: { type: "boolean", default: false, describe: "accept any TLS certificate (unsafe: for testing only)" },
   })
   .check((a) => {
     try {
@@ -31,4 +34,11 @@ if (!process.stdout.isTTY || !process.stdin.isTTY) {
   process.exit(2);
 }
 
-await runApp({ server: argv.server, user: argv.user, configPath: argv.config });
+let tls;
+try {
+  tls = tlsOptions({ ca: argv.ca, insecure: argv.insecure });
+} catch (e) {
+  process.stderr.write(`chat-tui: cannot read --ca ${argv.ca}: ${(e as Error).message}\n`);
+  process.exit(2);
+}
+await runApp({ server: argv.server, user: argv.user, configPath: argv.config, tls });

@@ -1,6 +1,6 @@
 import test from "ava";
 import { helpRows, keyLabel, resolveKey } from "./keymap.js";
-import { completionsAt, parseInput, SLASH_COMMANDS } from "./slash.js";
+import { completionsAt, parseDuration, parseInput, SLASH_COMMANDS } from "./slash.js";
 
 test("the keymap maps the documented keys in every mode", (t) => {
   t.is(resolveKey("input", "M-1"), "tab.goto.1");
@@ -74,4 +74,24 @@ test("Tab completes commands at the start and nicks elsewhere", (t) => {
   t.is(completionsAt("hi ", 3, ["bob"]), null, "nothing to complete: Tab moves focus instead");
   t.is(completionsAt("zz", 2, ["bob"]), null);
   t.true(SLASH_COMMANDS.every((c) => c.usage.startsWith(`/${c.name}`)));
+});
+
+test("moderation commands take a nick, an optional duration and a reason", (t) => {
+  t.deepEqual(parseInput("/kick bob stop spamming"), { kind: "kick", nick: "bob", reason: "stop spamming" });
+  t.deepEqual(parseInput("/kick bob"), { kind: "kick", nick: "bob", reason: "" });
+  t.deepEqual(parseInput("/ban bob 2h flood  bot"), { kind: "ban", nick: "bob", durationSec: 7200, reason: "flood  bot" });
+  t.deepEqual(parseInput("/ban bob being rude"), { kind: "ban", nick: "bob", durationSec: undefined, reason: "being rude" });
+  t.deepEqual(parseInput("/mute bob 10m"), { kind: "mute", nick: "bob", durationSec: 600, reason: "" });
+  t.deepEqual(parseInput("/unban bob"), { kind: "unban", nick: "bob" });
+  t.deepEqual(parseInput("/unmute bob"), { kind: "unmute", nick: "bob" });
+  t.deepEqual(parseInput("/shutdown 60 upgrade to 2.0"), { kind: "shutdown", inSeconds: 60, reason: "upgrade to 2.0" });
+  t.deepEqual(parseInput("/shutdown"), { kind: "shutdown", inSeconds: undefined, reason: "" });
+  t.deepEqual(parseInput("/shutdown now please"), { kind: "shutdown", inSeconds: undefined, reason: "now please" });
+  t.is(parseInput("/ban").kind, "error");
+  t.is(parseInput("/unban a b").kind, "error");
+  t.is(parseDuration("90"), 90);
+  t.is(parseDuration("7d"), 604800);
+  t.is(parseDuration("1W"), 604800);
+  t.is(parseDuration("0m"), null);
+  t.is(parseDuration("soon"), null);
 });

@@ -14,7 +14,30 @@ export type Parsed =
   | { kind: "help" }
   | { kind: "quit" }
   | { kind: "logout" }
+  | { kind: "kick"; nick: string; reason: string }
+  | { kind: "ban" | "mute"; nick: string; durationSec: number | undefined; reason: string }
+  | { kind: "unban" | "unmute"; nick: string }
+  | { kind: "shutdown"; inSeconds: number | undefined; reason: string }
   | { kind: "error"; message: string };
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+/** "90s", "10m", "2h", "7d", "1w" (or plain seconds) -> seconds; null when it is not a duration. */
+export function parseDuration(text: string | undefined): number | null {
+  const m = /^(\d{1,7})([smhdw]?)$/i.exec(text ?? "");
+  if (!m) return null;
+  const n = Number(m[1]) * (UNITS[(m[2] || "s").toLowerCase()] ?? 1);
+  return n > 0 ? n : null;
+}
+
+/** "<nick> [duration] [reason...]" for /ban and /mute. */
+function sanction(kind: "ban" | "mute") {
+  return (a: string[], rest: string): Parsed | null => {
+    if (!a[0]) return null;
+    const duration = parseDuration(a[1]);
+    const reason = (duration !== null ? rest.replace(/^\S+\s*/, "") : rest).trim();
+    return { kind, nick: a[0], durationSec: duration ?? undefined, reason };
+  };
+}
 
 type Spec = { name: string; aliases: string[]; usage: string; help: string; parse: (args: string[], rest: string) => Parsed | null };
 
@@ -41,6 +64,19 @@ export const SLASH_COMMANDS: Spec[] = [
   { name: "help", aliases: ["h", "?"], usage: "/help", help: "commands and keys", parse: () => ({ kind: "help" }) },
   { name: "quit", aliases: ["exit", "q"], usage: "/quit", help: "quit", parse: (a) => (a.length === 0 ? { kind: "quit" } : null) },
   { name: "logout", aliases: [], usage: "/logout", help: "log out and forget the saved session", parse: (a) => (a.length === 0 ? { kind: "logout" } : null) },
+  { name: "kick", aliases: [], usage: "/kick <nick> [reason]", help: "moderators: end someone's sessions", parse: (a, rest) => (a[0] ? { kind: "kick", nick: a[0], reason: rest.trim() } : null) },
+  { name: "ban", aliases: [], usage: "/ban <nick> [duration] [reason]", help: "moderators: ban (duration like 30m, 2h, 7d; none: until lifted)", parse: sanction("ban") },
+  { name: "unban", aliases: [], usage: "/unban <nick>", help: "moderators: lift a ban", parse: (a) => (a.length === 1 && a[0] ? { kind: "unban", nick: a[0] } : null) },
+  { name: "mute", aliases: [], usage: "/mute <nick> [duration] [reason]", help: "moderators: stop someone sending", parse: sanction("mute") },
+  { name: "unmute", aliases: [], usage: "/unmute <nick>", help: "moderators: lift a mute", parse: (a) => (a.length === 1 && a[0] ? { kind: "unmute", nick: a[0] } : null) },
+  {
+    name: "shutdown", aliases: [], usage: "/shutdown [seconds] [reason]", help: "admins: warn everyone, then stop the server",
+    parse: (a, rawRest) => {
+      const seconds = parseDuration(a[0]);
+      const reason = (seconds !== null ? rawRest.replace(/^\S+\s*/, "") : rawRest).trim();
+      return { kind: "shutdown", inSeconds: seconds ?? undefined, reason };
+    },
+  },
 ];
 
 const BY_NAME = new Map<string, Spec>();
@@ -57,8 +93,9 @@ export function parseInput(line: string): Parsed {
   const spec = BY_NAME.get(name);
   if (!spec) return { kind: "error", message: `Unknown command /${name.slice(0, 30)}. Type /help for the list; start with // to send a line beginning with /.` };
   const args = rawArgs ? rawArgs.split(/\s+/) : [];
-  // The text of /msg is everything after the nick, spaces kept.
-  const rest = rawArgs.replace(/^\S+\s*/, "");
+  // The text of /msg (and a reason) is everything after the first argument, spaces kept;
+  // /shutdown gets all of its arguments.
+  const rest = spec.name === "shutdown" ? rawArgs : rawArgs.replace(/^\S+\s*/, "");
   return spec.parse(args, rest) ?? usage(spec);
 }
 

@@ -2,8 +2,10 @@
 // and server events turned into callbacks (the app turns them into store actions).
 import type { Socket } from "socket.io-client";
 import type {
-  ChatUpdated, ClientToServerEvents, ConnectErrorData, MessageDto, Notice, PresenceUpdate, Result, ServerToClientEvents, SessionReady,
+  ChatUpdated, ClientToServerEvents, ConnectErrorData, MessageDto, Notice, PresenceUpdate, Result, ServerShutdown, ServerToClientEvents,
+  SessionEnded, SessionReady,
 } from "../../server/protocol/index.js";
+import { certificateProblem, type TlsOptions } from "./tls.js";
 
 type AckData<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends (r: Result<infer T>) => void ? T : never;
 type Payload<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
@@ -17,6 +19,9 @@ export type ConnectionEvents = {
   status(status: "connecting" | "online" | "reconnecting" | "offline", attempt: number, error: string | null): void;
   /** The server refused the session: the user has to log in again. */
   authFailed(message: string): void;
+  /** The server ended the session (kick, ban, logout elsewhere); it will not come back. */
+  sessionEnded(e: SessionEnded): void;
+  shutdown(s: ServerShutdown): void;
 };
 
 export interface Connection {
@@ -29,10 +34,11 @@ export interface Connection {
 export const CLIENT_ERRORS = { timeout: "TIMEOUT", offline: "OFFLINE" } as const;
 
 /** Opens the socket; socket.io-client is loaded here, after the first frame is on screen. */
-export async function openConnection(server: string, token: string, on: ConnectionEvents): Promise<Connection> {
+export async function openConnection(server: string, token: string, on: ConnectionEvents, tls: TlsOptions = { rejectUnauthorized: true }): Promise<Connection> {
   on.status("connecting", 0, null);
   const { io } = await import("socket.io-client");
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(server, {
+    ...tls,
     transports: ["websocket"],
     auth: { token },
     reconnection: true,
@@ -53,6 +59,13 @@ export async function openConnection(server: string, token: string, on: Connecti
   socket.on("presence:update", (p) => on.presence(p));
   socket.on("chat:updated", (u) => on.chatUpdated(u));
   socket.on("notice", (n) => on.notice(n));
+  socket.on("server:shutdown", (s) => on.shutdown(s));
+  socket.on("session:ended", (e) => {
+    closed = true;
+    socket.close();
+    on.status("offline", 0, null);
+    on.sessionEnded(e);
+  });
   socket.on("connect", () => on.status("online", 0, null));
   socket.io.on("reconnect_attempt", (n) => {
     attempt = n;
@@ -68,14 +81,14 @@ export async function openConnection(server: string, token: string, on: Connecti
   socket.on("connect_error", (err: Error & { data?: ConnectErrorData }) => {
     if (closed) return;
     const code = err.data?.code;
-    if (code === "SESSION_INVALID" || code === "UNAUTHENTICATED") {
+    if (code === "SESSION_INVALID" || code === "UNAUTHENTICATED" || code === "BANNED") {
       closed = true;
       socket.close();
       on.status("offline", attempt, err.message);
       on.authFailed(err.message);
       return;
     }
-    on.status("reconnecting", attempt, err.message);
+    on.status("reconnecting", attempt, certificateProblem(err) ?? err.message);
     // A middleware refusal (server busy, database down) is not retried by socket.io itself.
     if (err.data) scheduleRetry();
   });

@@ -15,6 +15,8 @@ export type Action =
   // connection
   | { type: "conn.status"; status: ConnStatus; attempt?: number; error?: string | null }
   | { type: "conn.rtt"; ms: number }
+  | { type: "shutdown.announced"; at: number; reason: string }
+  | { type: "clock.tick"; now: number }
   // server events
   | { type: "session.ready"; session: SessionReady }
   | { type: "users.loaded"; users: UserWithPresence[] }

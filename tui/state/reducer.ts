@@ -23,6 +23,8 @@ export function initialState(server: string, nick = ""): State {
     overlay: null,
     rooms: [],
     notices: [],
+    shutdown: null,
+    now: 0,
   };
 }
 
@@ -170,6 +172,10 @@ export function reducer(state: State, action: Action): State {
       return { ...state, conn: { ...state.conn, status: action.status, attempt: action.attempt ?? (action.status === "online" ? 0 : state.conn.attempt), error: action.error === undefined ? state.conn.error : action.error } };
     case "conn.rtt":
       return { ...state, conn: { ...state.conn, rttMs: action.ms } };
+    case "shutdown.announced":
+      return { ...state, shutdown: { at: action.at, reason: action.reason } };
+    case "clock.tick":
+      return { ...state, now: action.now };
 
     case "session.ready": {
       const { session } = action;
@@ -187,7 +193,7 @@ export function reducer(state: State, action: Action): State {
       for (const u of session.online) users[u.id] = { ...u, online: true };
       users[session.user.id] = { ...session.user, online: true };
       const active = next.active !== null && next.chats[next.active] ? next.active : (next.order[0] ?? null);
-      return { ...next, users, active, conn: { ...next.conn, status: "online", attempt: 0, error: null } };
+      return { ...next, users, active, shutdown: null, conn: { ...next.conn, status: "online", attempt: 0, error: null } };
     }
     case "users.loaded": {
       const users: State["users"] = {};

@@ -58,6 +58,10 @@ export type State = {
   rooms: PublicRoom[];
   /** Messages outside any open chat's view (e.g. a notice with no chat). */
   notices: LocalLine[];
+  /** A shutdown the server announced: when, and why. */
+  shutdown: { at: number; reason: string } | null;
+  /** The time the view counts down from, advanced by clock.tick actions. */
+  now: number;
 };
 
 /** At most this many messages per chat are held; older ones are paged from the server. */

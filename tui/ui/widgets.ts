@@ -95,6 +95,11 @@ export function renderStatus(state: State, width: number): string {
   const queued = state.pending.length ? ` {yellow-fg}${state.pending.length} unsent{/yellow-fg}` : "";
   const focus = state.focus !== "input" ? ` [${state.focus}]` : "";
   const left = `${STATUS_LABEL[c.status]}${attempt} ${escapeTags(truncate(c.server, 30))} ${escapeTags(sanitizeLine(state.me?.nick ?? ""))}${rtt}${queued}${focus}`;
+  if (state.shutdown) {
+    const secs = Math.max(0, Math.ceil((state.shutdown.at - state.now) / 1000));
+    const text = `server shutting down ${secs > 0 ? `in ${secs} s` : "now"}: ${truncate(sanitizeLine(state.shutdown.reason), 40)}`;
+    return `${left} {red-fg}{bold}${escapeTags(text)}{/bold}{/red-fg}`;
+  }
   const plainLeft = left.replace(/\{[^}]*\}/g, "");
   for (const hint of ["F1 help · Ctrl+K switch · Ctrl+C quit", "F1 help"]) {
     const gap = width - strWidth(plainLeft) - hint.length - 1;
