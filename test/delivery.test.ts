@@ -100,8 +100,14 @@ async function crashLoop(t: ExecutionContext, serverArgs: string[]) {
   })();
   const senders = users.map((u, i) => ({ name: `${u.user.nick}`, sender: startSender(proc.url, u.token, probe, u.user.nick), i }));
   const kills = 6;
+  const ackedNow = () => senders.reduce((n, s) => n + s.sender.acked.size, 0);
   for (let k = 0; k < kills; k++) {
-    await sleep(300 + Math.random() * 900);
+    // Kill only once traffic flows again since the last restart, at a random moment after that.
+    const target = ackedNow() + 6;
+    const deadline = Date.now() + 30_000;
+    while (ackedNow() < target && Date.now() < deadline) await sleep(20);
+    t.true(ackedNow() >= target, `traffic resumed after restart ${k}`);
+    await sleep(Math.random() * 400);
     proc.child.kill("SIGKILL");
     await proc.exited;
     await sleep(50 + Math.random() * 200);
@@ -112,7 +118,7 @@ async function crashLoop(t: ExecutionContext, serverArgs: string[]) {
   const history = await wholeHistory(proc.url, users[0]!.token, probe);
   const total = checkExactlyOnce(t, senders.map((s) => ({ name: s.name, acked: s.sender.acked, attempted: s.sender.attempted() })), history);
   const acked = senders.reduce((n, s) => n + s.sender.acked.size, 0);
-  t.true(acked > 20, `enough traffic crossed the kills (${acked} acknowledged)`);
+  t.true(acked >= kills * 6, `traffic crossed every kill (${acked} acknowledged)`);
   t.log(`${kills} SIGKILLs, ${acked} acknowledged, ${total} stored`);
   proc.child.kill("SIGTERM");
   await proc.exited;
