@@ -85,16 +85,14 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     strikes: config.limits.strikes,
     trustProxy: config.trustProxy,
     control: {
-      shutdown: ({ inSeconds, reason, by }) => {
-        log.warn({ inSeconds, reason, by }, "shutdown requested");
-        return announceShutdown(inSeconds, reason);
-      },
+      shutdown: ({ inSeconds, reason, by }) => announceShutdown(inSeconds, reason, by),
     },
   });
 
   /** Tells every client once, then drains after the countdown; a later request keeps the first time. */
-  function announceShutdown(inSeconds: number, reason: string): ServerShutdown {
+  function announceShutdown(inSeconds: number, reason: string, by: string | null = null): ServerShutdown {
     if (shutdownNotice) return shutdownNotice;
+    log.warn({ inSeconds, reason, by }, "shutdown requested");
     shutdownNotice = { reason, inSeconds, at: new Date(Date.now() + inSeconds * 1000).toISOString() };
     io.emit("server:shutdown", shutdownNotice);
     setTimeout(() => void close(), inSeconds * 1000).unref();

@@ -1,10 +1,15 @@
 // Attacks on authorisation, moderation, rate limits, origins and shutdown, against a real
 // server with real clients.
+import { Writable } from "node:stream";
 import test, { type ExecutionContext } from "ava";
+import { resolveConfig } from "../server/config.js";
+import { createLogger } from "../server/log.js";
+import { startServer } from "../server/main.js";
 import { io as ioClient } from "socket.io-client";
 import type { ChatDto, MessageDto, ServerShutdown, SessionEnded } from "../server/protocol/index.js";
 import {
   api, BACKENDS, connect, newUser, nick, perBackend, refusedHandshake, register, SKIPPED_BACKENDS, sleep, startTestServer, TEST_LIMITS, uuid,
+  REDIS_URL,
   type Backend, type Client, type TestServer,
 } from "./helpers/harness.js";
 
@@ -218,4 +223,44 @@ test("a browser Origin not on the allow-list cannot open a socket; an allowed on
   t.is(await attempt("https://evil.example.com"), "refused");
   t.is(await attempt("https://chat.example.org"), "connected");
   t.is(await attempt("null"), "refused");
+});
+
+test("logs are JSON lines with no passwords, tokens or message bodies, even when a query fails", async (t) => {
+  let out = "";
+  const sink = new Writable({ write(chunk, _enc, cb) { out += String(chunk); cb(); } });
+  const server = await startServer(resolveConfig({ port: 0, host: "127.0.0.1", dataDir: "memory://", scryptLogN: 10, limits: TEST_LIMITS }, {}), createLogger("debug", sink));
+  t.teardown(() => server.close());
+  const password = "hunter2-very-secret";
+  const auth = await register(server.url, nick("lg"), password);
+  await api(server.url, "/api/v1/login", { nick: auth.user.nick, password: "wrong-" + password });
+  const c = await connect(server.url, auth);
+  const chatId = c.ready.chats[0]!.id;
+  const body = "the body of a private message";
+  await c.ok("message:send", { chatId, text: body, clientId: uuid() });
+  // Make the database fail mid-request: Prisma's error text would carry the query's arguments.
+  const original = server.db.prisma.message.create.bind(server.db.prisma.message);
+  (server.db.prisma.message as unknown as { create: unknown }).create = (args: unknown) => original({ ...(args as object), data: { ...(args as { data: object }).data, chatId: 999_999 } } as never);
+  const failed = await c.request("message:send", { chatId, text: `${body} #2`, clientId: uuid() });
+  t.false(failed.ok);
+  await server.shutdown({ inSeconds: 0, reason: 'multi\nline "quoted" reason' });
+  const lines = out.trim().split("\n");
+  t.true(lines.length >= 4);
+  for (const line of lines) t.notThrows(() => JSON.parse(line), `one JSON object per line: ${line.slice(0, 80)}`);
+  for (const secret of [password, auth.token, body]) t.false(out.includes(secret), `the log never contains ${secret.slice(0, 12)}…`);
+  t.true(out.includes("unexpected error in handler"), "the failure itself was logged");
+  t.true(out.includes('multi\\nline \\"quoted\\" reason'), "user-supplied text is escaped, not written raw");
+});
+
+(REDIS_URL ? test : test.skip)(`rate limits hold across nodes that share Redis${REDIS_URL ? "" : " (skipped: REDIS_URL is not set)"}`, async (t) => {
+  const limits = { ...TEST_LIMITS, registrationsPerAddress: { points: 3, windowSec: 30 } };
+  const prefix = { redisUrl: REDIS_URL, limits };
+  const a = await startTestServer("pglite", prefix);
+  t.teardown(() => a.stop());
+  const b = await startTestServer("pglite", prefix);
+  t.teardown(() => b.stop());
+  // Both nodes count the same address in Redis: 3 registrations in all, wherever they land.
+  const statuses: number[] = [];
+  for (const srv of [a, b, a, b]) statuses.push((await api(srv.url, "/api/v1/register", { nick: nick("rd"), password: "password-1" })).status);
+  t.deepEqual(statuses.slice(0, 3), [201, 201, 201]);
+  t.is(statuses[3], 429);
 });

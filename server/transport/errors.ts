@@ -1,7 +1,7 @@
 // Turns anything a handler throws into a protocol error body; unexpected errors are logged.
 import { z } from "zod";
 import { isAppError } from "../app-error.js";
-import type { Logger } from "../log.js";
+import { safeError, type Logger } from "../log.js";
 import { describeIssues, type ErrorBody } from "../protocol/index.js";
 
 const DB_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connect ECONN|Can't reach database|database system is (starting up|shutting down)|PGlite is closed/i;
@@ -15,9 +15,9 @@ export function toErrorBody(error: unknown, log: Logger, context: Record<string,
   }
   const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
   if (DB_DOWN.test(text)) {
-    log.warn({ ...context, err: error }, "database unavailable");
+    log.warn({ ...context, err: safeError(error) }, "database unavailable");
     return { code: "UNAVAILABLE", message: "The server cannot reach its database right now; nothing was saved. Try again in a moment." };
   }
-  log.error({ ...context, err: error }, "unexpected error in handler");
+  log.error({ ...context, err: safeError(error) }, "unexpected error in handler");
   return { code: "INTERNAL", message: "Something went wrong on the server; it was logged. Try again." };
 }

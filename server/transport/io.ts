@@ -2,7 +2,7 @@
 // handling (socket rooms, presence, snapshot, rate limits, handler registration, draining).
 import type { IncomingMessage, Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
-import type { Logger } from "../log.js";
+import { safeError, type Logger } from "../log.js";
 import { isAppError } from "../app-error.js";
 import {
   CLIENT_EVENTS, type ClientEventName, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type ServerToClientEvents, type UserDto,
@@ -121,7 +121,7 @@ export function attachSocketHandlers(
       (e: unknown) => {
         if (isAppError(e) && (e.code === "SESSION_INVALID" || e.code === "BANNED")) next(connectError({ code: e.code, message: e.message }));
         else {
-          log.warn({ err: e }, "handshake failed");
+          log.warn({ err: safeError(e) }, "handshake failed");
           next(connectError({ code: "UNAVAILABLE", message: "The server cannot check your session right now; try again shortly." }));
         }
       },
@@ -133,7 +133,7 @@ export function attachSocketHandlers(
     const ctx: HandlerContext = { user, sessionId, socketId: socket.id };
     // Handlers are registered at once so no early event is lost; they wait for the setup.
     const ready = setup(socket).catch((e: unknown) => {
-      log.error({ err: e, user: user.id }, "connection setup failed");
+      log.error({ err: safeError(e), user: user.id }, "connection setup failed");
       socket.emit("notice", { level: "error", text: "The server could not load your chats; reconnecting.", code: "UNAVAILABLE" });
       socket.disconnect(true);
     });

@@ -13,6 +13,7 @@ import type {
 
 export type Backend = "pglite" | "postgres";
 export const DATABASE_URL = process.env["DATABASE_URL"] || undefined;
+export const REDIS_URL = process.env["REDIS_URL"] || undefined;
 /** The backends this run covers; PostgreSQL only when DATABASE_URL is set. */
 export const BACKENDS: Backend[] = DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
 export const SKIPPED_BACKENDS: Backend[] = DATABASE_URL ? [] : ["postgres"];
