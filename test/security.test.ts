@@ -264,3 +264,24 @@ test("logs are JSON lines with no passwords, tokens or message bodies, even when
   t.deepEqual(statuses.slice(0, 3), [201, 201, 201]);
   t.is(statuses[3], 429);
 });
+
+test("bans survive a restart of the server", async (t) => {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "chat-ban-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const config = resolveConfig({ port: 0, host: "127.0.0.1", dataDir: path.join(dir, "db"), scryptLogN: 10, limits: TEST_LIMITS }, {});
+  let server = await startServer(config, createLogger("silent"));
+  await server.accounts.addUser({ nick: "keeper", password: "keeper-password", role: "admin" });
+  const victim = await register(server.url, nick("bs"), "victim-password");
+  const admin = await connect(server.url, (await api<never>(server.url, "/api/v1/login", { nick: "keeper", password: "keeper-password" })).body);
+  await admin.ok("admin:ban", { nick: victim.user.nick, reason: "for good" });
+  admin.close();
+  await server.close();
+  server = await startServer(config, createLogger("silent"));
+  t.teardown(() => server.close());
+  const login = await api<{ error: { code: string; message: string } }>(server.url, "/api/v1/login", { nick: victim.user.nick, password: "victim-password" });
+  t.is(login.body.error.code, "BANNED");
+  t.regex(login.body.error.message, /until lifted: for good/);
+});

@@ -11,6 +11,9 @@ import { startServer } from "../server/main.js";
 import type { ChatDto, MessageDto } from "../server/protocol/index.js";
 import { api, connect, newUser, nick, register, startTestServer, TEST_LIMITS, uuid, type TestServer } from "./helpers/harness.js";
 import { hasTmux, termWidth, Tmux } from "./helpers/tmux.js";
+import { createServer as createHttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server as IoServer } from "socket.io";
 
 const CLI = path.join(PACKAGE_ROOT, "dist", "tui", "cli.js");
 const tuiTest = hasTmux ? test.serial : test.skip;
@@ -301,4 +304,43 @@ tuiTest("moderation on screen: a hostile kick reason stays inert, a ban is expla
   t.true(first > 20 && first <= 30, `the status bar counts from 30: ${first}`);
   await victim.waitFor((sc) => Number(/server shutting down in (\d+) s/.exec(sc)?.[1] ?? 99) < first, 5000);
   adminApi.close();
+});
+
+tuiTest("a hostile server's nicks, room names, messages and notices are rendered inert", async (t) => {
+  // chat-server refuses such names; a malicious or compromised server would not.
+  const evil = "\x1b]0;pwned\x07\x1b[2J\x1b[31m";
+  const http = createHttpServer((req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ token: "T".repeat(43), user: { id: 1, nick: "me", role: "user" }, expiresAt: new Date(Date.now() + 1e6).toISOString() }));
+  });
+  const io = new IoServer(http, { transports: ["websocket"] });
+  const peer = { id: 2, nick: `nick${evil}`, role: "user" as const };
+  io.on("connection", (socket) => {
+    const room = { id: 7, kind: "room", name: `room${evil}`, private: false, peer: null, open: true, lastReadId: 0, lastMessageId: 1, unread: 1 };
+    socket.emit("session:ready", { user: { id: 1, nick: "me", role: "user" }, online: [peer], chats: [room], serverTime: new Date().toISOString() });
+    socket.on("users:list", (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, data: { users: [{ ...peer, online: true }] } }));
+    socket.on("history:fetch", (_p: unknown, ack: (r: unknown) => void) =>
+      ack({ ok: true, data: { chatId: 7, hasMore: false, messages: [{ id: 1, chatId: 7, kind: "text", sender: peer.nick, senderId: 2, text: `text${evil}`, clientId: "c", createdAt: new Date().toISOString() }] } }));
+    socket.on("ping:rtt", (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, data: { serverTime: new Date().toISOString() } }));
+    socket.on("chat:read", (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, data: { chatId: 7, lastReadId: 1, unread: 0 } }));
+    setTimeout(() => socket.emit("notice", { level: "error", text: `notice${evil}` }), 300);
+  });
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  t.teardown(() => void io.close());
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const tui = await openTui(t, url, { width: 100, height: 24 });
+  const title = await tui.display("#{pane_title}");
+  await tui.waitFor(/Password/);
+  await tui.type("me");
+  await tui.keys("Tab");
+  await tui.type("whatever1");
+  await tui.keys("Enter");
+  const screen = await tui.waitFor((sc) => sc.includes("notice^[]0;pwned"), 15_000);
+  const inert = "^[]0;pwned^G^[[2J^[[31m";
+  t.true(screen.includes(`1:#room${inert}`.slice(0, 20)), "the room name in the tab bar is caret text");
+  t.true(screen.includes(`<nick${inert}`.slice(0, 18)), "the sender's nick in the history is caret text");
+  t.true(screen.includes(`text${inert}`), "the message is caret text");
+  t.true(screen.includes(`● nick^[]0;pw`), "the nick in the user list is caret text");
+  t.is(await tui.display("#{pane_title}"), title, "the terminal title did not change");
+  t.regex(screen, /online/, "the screen was not cleared");
 });
