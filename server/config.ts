@@ -57,7 +57,14 @@ export function parseLimits(json: string | undefined): LimitConfig {
   } catch {
     throw new Error(`CHAT_RATE_LIMITS is not valid JSON: ${json.slice(0, 60)}`);
   }
-  return { ...DEFAULT_LIMITS, ...parsed };
+  // Merge per limit, so {"messages":{"points":60}} keeps the default window.
+  const merged: Record<string, unknown> = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(parsed)) {
+    const base = (DEFAULT_LIMITS as Record<string, unknown>)[key];
+    if (base === undefined) throw new Error(`CHAT_RATE_LIMITS: unknown limit "${key}"; known: ${Object.keys(DEFAULT_LIMITS).join(", ")}`);
+    merged[key] = typeof base === "object" && base !== null && typeof value === "object" ? { ...base, ...value } : value;
+  }
+  return merged as LimitConfig;
 }
 
 /** Per-user data directory: $XDG_DATA_HOME/socket-messenger or ~/.local/share/socket-messenger. */

@@ -83,15 +83,19 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     accounts, chat, presence, moderation, limits, log,
     maxConnectionsPerAccount: config.limits.connectionsPerAccount,
     strikes: config.limits.strikes,
+    strikeWindowSec: config.limits.events.windowSec,
     trustProxy: config.trustProxy,
     control: {
       shutdown: ({ inSeconds, reason, by }) => announceShutdown(inSeconds, reason, by),
+      pending: () => (shutdownNotice ? remaining(shutdownNotice) : null),
     },
   });
 
+  const remaining = (n: ServerShutdown): ServerShutdown => ({ ...n, inSeconds: Math.max(0, Math.ceil((Date.parse(n.at) - Date.now()) / 1000)) });
+
   /** Tells every client once, then drains after the countdown; a later request keeps the first time. */
   function announceShutdown(inSeconds: number, reason: string, by: string | null = null): ServerShutdown {
-    if (shutdownNotice) return shutdownNotice;
+    if (shutdownNotice) return remaining(shutdownNotice);
     log.warn({ inSeconds, reason, by }, "shutdown requested");
     shutdownNotice = { reason, inSeconds, at: new Date(Date.now() + inSeconds * 1000).toISOString() };
     io.emit("server:shutdown", shutdownNotice);

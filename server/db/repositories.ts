@@ -221,6 +221,10 @@ function messageRepository(prisma: PrismaClient): MessageRepository {
       });
       return rows.map(toMessage);
     },
+    async findByClientId(senderId, clientId) {
+      const row = await prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, include: withSender });
+      return row && toMessage(row);
+    },
     async lastId(chatId) {
       const r = await prisma.message.findFirst({ where: { chatId }, orderBy: { id: "desc" }, select: { id: true } });
       return r ? Number(r.id) : 0;

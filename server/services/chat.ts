@@ -97,7 +97,12 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
     async send(user, { chatId, text, clientId }) {
       const { chat, membership } = await requireMember(user.id, chatId);
       const mute = await repos.sanctions.active(user.id, "mute", new Date());
-      if (mute) throw new AppError("MUTED", `You are muted ${describeSanction(mute)}; nothing was sent.`);
+      if (mute) {
+        // A resend of a message stored before the mute still gets its original back.
+        const earlier = await repos.messages.findByClientId(user.id, clientId);
+        if (earlier && earlier.chatId === chatId && earlier.text === text) return toMessageDto(earlier);
+        throw new AppError("MUTED", `You are muted ${describeSanction(mute)}; nothing was sent.`);
+      }
       const { message, created } = await repos.messages.append({ chatId, senderId: user.id, kind: "text", text, clientId });
       if (message.chatId !== chatId || message.text !== text) {
         throw new AppError("CLIENT_ID_REUSED", "This clientId was already used for a different message; generate a new UUID for each message.");

@@ -31,7 +31,7 @@ export function createModerationService(deps: { repos: Repositories; notifier: N
     const user = await repos.users.findByNickKey(foldKey(nick.trim()));
     if (!user) throw new AppError("USER_NOT_FOUND", `There is no user "${nick}".`);
     if (user.id === actor.id) throw new AppError("FORBIDDEN", "You cannot do that to yourself.");
-    if (RANK[user.role] >= RANK[actor.role]) throw new AppError("FORBIDDEN", `${user.nick} is a ${user.role}; only someone of a higher role can do that.`);
+    if (RANK[user.role] >= RANK[actor.role]) throw new AppError("FORBIDDEN", `${user.nick} is ${user.role === "admin" ? "an admin" : `a ${user.role}`}; only someone of a higher role can do that.`);
     return user;
   }
 

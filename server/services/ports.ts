@@ -92,6 +92,7 @@ export interface MessageRepository {
   /** Oldest first, ids above `after`. */
   listAfter(chatId: number, after: number, limit: number): Promise<MessageRecord[]>;
   lastId(chatId: number): Promise<number>;
+  findByClientId(senderId: number, clientId: string): Promise<MessageRecord | null>;
 }
 
 export type Repositories = {

@@ -70,14 +70,19 @@ export function createHttpHandler(deps: { accounts: AccountService; notifier: No
     "POST /api/v1/login": async (req, res) => {
       const body = parse(LoginBody, await readJson(req));
       await limit("loginAddress", clientAddress(req, deps.trustProxy), "logins from your address");
-      // Failed logins are counted per account, so guessing one password is slow from anywhere.
-      const account = foldKey(body.nick.trim());
-      const blocked = await limits.blocked("loginFailure", account);
-      if (!blocked.ok) throw new AppError("RATE_LIMITED", `Too many failed logins for this account; try again in ${seconds(blocked.retryAfterMs)} s.`);
+
+      // Failed logins are counted per account and address: guessing a password is slow, and
+      // someone guessing from one address cannot lock the owner out everywhere else. The
+      // per-address limit above bounds guessing across many accounts.
+      const address = clientAddress(req, deps.trustProxy);
+      const key = `${foldKey(body.nick.trim())}|${address}`;
+      const blocked = await limits.blocked("loginFailure", key);
+      if (!blocked.ok) throw new AppError("RATE_LIMITED", `Too many failed logins for this account from your address; try again in ${seconds(blocked.retryAfterMs)} s.`);
       try {
         send(res, 200, await accounts.login(body));
+        await limits.reset("loginFailure", key);
       } catch (e) {
-        if (isAppError(e) && e.code === "INVALID_CREDENTIALS") await limits.consume("loginFailure", account);
+        if (isAppError(e) && e.code === "INVALID_CREDENTIALS") await limits.consume("loginFailure", key);
         throw e;
       }
     },

@@ -90,6 +90,7 @@ export function attachSocketHandlers(
     limits: Limits;
     maxConnectionsPerAccount: number;
     strikes: number;
+    strikeWindowSec: number;
     trustProxy: boolean;
     log: Logger;
   },
@@ -143,10 +144,10 @@ export function attachSocketHandlers(
 
     /** Spends a point; on refusal counts a strike and disconnects a socket that keeps going. */
     async function admit(event: string): Promise<ErrorBody | null> {
-      if (draining) return { code: "UNAVAILABLE", message: "The server is shutting down; your client will reconnect." };
+      if (draining) return { code: "UNAVAILABLE", message: "The server is shutting down; nothing was done. Try again when it is back." };
       const r = await limits.consume(event === "message:send" ? "message" : "event", socket.id);
       if (r.ok) return null;
-      if (Date.now() - strikeWindowStart > 10_000) {
+      if (Date.now() - strikeWindowStart > deps.strikeWindowSec * 1000) {
         strikes = 0;
         strikeWindowStart = Date.now();
       }
@@ -201,7 +202,11 @@ export function attachSocketHandlers(
     // From here on the disconnect listener undoes this.
     presence.connect(user, socket.id);
     const snapshot = await chat.snapshot(user);
-    if (!socket.disconnected) socket.emit("session:ready", snapshot);
+    if (socket.disconnected) return;
+    socket.emit("session:ready", snapshot);
+    // Someone who connects during a shutdown countdown hears about it too.
+    const pending = deps.control.pending();
+    if (pending) socket.emit("server:shutdown", pending);
   }
 
   return {

@@ -7,6 +7,8 @@ import { handle } from "../handle.js";
 /** How the server is told to shut down; implemented by the composition root. */
 export interface ServerControl {
   shutdown(opts: { inSeconds: number; reason: string; by: string | null }): ServerShutdown;
+  /** The announced shutdown with the seconds left now, or null. */
+  pending(): ServerShutdown | null;
 }
 
 export const adminHandlers = (moderation: ModerationService, control: ServerControl) => ({
