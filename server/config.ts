@@ -23,6 +23,8 @@ export type Config = {
   tlsKey: string | undefined;
   /** How long a shutdown waits for handlers in flight before closing anyway. */
   drainMs: number;
+  /** Cluster: a node whose heartbeat is this old is taken for dead and its users offline. */
+  nodeTtlMs: number;
   limits: LimitConfig;
 };
 
@@ -88,6 +90,7 @@ export function resolveConfig(overrides: Partial<Config> = {}, env = process.env
     tlsCert: env["TLS_CERT"] || undefined,
     tlsKey: env["TLS_KEY"] || undefined,
     drainMs: 10_000,
+    nodeTtlMs: env["CHAT_NODE_TTL_MS"] ? Number(env["CHAT_NODE_TTL_MS"]) : 15_000,
     limits: parseLimits(env["CHAT_RATE_LIMITS"]),
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (config as Record<string, unknown>)[k] = v;

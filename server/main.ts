@@ -3,7 +3,11 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { createClient } from "redis";
+import { createClusterPresence } from "./cluster/presence.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { createRepositories } from "./db/repositories.js";
@@ -14,7 +18,7 @@ import { createChatService, type ChatService } from "./services/chat.js";
 import { createModerationService } from "./services/moderation.js";
 import { createScryptHasher } from "./services/password.js";
 import type { Notifier } from "./services/ports.js";
-import { createPresenceService } from "./services/presence.js";
+import { createPresenceService, type PresenceService } from "./services/presence.js";
 import { createHttpHandler } from "./transport/http.js";
 import { attachSocketHandlers, createIo, createNotifier, type ChatServer } from "./transport/io.js";
 import { createLimits } from "./transport/limits.js";
@@ -36,10 +40,9 @@ export type RunningServer = {
 };
 
 /** Services over an open database, without a network listener (the CLI's user commands). */
-export function createServices(db: Database, config: Config, notifier: Notifier) {
+export function createServices(db: Database, config: Config, notifier: Notifier, presence: PresenceService = createPresenceService({ notifier })) {
   const repos = createRepositories(db.prisma);
   const hasher = createScryptHasher({ logN: config.scryptLogN });
-  const presence = createPresenceService({ notifier });
   const accounts = createAccountService({ repos, hasher, notifier, sessionTtlMs: config.sessionTtlMs });
   const chat = createChatService({ repos, notifier, presence });
   const moderation = createModerationService({ repos, notifier });
@@ -57,20 +60,41 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   }
 
   let redis: ReturnType<typeof createClient> | undefined;
+  const nodeId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   if (config.redisUrl) {
-    redis = createClient({ url: config.redisUrl, socket: { reconnectStrategy: (n) => Math.min(5000, 100 * 2 ** n) } });
-    redis.on("error", (e: Error) => log.warn({ err: e.message }, "redis error"));
+    redis = createClient({ url: config.redisUrl, socket: { reconnectStrategy: (n) => Math.min(2000, 100 * 2 ** n) } });
+    let lastError = "";
+    redis.on("error", (e: Error) => {
+      // One line per kind of failure, not one per retry.
+      if (e.message !== lastError) log.warn({ err: e.message }, "redis error");
+      lastError = e.message;
+    });
     await redis.connect();
-    log.info({ redis: config.redisUrl.replace(/\/\/[^@]*@/, "//***@") }, "rate limits shared through Redis");
+    log.info({ redis: config.redisUrl.replace(/\/\/[^@]*@/, "//***@"), node: nodeId }, "cluster mode: Socket.IO Redis streams adapter, presence and rate limits in Redis");
   }
 
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
   const serverOpts = { requestTimeout: 15_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
   const http: HttpServer = tls ? (createHttpsServer({ ...serverOpts, ...tls }) as unknown as HttpServer) : createServer(serverOpts);
   http.keepAliveTimeout = 5_000;
-  const io = createIo(http, { allowedOrigins: config.allowedOrigins });
+  const io = createIo(http, { allowedOrigins: config.allowedOrigins, ...(redis ? { adapter: createAdapter(redis) } : {}) });
   const notifier = createNotifier(io);
-  const { accounts, chat, presence, moderation } = createServices(db, config, notifier);
+  const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log }) : null;
+  const { accounts, chat, presence, moderation } = createServices(db, config, notifier, clusterPresence ?? undefined);
+  if (redis && clusterPresence) {
+    // Redis came back (it keeps nothing on disk here): count this node's sockets again, and
+    // have its clients fetch what they may have missed from PostgreSQL.
+    let wasReady = true;
+    redis.on("end", () => (wasReady = false));
+    redis.on("error", () => (wasReady = false));
+    redis.on("ready", () => {
+      if (wasReady) return;
+      wasReady = true;
+      log.warn("redis is back; resyncing presence and asking clients to catch up");
+      clusterPresence.resync().catch((e: Error) => log.warn({ err: e.message }, "presence resync failed"));
+      io.local.emit("sync:required", { reason: "the server's message bus restarted" });
+    });
+  }
   const limits = createLimits(config.limits, redis);
   http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log }));
 
@@ -86,19 +110,25 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     strikeWindowSec: config.limits.events.windowSec,
     trustProxy: config.trustProxy,
     control: {
-      shutdown: ({ inSeconds, reason, by }) => announceShutdown(inSeconds, reason, by),
+      shutdown: ({ inSeconds, reason, by }) => {
+        // An admin's shutdown stops the whole cluster; SIGTERM (below) only this node.
+        if (redis) io.serverSideEmit("cluster:shutdown", { inSeconds, reason, by });
+        return announceShutdown(inSeconds, reason, by);
+      },
       pending: () => (shutdownNotice ? remaining(shutdownNotice) : null),
     },
   });
 
   const remaining = (n: ServerShutdown): ServerShutdown => ({ ...n, inSeconds: Math.max(0, Math.ceil((Date.parse(n.at) - Date.now()) / 1000)) });
 
-  /** Tells every client once, then drains after the countdown; a later request keeps the first time. */
+  io.on("cluster:shutdown", ({ inSeconds, reason, by }) => void announceShutdown(inSeconds, reason, by));
+
+  /** Tells this node's clients once, then drains after the countdown; a later request keeps the first time. */
   function announceShutdown(inSeconds: number, reason: string, by: string | null = null): ServerShutdown {
     if (shutdownNotice) return remaining(shutdownNotice);
     log.warn({ inSeconds, reason, by }, "shutdown requested");
     shutdownNotice = { reason, inSeconds, at: new Date(Date.now() + inSeconds * 1000).toISOString() };
-    io.emit("server:shutdown", shutdownNotice);
+    io.local.emit("server:shutdown", shutdownNotice);
     setTimeout(() => void close(), inSeconds * 1000).unref();
     return shutdownNotice;
   }
@@ -111,6 +141,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       if (inFlight > 0) log.warn({ inFlight }, "drain timed out with handlers still running");
       await new Promise<void>((resolve) => io.close(() => resolve()));
       http.closeAllConnections?.();
+      await presence.close().catch(() => undefined);
       await redis?.quit().catch(() => undefined);
       await db.close();
       log.info("chat-server stopped");

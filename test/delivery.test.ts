@@ -163,7 +163,7 @@ test("retry test: acks delayed past the client's timeout make it resend; one row
   let ready = false;
   // The client library chat-tui uses, through the slow path.
   const conn = await openConnection(`http://127.0.0.1:${proxy.port}`, sender.token, {
-    ready: () => (ready = true), message() {}, presence() {}, chatUpdated() {}, notice() {}, status() {}, authFailed() {}, sessionEnded() {}, shutdown() {},
+    ready: () => (ready = true), message() {}, presence() {}, chatUpdated() {}, notice() {}, status() {}, authFailed() {}, sessionEnded() {}, shutdown() {}, syncRequired() {},
   });
   t.teardown(() => conn.close());
   while (!ready) await sleep(20);

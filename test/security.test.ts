@@ -27,7 +27,9 @@ const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? "OK" : r.
 
 for (const backend of BACKENDS) {
   const srv = () => servers.get(backend as Backend)!;
-  const it = (title: string, fn: (t: ExecutionContext) => Promise<void>) => test(`${backend}: ${title}`, fn);
+  // Serial: several tests here start servers of their own, and an embedded database's start
+  // blocks this process's event loop for a while, which would starve concurrent handshakes.
+  const it = (title: string, fn: (t: ExecutionContext) => Promise<void>) => test.serial(`${backend}: ${title}`, fn);
 
   it("authorisation matrix: a third user reaches none of two others' chats and no admin command", async (t) => {
     const a = await newUser(srv(), "mxA");
@@ -177,7 +179,7 @@ for (const backend of BACKENDS) {
   });
 }
 
-test("rate limits: messages per socket, then a disconnect for a socket that keeps going", async (t) => {
+test.serial("rate limits: messages per socket, then a disconnect for a socket that keeps going", async (t) => {
   const server = await startTestServer("pglite", { limits: { ...TEST_LIMITS, messages: { points: 5, windowSec: 60 }, strikes: 4 } });
   t.teardown(() => server.stop());
   const c = await newUser(server, "rl");
@@ -194,7 +196,7 @@ test("rate limits: messages per socket, then a disconnect for a socket that keep
   t.is(page.messages.filter((m: MessageDto) => m.text.startsWith("burst")).length, 5, "refused messages were not stored");
 });
 
-test("rate limits: failed logins per account, registrations per address, connections per account", async (t) => {
+test.serial("rate limits: failed logins per account, registrations per address, connections per account", async (t) => {
   const server = await startTestServer("pglite", {
     limits: { ...TEST_LIMITS, loginFailuresPerAccount: { points: 3, windowSec: 60 }, registrationsPerAddress: { points: 3, windowSec: 60 }, connectionsPerAccount: 2 },
   });
@@ -219,7 +221,7 @@ test("rate limits: failed logins per account, registrations per address, connect
   c2.close();
 });
 
-test("a browser Origin not on the allow-list cannot open a socket; an allowed one can", async (t) => {
+test.serial("a browser Origin not on the allow-list cannot open a socket; an allowed one can", async (t) => {
   const server = await startTestServer("pglite", { allowedOrigins: ["https://chat.example.org"] });
   t.teardown(() => server.stop());
   const auth = await register(server.url);
@@ -234,7 +236,7 @@ test("a browser Origin not on the allow-list cannot open a socket; an allowed on
   t.is(await attempt("null"), "refused");
 });
 
-test("logs are JSON lines with no passwords, tokens or message bodies, even when a query fails", async (t) => {
+test.serial("logs are JSON lines with no passwords, tokens or message bodies, even when a query fails", async (t) => {
   let out = "";
   const sink = new Writable({ write(chunk, _enc, cb) { out += String(chunk); cb(); } });
   const server = await startServer(resolveConfig({ port: 0, host: "127.0.0.1", dataDir: "memory://", scryptLogN: 10, limits: TEST_LIMITS }, {}), createLogger("debug", sink));
@@ -260,7 +262,7 @@ test("logs are JSON lines with no passwords, tokens or message bodies, even when
   t.true(out.includes('multi\\nline \\"quoted\\" reason'), "user-supplied text is escaped, not written raw");
 });
 
-(REDIS_URL ? test : test.skip)(`rate limits hold across nodes that share Redis${REDIS_URL ? "" : " (skipped: REDIS_URL is not set)"}`, async (t) => {
+(REDIS_URL ? test.serial : test.skip)(`rate limits hold across nodes that share Redis${REDIS_URL ? "" : " (skipped: REDIS_URL is not set)"}`, async (t) => {
   const limits = { ...TEST_LIMITS, registrationsPerAddress: { points: 3, windowSec: 30 } };
   const prefix = { redisUrl: REDIS_URL, limits };
   const a = await startTestServer("pglite", prefix);
@@ -274,7 +276,7 @@ test("logs are JSON lines with no passwords, tokens or message bodies, even when
   t.is(statuses[3], 429);
 });
 
-test("bans survive a restart of the server", async (t) => {
+test.serial("bans survive a restart of the server", async (t) => {
   const { mkdtempSync, rmSync } = await import("node:fs");
   const os = await import("node:os");
   const path = await import("node:path");

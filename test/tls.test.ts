@@ -47,7 +47,7 @@ tlsTest("the server listens on https and the client trusts its private CA with -
   if (!r.ok) return t.fail(r.message);
   let ready = false;
   const conn = await openConnection(server!.url, r.auth.token, {
-    ready: () => (ready = true), message() {}, presence() {}, chatUpdated() {}, notice() {}, status() {}, authFailed() {}, sessionEnded() {}, shutdown() {},
+    ready: () => (ready = true), message() {}, presence() {}, chatUpdated() {}, notice() {}, status() {}, authFailed() {}, sessionEnded() {}, shutdown() {}, syncRequired() {},
   }, tls);
   for (let i = 0; i < 100 && !ready; i++) await sleep(50);
   t.true(ready, "the WSS connection reached session:ready");
@@ -62,7 +62,7 @@ tlsTest("an untrusted certificate is refused with a sentence that names --ca and
   t.regex(r.ok ? "" : r.message, /TLS certificate is not trusted \(\w+\)\. If it is signed by a private CA, pass --ca <file>; to connect anyway \(unsafe\), pass --insecure\./);
   let status = "";
   const conn = await openConnection(server!.url, "A".repeat(43), {
-    ready() {}, message() {}, presence() {}, chatUpdated() {}, notice() {}, status: (_s, _a, e) => void (e && (status = e)), authFailed() {}, sessionEnded() {}, shutdown() {},
+    ready() {}, message() {}, presence() {}, chatUpdated() {}, notice() {}, status: (_s, _a, e) => void (e && (status = e)), authFailed() {}, sessionEnded() {}, shutdown() {}, syncRequired() {},
   });
   for (let i = 0; i < 100 && !status.includes("TLS"); i++) await sleep(50);
   conn.close();

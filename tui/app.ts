@@ -128,6 +128,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
           : "This session was logged out.";
         dispatch({ type: "logged.out", error: text });
       },
+      syncRequired: () => void catchUp(),
       shutdown: (s) => {
         const at = Date.parse(s.at);
         dispatch({ type: "shutdown.announced", at, reason: s.reason });

@@ -2,7 +2,7 @@
 import type { Ack } from "./errors.js";
 import type {
   ChatDto, ChatUpdated, HistoryPage, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
-  SessionReady, UserWithPresence,
+  SessionReady, SyncRequired, UserWithPresence,
 } from "./dto.js";
 import type {
   Ban, ChatRef, CreateRoom, Empty, FetchHistory, InviteToRoom, JoinRoom, Kick, MarkRead, Mute, OpenDm, SendMessage, Shutdown, Unsanction,
@@ -37,6 +37,12 @@ export interface ServerToClientEvents {
   notice: (n: Notice) => void;
   "session:ended": (e: SessionEnded) => void;
   "server:shutdown": (s: ServerShutdown) => void;
+  "sync:required": (s: SyncRequired) => void;
+}
+
+/** Between chat-server nodes (through the Redis adapter). */
+export interface InterServerEvents {
+  "cluster:shutdown": (s: { inSeconds: number; reason: string; by: string | null }) => void;
 }
 
 export type ClientEventName = keyof ClientToServerEvents;

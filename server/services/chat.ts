@@ -89,7 +89,7 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
   return {
     async snapshot(user) {
       const chats = (await repos.chats.listForUser(user.id)).map(toChatDto);
-      return { user, online: presence.online(), chats, serverTime: new Date().toISOString() };
+      return { user, online: await presence.online(), chats, serverTime: new Date().toISOString() };
     },
 
     socketRooms: (userId) => repos.chats.openRoomIds(userId),
@@ -202,8 +202,8 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
     },
 
     async listUsers() {
-      const users = await repos.users.list();
-      return users.map((u) => ({ ...toUserDto(u), online: presence.isOnline(u.id) }));
+      const [users, online] = await Promise.all([repos.users.list(), presence.onlineIds()]);
+      return users.map((u) => ({ ...toUserDto(u), online: online.has(u.id) }));
     },
   };
 }

@@ -1,40 +1,61 @@
 // Who is online: sockets per user; an update goes out on a user's first and last socket only.
+// This in-memory version serves a single node; server/cluster/presence.ts counts across nodes.
 import type { UserDto } from "../protocol/index.js";
 import type { Notifier } from "./ports.js";
 
 export interface PresenceService {
-  /** Records a socket; returns true when it is the user's first (they came online). */
-  connect(user: UserDto, socketId: string): boolean;
-  /** Forgets a socket; returns true when it was the user's last (they went offline). */
-  disconnect(user: UserDto, socketId: string): boolean;
-  online(): UserDto[];
-  isOnline(userId: number): boolean;
+  /** Records a socket; tells everyone when it is the user's first (they came online). */
+  connect(user: UserDto, socketId: string): Promise<void>;
+  /** Forgets a socket; tells everyone when it was the user's last (they went offline). */
+  disconnect(user: UserDto, socketId: string): Promise<void>;
+  online(): Promise<UserDto[]>;
+  onlineIds(): Promise<Set<number>>;
   /** Sockets this node holds for the user. */
   socketCount(userId: number): number;
+  /** Stops timers and forgets this node (cluster); no-op alone. */
+  close(): Promise<void>;
 }
 
-export function createPresenceService(deps: { notifier: Notifier }): PresenceService {
+/** Local bookkeeping shared by both implementations: which sockets this process holds. */
+export function createLocalSockets() {
   const sockets = new Map<number, { user: UserDto; ids: Set<string> }>();
   return {
-    connect(user, socketId) {
+    /** Returns true for the user's first socket on this node. */
+    add(user: UserDto, socketId: string): boolean {
       const entry = sockets.get(user.id);
       if (entry) {
         entry.ids.add(socketId);
         return false;
       }
       sockets.set(user.id, { user, ids: new Set([socketId]) });
-      deps.notifier.toAll("presence:update", { user, online: true });
       return true;
     },
-    disconnect(user, socketId) {
-      const entry = sockets.get(user.id);
+    /** Returns true when it was the user's last socket on this node. */
+    remove(userId: number, socketId: string): boolean {
+      const entry = sockets.get(userId);
       if (!entry || !entry.ids.delete(socketId) || entry.ids.size > 0) return false;
-      sockets.delete(user.id);
-      deps.notifier.toAll("presence:update", { user, online: false });
+      sockets.delete(userId);
       return true;
     },
-    online: () => [...sockets.values()].map((e) => e.user).sort((a, b) => a.nick.localeCompare(b.nick)),
-    isOnline: (userId) => sockets.has(userId),
-    socketCount: (userId) => sockets.get(userId)?.ids.size ?? 0,
+    count: (userId: number) => sockets.get(userId)?.ids.size ?? 0,
+    users: () => [...sockets.values()].map((e) => ({ user: e.user, count: e.ids.size })),
+  };
+}
+
+export const byNick = (a: UserDto, b: UserDto) => a.nick.localeCompare(b.nick);
+
+export function createPresenceService(deps: { notifier: Notifier }): PresenceService {
+  const local = createLocalSockets();
+  return {
+    async connect(user, socketId) {
+      if (local.add(user, socketId)) deps.notifier.toAll("presence:update", { user, online: true });
+    },
+    async disconnect(user, socketId) {
+      if (local.remove(user.id, socketId)) deps.notifier.toAll("presence:update", { user, online: false });
+    },
+    online: async () => local.users().map((e) => e.user).sort(byNick),
+    onlineIds: async () => new Set(local.users().map((e) => e.user.id)),
+    socketCount: (userId) => local.count(userId),
+    close: async () => {},
   };
 }

@@ -1,11 +1,12 @@
 // Socket.IO setup: the server, the notifier services use, the auth middleware, and connection
 // handling (socket rooms, presence, snapshot, rate limits, handler registration, draining).
 import type { IncomingMessage, Server as HttpServer } from "node:http";
-import { Server, type Socket } from "socket.io";
+import { Server, type ServerOptions, type Socket } from "socket.io";
 import { safeError, type Logger } from "../log.js";
 import { isAppError } from "../app-error.js";
 import {
-  CLIENT_EVENTS, type ClientEventName, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type ServerToClientEvents, type UserDto,
+  CLIENT_EVENTS, type ClientEventName, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
+  type UserDto,
 } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
 import type { ChatService } from "../services/chat.js";
@@ -20,8 +21,8 @@ import { roomHandlers } from "./handlers/room.js";
 import { seconds, type Limits } from "./limits.js";
 
 export type SocketData = { user: UserDto; sessionId: number };
-export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** Largest Socket.IO packet accepted; a message is at most 4,000 characters. */
 export const MAX_PACKET_BYTES = 64 * 1024;
@@ -32,9 +33,10 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
   return forwarded || req.socket.remoteAddress || "unknown";
 }
 
-export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[] }): ChatServer {
+export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"] }): ChatServer {
   const allowed = new Set(opts.allowedOrigins);
   return new Server(httpServer, {
+    ...(opts.adapter ? { adapter: opts.adapter } : {}),
     // WebSocket only: no long-polling sessions to keep, no sticky sessions in a cluster.
     transports: ["websocket"],
     maxHttpBufferSize: MAX_PACKET_BYTES,
@@ -100,6 +102,8 @@ export function attachSocketHandlers(
   const known = new Set<string>(CLIENT_EVENTS);
   let draining = false;
   let inFlight = 0;
+  /** Sockets presence has counted (their disconnect must be uncounted). */
+  const counted = new Set<string>();
   let idle: (() => void) | null = null;
 
   io.use((socket, next) => {
@@ -189,7 +193,10 @@ export function attachSocketHandlers(
       });
     });
     socket.on("disconnect", () => {
-      presence.disconnect(user, socket.id);
+      // After setup: a socket that left before it was counted is not uncounted.
+      void ready
+        .then(() => (counted.delete(socket.id) ? presence.disconnect(user, socket.id) : undefined))
+        .catch((e: unknown) => log.warn({ err: safeError(e) }, "presence update failed"));
     });
   });
 
@@ -200,7 +207,8 @@ export function attachSocketHandlers(
     await socket.join([userRoom(user.id), sessionRoom(sessionId), ...rooms.map(roomOf)]);
     if (socket.disconnected) return;
     // From here on the disconnect listener undoes this.
-    presence.connect(user, socket.id);
+    counted.add(socket.id);
+    await presence.connect(user, socket.id);
     const snapshot = await chat.snapshot(user);
     if (socket.disconnected) return;
     socket.emit("session:ready", snapshot);

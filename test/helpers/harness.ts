@@ -153,11 +153,13 @@ export function rawSocket(url: string, auth: Record<string, unknown> | undefined
 export async function connect(url: string, auth: AuthResponse): Promise<Client> {
   const socket = rawSocket(url, { token: auth.token });
   const client = new Client(socket, auth);
+  const started = Date.now();
   client.ready = await new Promise<SessionReady>((resolve, reject) => {
     socket.once("session:ready", resolve);
     socket.once("connect_error", reject);
-    setTimeout(() => reject(new Error("no session:ready within 10 s")), 10_000);
+    setTimeout(() => reject(new Error(`no session:ready within 20 s (handshake ${socket.connected ? "accepted" : "not answered"}, events: ${client.events.map((e) => e.event).join(",") || "none"})`)), 20_000);
   });
+  if (Date.now() - started > 3000) console.error(`slow connect: ${Date.now() - started} ms`);
   return client;
 }
 

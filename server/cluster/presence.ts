@@ -1,0 +1,139 @@
+// Cluster-wide presence in Redis. Each node counts its sockets per user in its own hash and
+// in a global hash (atomically, in Lua), and keeps a heartbeat key alive. A node whose
+// heartbeat lapses (it died) is reaped by whichever node notices first: its counts are taken
+// out of the global hash and the users it alone held are announced offline, so no ghosts stay.
+import type { createClient } from "redis";
+import type { Logger } from "../log.js";
+import type { UserDto } from "../protocol/index.js";
+import type { Notifier } from "../services/ports.js";
+import { byNick, createLocalSockets, type PresenceService } from "../services/presence.js";
+
+type Redis = ReturnType<typeof createClient>;
+
+const K = {
+  nodes: "chat:presence:nodes",
+  global: "chat:presence:count",
+  users: "chat:presence:users",
+  node: (id: string) => `chat:presence:node:${id}`,
+  alive: (id: string) => `chat:presence:alive:${id}`,
+};
+
+// KEYS: node hash, global hash, users hash. ARGV: user id, user json. Returns the global count.
+const CONNECT = `
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+return redis.call('HINCRBY', KEYS[2], ARGV[1], 1)`;
+
+// KEYS: node hash, global hash. ARGV: user id. Returns the global count left, or -1 when this
+// node held no socket for the user in Redis (it was reaped meanwhile): nothing to take away.
+const DISCONNECT = `
+local mine = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if mine <= 0 then return -1 end
+if mine == 1 then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HINCRBY', KEYS[1], ARGV[1], -1) end
+local left = redis.call('HINCRBY', KEYS[2], ARGV[1], -1)
+if left <= 0 then redis.call('HDEL', KEYS[2], ARGV[1]) end
+return left`;
+
+// KEYS: nodes set, dead node hash, global hash. ARGV: dead node id. Returns the users now offline.
+const REAP = `
+if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return {} end
+local entries = redis.call('HGETALL', KEYS[2])
+local offline = {}
+for i = 1, #entries, 2 do
+  local left = redis.call('HINCRBY', KEYS[3], entries[i], -tonumber(entries[i + 1]))
+  if left <= 0 then redis.call('HDEL', KEYS[3], entries[i]); table.insert(offline, entries[i]) end
+end
+redis.call('DEL', KEYS[2])
+return offline`;
+
+// KEYS: nodes set, alive key. ARGV: node id, ttl ms. Returns 1 when the node was registered.
+const HEARTBEAT = `
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+return redis.call('SADD', KEYS[1], ARGV[1]) == 0 and 1 or 0`;
+
+export function createClusterPresence(deps: { redis: Redis; nodeId: string; notifier: Notifier; ttlMs: number; log: Logger }): PresenceService & {
+  /** After Redis lost its data (a restart), put this node's sockets back. */
+  resync(): Promise<void>;
+} {
+  const { redis, nodeId, notifier, log } = deps;
+  const local = createLocalSockets();
+  const userKey = (u: UserDto) => JSON.stringify({ id: u.id, nick: u.nick, role: u.role });
+  let registered = false;
+
+  async function resync() {
+    // Our counts in Redis are gone or stale: rebuild them from the sockets this node holds.
+    const multi = redis.multi().del(K.node(nodeId));
+    for (const { user, count } of local.users()) {
+      multi.hIncrBy(K.node(nodeId), String(user.id), count).hIncrBy(K.global, String(user.id), count).hSet(K.users, String(user.id), userKey(user));
+    }
+    await multi.sAdd(K.nodes, nodeId).set(K.alive(nodeId), "1", { PX: deps.ttlMs }).exec();
+    registered = true;
+  }
+
+  async function heartbeat() {
+    const wasMember = Number(await redis.eval(HEARTBEAT, { keys: [K.nodes, K.alive(nodeId)], arguments: [nodeId, String(deps.ttlMs)] }));
+    // Reaped while we were alive (a long pause) or Redis restarted empty: count again.
+    if (registered && wasMember === 0) {
+      log.warn({ node: nodeId }, "presence lost in Redis; re-registering this node's sockets");
+      await resync();
+    }
+    registered = true;
+  }
+
+  async function sweep() {
+    const nodes = await redis.sMembers(K.nodes);
+    for (const other of nodes) {
+      if (other === nodeId || (await redis.exists(K.alive(other)))) continue;
+      const offline = (await redis.eval(REAP, { keys: [K.nodes, K.node(other), K.global], arguments: [other] })) as string[];
+      if (offline.length) log.warn({ node: other, users: offline.length }, "reaped a node that stopped; its users are offline");
+      for (const id of offline) {
+        const json = await redis.hGet(K.users, id);
+        if (json) notifier.toAll("presence:update", { user: JSON.parse(json) as UserDto, online: false });
+      }
+    }
+  }
+
+  const tick = () => {
+    heartbeat().then(sweep).catch((e: Error) => log.warn({ err: e.message }, "presence heartbeat failed"));
+  };
+  const timer = setInterval(tick, Math.max(200, Math.floor(deps.ttlMs / 3)));
+  timer.unref();
+  const started = heartbeat();
+
+  return {
+    resync,
+    async connect(user, socketId) {
+      local.add(user, socketId);
+      await started;
+      const count = Number(await redis.eval(CONNECT, { keys: [K.node(nodeId), K.global, K.users], arguments: [String(user.id), userKey(user)] }));
+      if (count === 1) notifier.toAll("presence:update", { user, online: true });
+    },
+    async disconnect(user, socketId) {
+      local.remove(user.id, socketId);
+      const left = Number(await redis.eval(DISCONNECT, { keys: [K.node(nodeId), K.global], arguments: [String(user.id)] }));
+      if (left === 0) notifier.toAll("presence:update", { user, online: false });
+    },
+    async online() {
+      const counts = await redis.hGetAll(K.global);
+      const ids = Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => id);
+      if (!ids.length) return [];
+      const users = await redis.hmGet(K.users, ids);
+      return users.flatMap((j) => (j ? [JSON.parse(j) as UserDto] : [])).sort(byNick);
+    },
+    async onlineIds() {
+      const counts = await redis.hGetAll(K.global);
+      return new Set(Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => Number(id)));
+    },
+    socketCount: (userId) => local.count(userId),
+    async close() {
+      clearInterval(timer);
+      // Leave cleanly: the same path a reaper takes, on ourselves.
+      await redis.del(K.alive(nodeId)).catch(() => undefined);
+      const offline = (await redis.eval(REAP, { keys: [K.nodes, K.node(nodeId), K.global], arguments: [nodeId] }).catch(() => [])) as string[];
+      for (const id of offline) {
+        const json = await redis.hGet(K.users, id).catch(() => null);
+        if (json) notifier.toAll("presence:update", { user: JSON.parse(json) as UserDto, online: false });
+      }
+    },
+  };
+}
