@@ -80,19 +80,21 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const io = createIo(http, { allowedOrigins: config.allowedOrigins, ...(redis ? { adapter: createAdapter(redis) } : {}) });
   const notifier = createNotifier(io);
   const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log }) : null;
-  const { accounts, chat, presence, moderation } = createServices(db, config, notifier, clusterPresence ?? undefined);
+  const { accounts, chat, presence, moderation, repos } = createServices(db, config, notifier, clusterPresence ?? undefined);
   if (redis && clusterPresence) {
     // Redis came back (it keeps nothing on disk here): count this node's sockets again, and
-    // have its clients fetch what they may have missed from PostgreSQL.
-    let wasReady = true;
-    redis.on("end", () => (wasReady = false));
-    redis.on("error", () => (wasReady = false));
+    // have its clients fetch from PostgreSQL everything stored since the outage began.
+    let outageFloor: Promise<number> | null = null;
+    const outage = () => (outageFloor ??= repos.messages.maxId().catch(() => 0));
+    redis.on("end", outage);
+    redis.on("error", outage);
     redis.on("ready", () => {
-      if (wasReady) return;
-      wasReady = true;
+      if (!outageFloor) return;
+      const floor = outageFloor;
+      outageFloor = null;
       log.warn("redis is back; resyncing presence and asking clients to catch up");
       clusterPresence.resync().catch((e: Error) => log.warn({ err: e.message }, "presence resync failed"));
-      io.local.emit("sync:required", { reason: "the server's message bus restarted" });
+      void floor.then((afterId) => io.local.emit("sync:required", { reason: "the server's message bus restarted", afterId }));
     });
   }
   const limits = createLimits(config.limits, redis);
@@ -108,6 +110,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     maxConnectionsPerAccount: config.limits.connectionsPerAccount,
     strikes: config.limits.strikes,
     strikeWindowSec: config.limits.events.windowSec,
+    nodeId,
     trustProxy: config.trustProxy,
     control: {
       shutdown: ({ inSeconds, reason, by }) => {

@@ -21,6 +21,11 @@ export type AppOptions = { server: string; user?: string | undefined; configPath
 // Errors that mean "try again later", not "this message is wrong".
 const TRANSIENT = new Set<string>([CLIENT_ERRORS.timeout, CLIENT_ERRORS.offline, "UNAVAILABLE", "INTERNAL", "RATE_LIMITED"]);
 const CATCH_UP_PAGES = 5;
+/**
+ * Catch-up re-reads this many ids below the last one seen: ids are taken before commit, so a
+ * message can become visible after a higher id was already delivered. Duplicates merge by id.
+ */
+const CATCH_UP_OVERLAP = 200;
 
 export async function runApp(opts: AppOptions): Promise<void> {
   const store = createStore(initialState(opts.server, opts.user ?? ""));
@@ -128,7 +133,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
           : "This session was logged out.";
         dispatch({ type: "logged.out", error: text });
       },
-      syncRequired: () => void catchUp(),
+      syncRequired: (afterId) => void catchUp(afterId),
       shutdown: (s) => {
         const at = Date.parse(s.at);
         dispatch({ type: "shutdown.announced", at, reason: s.reason });
@@ -206,15 +211,16 @@ export function createController(store: Store, view: View, opts: AppOptions) {
   }
 
   /** After a reconnect: what was missed, in order, from each loaded chat's newest message on. */
-  async function catchUp() {
+  async function catchUp(floor?: number) {
     const seen = seenAtDisconnect;
     seenAtDisconnect = null;
     for (const id of state().order) {
       const v = state().chats[id];
       if (!v?.loaded || v.hasNewer) continue;
-      // From what was seen before the connection dropped: messages that arrived live since
-      // the reconnect may be newer than the gap.
-      let after = seen?.get(id) ?? v.messages.at(-1)?.id ?? 0;
+      // From what was seen before the connection dropped (messages that arrived live since the
+      // reconnect may be newer than the gap), or from the server's floor, with some overlap.
+      const lastSeen = seen?.get(id) ?? v.messages.at(-1)?.id ?? 0;
+      let after = Math.max(0, Math.min(lastSeen, floor ?? Infinity) - CATCH_UP_OVERLAP);
       let pages = 0;
       for (;;) {
         const r = await conn?.request("history:fetch", { chatId: id, after, limit: 200 });

@@ -225,6 +225,10 @@ function messageRepository(prisma: PrismaClient): MessageRepository {
       const row = await prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, include: withSender });
       return row && toMessage(row);
     },
+    async maxId() {
+      const r = await prisma.message.aggregate({ _max: { id: true } });
+      return Number(r._max.id ?? 0);
+    },
     async lastId(chatId) {
       const r = await prisma.message.findFirst({ where: { chatId }, orderBy: { id: "desc" }, select: { id: true } });
       return r ? Number(r.id) : 0;

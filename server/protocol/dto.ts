@@ -57,5 +57,8 @@ export type Sanction = { nick: string; kind: "ban" | "mute"; until: string | nul
 /** Sent to every socket of a user whose session the server ends; the client should not reconnect with it. */
 export type SessionEnded = { code: "KICKED" | "BANNED" | "LOGGED_OUT"; reason: string; by: string | null; until: string | null };
 export type ServerShutdown = { reason: string; inSeconds: number; at: string };
-/** The server may have missed broadcasts (its Redis restarted): fetch history after your last ids. */
-export type SyncRequired = { reason: string };
+/**
+ * The server may have missed broadcasts (its Redis restarted): fetch each chat's history after
+ * `afterId` (every message stored before the outage began has an id at or below it).
+ */
+export type SyncRequired = { reason: string; afterId: number };

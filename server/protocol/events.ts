@@ -20,7 +20,7 @@ export interface ClientToServerEvents {
   "chat:close": (p: ChatRef, ack: Ack<{ chatId: number }>) => void;
   "chat:read": (p: MarkRead, ack: Ack<ReadState>) => void;
   "users:list": (p: Empty, ack: Ack<{ users: UserWithPresence[] }>) => void;
-  "ping:rtt": (p: Empty, ack: Ack<{ serverTime: string }>) => void;
+  "ping:rtt": (p: Empty, ack: Ack<{ serverTime: string; node: string }>) => void;
   "admin:kick": (p: Kick, ack: Ack<{ nick: string }>) => void;
   "admin:ban": (p: Ban, ack: Ack<Sanction>) => void;
   "admin:unban": (p: Unsanction, ack: Ack<{ nick: string }>) => void;

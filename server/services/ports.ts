@@ -93,6 +93,8 @@ export interface MessageRepository {
   listAfter(chatId: number, after: number, limit: number): Promise<MessageRecord[]>;
   lastId(chatId: number): Promise<number>;
   findByClientId(senderId: number, clientId: string): Promise<MessageRecord | null>;
+  /** The highest message id in any chat (ids come from one sequence). */
+  maxId(): Promise<number>;
 }
 
 export type Repositories = {

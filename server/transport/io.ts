@@ -94,11 +94,12 @@ export function attachSocketHandlers(
     strikes: number;
     strikeWindowSec: number;
     trustProxy: boolean;
+    nodeId: string;
     log: Logger;
   },
 ): SocketControl {
   const { accounts, chat, presence, limits, log } = deps;
-  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat), ...adminHandlers(deps.moderation, deps.control) };
+  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat, deps.nodeId), ...adminHandlers(deps.moderation, deps.control) };
   const known = new Set<string>(CLIENT_EVENTS);
   let draining = false;
   let inFlight = 0;

@@ -22,8 +22,8 @@ export type ConnectionEvents = {
   /** The server ended the session (kick, ban, logout elsewhere); it will not come back. */
   sessionEnded(e: SessionEnded): void;
   shutdown(s: ServerShutdown): void;
-  /** The server may have missed broadcasts: fetch history after the last ids seen. */
-  syncRequired(): void;
+  /** The server may have missed broadcasts: fetch history after `afterId` in every chat. */
+  syncRequired(afterId: number): void;
 };
 
 export interface Connection {
@@ -62,7 +62,7 @@ export async function openConnection(server: string, token: string, on: Connecti
   socket.on("chat:updated", (u) => on.chatUpdated(u));
   socket.on("notice", (n) => on.notice(n));
   socket.on("server:shutdown", (s) => on.shutdown(s));
-  socket.on("sync:required", () => on.syncRequired());
+  socket.on("sync:required", (s) => on.syncRequired(s.afterId));
   socket.on("session:ended", (e) => {
     closed = true;
     socket.close();

@@ -3,7 +3,8 @@ import { Empty } from "../../protocol/index.js";
 import type { ChatService } from "../../services/chat.js";
 import { handle } from "../handle.js";
 
-export const presenceHandlers = (chat: ChatService) => ({
+export const presenceHandlers = (chat: ChatService, nodeId: string) => ({
   "users:list": handle<"users:list">(Empty, async () => ({ users: await chat.listUsers() })),
-  "ping:rtt": handle<"ping:rtt">(Empty, async () => ({ serverTime: new Date().toISOString() })),
+  // The node that answered: which server of a cluster this socket is on (operations, tests).
+  "ping:rtt": handle<"ping:rtt">(Empty, async () => ({ serverTime: new Date().toISOString(), node: nodeId })),
 });

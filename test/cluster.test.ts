@@ -1,0 +1,268 @@
+// Scale-out: three chat-server nodes on one PostgreSQL and one Redis, behind nginx configured
+// with docs/ops/nginx-chat.conf. Clients spread over the nodes exchange DMs and room messages;
+// a node is killed and Redis is restarted under traffic; every acknowledged message must reach
+// every member exactly once (live or by catching up) and be stored once; presence must be
+// cluster-wide with no ghosts; SIGTERM drains one node, /shutdown stops them all.
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import test, { type ExecutionContext } from "ava";
+import { io, type Socket } from "socket.io-client";
+import { PACKAGE_ROOT } from "../server/paths.js";
+import type { ChatDto, MessageDto, PresenceUpdate, Result, SessionReady } from "../server/protocol/index.js";
+import { api, DATABASE_URL, freshPostgresDatabase, nick, REDIS_URL, sleep, uuid } from "./helpers/harness.js";
+import { freePort, spawnServer, SERVER_CLI, type ServerProcess } from "./helpers/process.js";
+
+const NGINX = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
+const REDIS_SERVER = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
+const ready = Boolean(REDIS_URL && DATABASE_URL && NGINX && REDIS_SERVER);
+const why = !REDIS_URL ? "REDIS_URL is not set" : !DATABASE_URL ? "DATABASE_URL is not set" : !NGINX ? "nginx is not installed" : "redis-server is not installed";
+const clusterTest = ready ? test.serial : test.skip;
+if (!ready) test.skip(`cluster tests (skipped: ${why})`, () => {});
+
+/** A private redis-server, so the test can restart it without disturbing anything else. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(REDIS_SERVER!, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--logfile", ""], { stdio: "ignore" });
+  for (let i = 0; i < 100; i++) {
+    try {
+      execFileSync("redis-cli", ["-p", String(port), "ping"], { stdio: "pipe" });
+      return child;
+    } catch {
+      await sleep(50);
+    }
+  }
+  throw new Error("redis-server did not start");
+}
+
+/** nginx with the documented site config, its ports rewritten to this test's. */
+async function startNginx(dir: string, listen: number, upstreams: number[]): Promise<ChildProcess> {
+  let site = readFileSync(path.join(PACKAGE_ROOT, "docs", "ops", "nginx-chat.conf"), "utf8");
+  site = site.replace("listen 8080;", `listen 127.0.0.1:${listen};`);
+  for (const [i, port] of upstreams.entries()) site = site.replace(`127.0.0.1:${3001 + i}`, `127.0.0.1:${port}`);
+  writeFileSync(path.join(dir, "chat.conf"), site);
+  writeFileSync(
+    path.join(dir, "nginx.conf"),
+    `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http { access_log off; client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  include ${dir}/chat.conf; }
+`,
+  );
+  const child = spawn(NGINX!, ["-c", path.join(dir, "nginx.conf"), "-p", dir], { stdio: "ignore" });
+  for (let i = 0; i < 100; i++) {
+    if ((await fetch(`http://127.0.0.1:${listen}/healthz`).catch(() => null))?.ok) return child;
+    await sleep(50);
+  }
+  throw new Error(`nginx did not start: ${readFileSync(path.join(dir, "error.log"), "utf8")}`);
+}
+
+/** A client that does what chat-tui does: reconnects, and catches up after a reconnect or sync:required. */
+class Member {
+  readonly live: MessageDto[] = [];
+  readonly caughtUp: MessageDto[] = [];
+  readonly presence: PresenceUpdate[] = [];
+  readonly socket: Socket;
+  ready!: Promise<SessionReady>;
+  private last = new Map<number, number>();
+  private sessions = 0;
+  constructor(url: string, readonly token: string, readonly nick: string, reconnection = true) {
+    this.socket = io(url, { transports: ["websocket"], auth: { token }, reconnection, reconnectionDelay: 200, reconnectionDelayMax: 1000 });
+    this.ready = new Promise((resolve) => this.socket.once("session:ready", resolve));
+    this.socket.on("session:ready", () => {
+      if (this.sessions++ > 0) void this.catchUp();
+    });
+    this.socket.on("sync:required", (s: { afterId: number }) => void this.catchUp(s.afterId));
+    this.socket.on("message:new", (m: MessageDto) => {
+      this.live.push(m);
+      this.last.set(m.chatId, Math.max(this.last.get(m.chatId) ?? 0, m.id));
+    });
+    this.socket.on("presence:update", (p: PresenceUpdate) => this.presence.push(p));
+  }
+  watch(chatId: number, after: number) {
+    this.last.set(chatId, Math.max(this.last.get(chatId) ?? 0, after));
+  }
+  /** As chat-tui does: from the floor the server names, or a little below the last id seen. */
+  async catchUp(floor?: number) {
+    for (const [chatId, last] of this.last) {
+      let after = Math.max(0, Math.min(last, floor ?? Infinity) - 200);
+      for (let page = 0; page < 20; page++) {
+        const r = (await this.socket.timeout(5000).emitWithAck("history:fetch", { chatId, after, limit: 200 }).catch(() => null)) as Result<{ messages: MessageDto[]; hasMore: boolean }> | null;
+        if (!r?.ok) break;
+        for (const m of r.data.messages) this.caughtUp.push(m);
+        if (!r.data.hasMore || !r.data.messages.length) break;
+        after = r.data.messages.at(-1)!.id;
+      }
+    }
+  }
+  async request<T>(event: string, payload: unknown): Promise<Result<T>> {
+    return (await this.socket.timeout(5000).emitWithAck(event, payload)) as Result<T>;
+  }
+  async node(): Promise<string> {
+    return ((await this.request<{ node: string }>("ping:rtt", {})) as { ok: true; data: { node: string } }).data.node;
+  }
+  /** Message ids this member saw for a chat, live or caught up; and ids seen live more than once. */
+  seen(chatId: number) {
+    const ids = new Set<number>();
+    const liveCount = new Map<number, number>();
+    for (const m of this.live.filter((x) => x.chatId === chatId)) {
+      ids.add(m.id);
+      liveCount.set(m.id, (liveCount.get(m.id) ?? 0) + 1);
+    }
+    for (const m of this.caughtUp.filter((x) => x.chatId === chatId)) ids.add(m.id);
+    return { ids, duplicates: [...liveCount].filter(([, n]) => n > 1).map(([id]) => id) };
+  }
+}
+
+/** Sends numbered messages into a chat, resending each (same clientId) until acknowledged. */
+function sender(member: Member, chatId: number, label: string) {
+  const acked: MessageDto[] = [];
+  let stop = false;
+  const done = (async () => {
+    for (let seq = 1; !stop; seq++) {
+      const clientId = uuid();
+      for (;;) {
+        if (member.socket.connected) {
+          const r = await member.request<MessageDto>("message:send", { chatId, text: `${label}-${seq}`, clientId }).catch(() => null);
+          if (r?.ok) {
+            acked.push(r.data);
+            break;
+          }
+        }
+        await sleep(100);
+      }
+      await sleep(60);
+    }
+  })();
+  return { acked, stop: async () => ((stop = true), await done) };
+}
+
+async function waitUntil(t: ExecutionContext, what: string, check: () => boolean | Promise<boolean>, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  t.fail(`timed out waiting until ${what}`);
+}
+
+clusterTest("three nodes behind nginx: cluster-wide delivery and presence, a node killed, Redis restarted, drain and /shutdown", async (t) => {
+  t.timeout(240_000);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "chat-cluster-"));
+  const db = await freshPostgresDatabase();
+  const redisPort = await freePort();
+  let redis = await startRedis(redisPort);
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const lbPort = await freePort();
+  const env = { CHAT_NODE_TTL_MS: "2000", CHAT_RATE_LIMITS: JSON.stringify({ messages: { points: 100000 }, events: { points: 100000 }, registrationsPerAddress: { points: 100000 }, loginsPerAddress: { points: 100000 } }) };
+  const nodeArgs = (port: number) => ["--port", String(port), "--database-url", db.url, "--redis-url", `redis://127.0.0.1:${redisPort}`, "--trust-proxy", "--drain-seconds", "3"];
+  const nodes: ServerProcess[] = [];
+  for (const port of ports) nodes.push(await spawnServer(nodeArgs(port), env));
+  const nginx = await startNginx(dir, lbPort, ports);
+  const members: Member[] = [];
+  t.teardown(async () => {
+    for (const m of members) m.socket.close();
+    nginx.kill("SIGKILL");
+    for (const n of nodes) n.child.kill("SIGKILL");
+    redis.kill("SIGKILL");
+    await sleep(300);
+    await db.drop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const lb = `http://127.0.0.1:${lbPort}`;
+
+  // An admin (made with the CLI, as operators do) and six people, all through the balancer.
+  const admin = nick("boss");
+  execFileSync(process.execPath, [SERVER_CLI, "user", "add", admin, "--role", "admin", "--database-url", db.url], { input: "admin-password\n", env: { ...process.env, DATABASE_URL: "", LOG_LEVEL: "error" } });
+  const people: { token: string; user: { id: number; nick: string } }[] = [];
+  for (let i = 0; i < 6; i++) people.push((await api<{ token: string; user: { id: number; nick: string } }>(lb, "/api/v1/register", { nick: nick(`c${i}`), password: "cluster-password" })).body);
+  for (const p of people) members.push(new Member(lb, p.token, p.user.nick, p !== people[5]));
+  const snapshots = await Promise.all(members.map((m) => m.ready));
+  const general = snapshots[0]!.chats.find((c) => c.name === "general")!.id;
+  const placement = await Promise.all(members.map((m) => m.node()));
+  t.true(new Set(placement).size >= 2, `clients spread over the nodes: ${placement.join(" ")}`);
+
+  // Presence is cluster-wide: everyone sees all six online, whichever node they are on.
+  await waitUntil(t, "everyone sees six people online", async () => {
+    const r = await members[0]!.request<{ users: { nick: string; online: boolean }[] }>("users:list", {});
+    return r.ok && people.every((p) => r.data.users.find((u) => u.nick === p.user.nick)?.online);
+  });
+
+  // A room everyone joins and a DM, across nodes.
+  const room = await members[0]!.request<ChatDto>("room:create", { name: `ops${Date.now().toString(36)}` });
+  if (!room.ok) return t.fail(room.error.message);
+  for (const m of members.slice(1)) t.true((await m.request("room:join", { name: room.data.name })).ok);
+  const dm = await members[1]!.request<ChatDto>("dm:open", { nick: members[4]!.nick });
+  if (!dm.ok) return t.fail(dm.error.message);
+  for (const m of members) m.watch(room.data.id, 0);
+  members[1]!.watch(dm.data.id, 0);
+  members[4]!.watch(dm.data.id, 0);
+  const dmAck = await members[1]!.request<MessageDto>("message:send", { chatId: dm.data.id, text: "across nodes", clientId: uuid() });
+  t.true(dmAck.ok);
+  await waitUntil(t, "the DM arrives on the other node", () => members[4]!.live.some((m) => m.text === "across nodes"));
+  t.false(members.filter((_, i) => i !== 1 && i !== 4).some((m) => m.live.some((x) => x.chatId === dm.data.id)), "nobody else got the DM");
+
+  // Traffic from three senders on different nodes while a node dies and Redis restarts.
+  const senders = [0, 2, 3].map((i) => sender(members[i]!, room.data.id, `s${i}`));
+  await sleep(1500);
+  const victimNode = placement[5]!; // the node the non-reconnecting member is on
+  const victimIndex = nodes.findIndex((n) => victimNode.includes(`:${n.child.pid}:`));
+  t.true(victimIndex >= 0, "found the process of the node to kill");
+  nodes[victimIndex]!.child.kill("SIGKILL");
+  // Its clients come back through nginx on the other nodes; its non-reconnecting user goes offline.
+  await waitUntil(t, "the dead node's user is reported offline (no ghost)", () =>
+    members[0]!.presence.some((p) => p.user.nick === members[5]!.nick && !p.online),
+  );
+  await waitUntil(t, "every reconnecting client is back", () => members.slice(0, 5).every((m) => m.socket.connected));
+  await sleep(1500);
+  redis.kill("SIGKILL");
+  await sleep(1200);
+  redis = await startRedis(redisPort);
+  await sleep(3000);
+  for (const s of senders) await s.stop();
+  await sleep(2000);
+  for (const m of members.slice(0, 5)) await m.catchUp();
+
+  const acked = senders.flatMap((s) => s.acked);
+  t.log(`placement: ${placement.map((p) => p.split(":")[1]).join(" ")}; killed pid ${nodes[victimIndex]!.child.pid}`);
+  t.log(`${acked.length} acknowledged; caught up after failures: ${members.slice(0, 5).map((m) => m.caughtUp.length).join(", ")}; live: ${members.slice(0, 5).map((m) => m.live.length).join(", ")}`);
+  t.true(acked.length > 30, `traffic flowed through the failures (${acked.length} acknowledged)`);
+  const stored = new Map<number, MessageDto>();
+  for (let after = 0; ; ) {
+    const r = await members[0]!.request<{ messages: MessageDto[]; hasMore: boolean }>("history:fetch", { chatId: room.data.id, after, limit: 200 });
+    if (!r.ok) return t.fail(r.error.message);
+    for (const m of r.data.messages) stored.set(m.id, m);
+    if (!r.data.hasMore) break;
+    after = r.data.messages.at(-1)!.id;
+  }
+  for (const a of acked) t.is(stored.get(a.id)?.clientId, a.clientId, `${a.text} is stored under its acknowledged id`);
+  t.is(new Set([...stored.values()].map((m) => m.clientId)).size, stored.size, "nothing stored twice");
+  for (const m of members.slice(0, 5)) {
+    const { ids, duplicates } = m.seen(room.data.id);
+    const missing = acked.filter((a) => !ids.has(a.id));
+    t.deepEqual(missing.map((a) => a.text), [], `${m.nick} got every acknowledged message`);
+    t.deepEqual(duplicates, [], `${m.nick} got none twice`);
+  }
+
+  // SIGTERM drains one node only; the others keep serving.
+  const survivors = nodes.filter((_, i) => i !== victimIndex);
+  survivors[0]!.child.kill("SIGTERM");
+  t.is(await survivors[0]!.exited, 0, "SIGTERM: that node drained and exited 0");
+  t.true((await fetch(`http://127.0.0.1:${ports[nodes.indexOf(survivors[1]!)]}/healthz`)).ok, "the other node still serves");
+
+  // An admin's /shutdown stops the whole cluster: restart two nodes, then shut down from one.
+  const restarted = [await spawnServer(nodeArgs(ports[victimIndex]!), env), survivors[1]!];
+  nodes.push(restarted[0]!);
+  const login = await api<{ token: string }>(lb, "/api/v1/login", { nick: admin, password: "admin-password" });
+  const boss = new Member(`http://127.0.0.1:${ports[victimIndex]}`, login.body.token, admin, false);
+  members.push(boss);
+  await boss.ready;
+  const other = new Member(`http://127.0.0.1:${ports[nodes.indexOf(survivors[1]!)]}`, people[0]!.token, people[0]!.user.nick, false);
+  members.push(other);
+  await other.ready;
+  const announced = new Promise((r) => other.socket.once("server:shutdown", r));
+  t.true((await boss.request("admin:shutdown", { inSeconds: 1, reason: "cluster maintenance" })).ok);
+  t.like(await announced, { reason: "cluster maintenance" }, "a client on another node heard the announcement");
+  t.deepEqual(await Promise.all(restarted.map((n) => n.exited)), [0, 0], "every node drained and exited 0");
+});
+
