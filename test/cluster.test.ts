@@ -260,7 +260,17 @@ clusterTest("three nodes behind nginx: cluster-wide delivery and presence, a nod
   const other = new Member(`http://127.0.0.1:${ports[nodes.indexOf(survivors[1]!)]}`, people[0]!.token, people[0]!.user.nick, false);
   members.push(other);
   await other.ready;
-  const announced = new Promise((r) => other.socket.once("server:shutdown", r));
+  // A kick from one node ends a session held on another.
+  t.not(await boss.node(), await other.node(), "the admin and the target are on different nodes");
+  const ended = new Promise<{ code: string }>((r) => other.socket.once("session:ended", r));
+  t.true((await boss.request("admin:kick", { nick: people[0]!.user.nick, reason: "cross-node" })).ok);
+  t.like(await ended, { code: "KICKED" });
+  await waitUntil(t, "the kicked socket is closed", () => !other.socket.connected, 5000);
+  const relogin = await api<{ token: string }>(lb, "/api/v1/login", { nick: people[0]!.user.nick, password: "cluster-password" });
+  const back = new Member(`http://127.0.0.1:${ports[nodes.indexOf(survivors[1]!)]}`, relogin.body.token, people[0]!.user.nick, false);
+  members.push(back);
+  await back.ready;
+  const announced = new Promise((r) => back.socket.once("server:shutdown", r));
   t.true((await boss.request("admin:shutdown", { inSeconds: 1, reason: "cluster maintenance" })).ok);
   t.like(await announced, { reason: "cluster maintenance" }, "a client on another node heard the announcement");
   t.deepEqual(await Promise.all(restarted.map((n) => n.exited)), [0, 0], "every node drained and exited 0");
