@@ -9,7 +9,6 @@ import { createLogger } from "./log.js";
 import { createServices, startServer } from "./main.js";
 import { Password, type Role } from "./protocol/index.js";
 import type { Notifier } from "./services/ports.js";
-import { isAppError } from "./app-error.js";
 
 const ROLES: readonly Role[] = ["admin", "moderator", "user"];
 
@@ -160,7 +159,7 @@ await yargs(hideBin(process.argv))
   .strict()
   .help()
   .fail((msg, err, y) => {
-    if (err) process.stderr.write(`chat-server: ${isAppError(err) || err.message ? err.message : String(err)}\n`);
+    if (err) process.stderr.write(`chat-server: ${err.message || String(err)}\n`);
     else {
       y.showHelp();
       process.stderr.write(`\n${msg}\n`);

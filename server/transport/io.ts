@@ -5,7 +5,7 @@ import { Server, type ServerOptions, type Socket } from "socket.io";
 import { safeError, type Logger } from "../log.js";
 import { isAppError } from "../app-error.js";
 import {
-  CLIENT_EVENTS, type ClientEventName, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
+  CLIENT_EVENTS, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
   type UserDto,
 } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
@@ -238,4 +238,3 @@ export function attachSocketHandlers(
   };
 }
 
-export type { ClientEventName };

@@ -1,7 +1,6 @@
 // Test harness: a real chat-server on port 0 over PGlite or a fresh PostgreSQL database, and
 // real socket.io-client connections that speak the protocol.
 import { randomUUID } from "node:crypto";
-import type { ExecutionContext } from "ava";
 import pg from "pg";
 import { io as connectSocket, type Socket } from "socket.io-client";
 import { DEFAULT_LIMITS, resolveConfig, type Config, type LimitConfig } from "../../server/config.js";
@@ -201,4 +200,3 @@ export function perBackend(
   return servers;
 }
 
-export type T = ExecutionContext;

@@ -166,7 +166,8 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     lines.forEach((row, y) => {
       for (const cell of row) {
         const ch = cell[1];
-        if (ch && ch.length > 0 && ch.charCodeAt(0) > 0x2e7f && charWidth(ch) > 1) {
+        // Nothing below U+1100 is wide; above it, ask the (emoji-aware) width table.
+        if (ch && ch.length > 0 && ch.charCodeAt(0) >= 0x1100 && charWidth(ch) > 1) {
           rows.add(y);
           break;
         }
