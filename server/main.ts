@@ -22,6 +22,7 @@ import { createPresenceService, type PresenceService } from "./services/presence
 import { createHttpHandler } from "./transport/http.js";
 import { attachSocketHandlers, createIo, createNotifier, type ChatServer } from "./transport/io.js";
 import { createLimits } from "./transport/limits.js";
+import { createMetrics, type Metrics } from "./metrics.js";
 
 export type RunningServer = {
   url: string;
@@ -50,7 +51,9 @@ export function createServices(db: Database, config: Config, notifier: Notifier,
 }
 
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // The metrics exist before the database so that its queries are timed from the start.
+  let metrics: Metrics | undefined;
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery: (ms) => metrics?.dbQuery(ms / 1000) });
   log.info({ database: db.kind, location: db.location, migrationsApplied: db.applied }, "database ready");
   if (db.kind === "pglite") {
     log.warn(
@@ -98,7 +101,24 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     });
   }
   const limits = createLimits(config.limits, redis);
-  http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log }));
+  metrics = createMetrics({
+    nodeId,
+    sockets: () => io.of("/").sockets.size,
+    onlineUsers: async () => (await presence.onlineIds()).size,
+    chatName: async (chatId) => {
+      const c = await repos.chats.findById(chatId);
+      return c?.kind === "room" ? `#${c.name}` : "(direct message)";
+    },
+  });
+  const nodeMetrics = metrics;
+  io.on("cluster:metrics", (ack) => void nodeMetrics.snapshot().then(ack));
+  const readiness = async () => {
+    const checks: Record<string, string> = {};
+    await db.prisma.$queryRaw`SELECT 1`.then(() => (checks["database"] = "ok"), (e: Error) => (checks["database"] = e.message.split("\n")[0] ?? "down"));
+    if (redis) await redis.ping().then(() => (checks["redis"] = "ok"), (e: Error) => (checks["redis"] = e.message));
+    return { ready: Object.values(checks).every((v) => v === "ok") && !shutdownNotice, checks };
+  };
+  http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log, metrics: nodeMetrics, readiness }));
 
   let shutdownNotice: ServerShutdown | null = null;
   let resolveClosed: () => void = () => {};
@@ -111,6 +131,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     strikes: config.limits.strikes,
     strikeWindowSec: config.limits.events.windowSec,
     nodeId,
+    metrics,
     trustProxy: config.trustProxy,
     control: {
       shutdown: ({ inSeconds, reason, by }) => {
@@ -119,6 +140,12 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         return announceShutdown(inSeconds, reason, by);
       },
       pending: () => (shutdownNotice ? remaining(shutdownNotice) : null),
+      async metrics() {
+        const own = await nodeMetrics.snapshot();
+        // Every other node answers through the adapter; one that does not in time is left out.
+        const others = redis ? await io.serverSideEmitWithAck("cluster:metrics").catch(() => [] as never[]) : [];
+        return { nodes: [own, ...(others as typeof own[])] };
+      },
     },
   });
 
@@ -145,6 +172,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       await new Promise<void>((resolve) => io.close(() => resolve()));
       http.closeAllConnections?.();
       await presence.close().catch(() => undefined);
+      nodeMetrics.close();
       await redis?.quit().catch(() => undefined);
       await db.close();
       log.info("chat-server stopped");

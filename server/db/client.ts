@@ -3,7 +3,7 @@
 import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
-import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client.js";
 import { applyMigrations } from "./schema-engine.js";
@@ -19,6 +19,8 @@ export type Database = {
 };
 
 export type DatabaseOptions = {
+  /** Called with each query's duration in milliseconds (metrics). */
+  onQuery?: (ms: number) => void;
   databaseUrl?: string | undefined;
   /** PGlite data directory, or "memory://" for a throw-away database. */
   dataDir: string;
@@ -37,6 +39,13 @@ function redactUrl(url: string): string {
   }
 }
 
+function makeClient(adapter: SqlDriverAdapterFactory, onQuery?: (ms: number) => void): PrismaClient {
+  if (!onQuery) return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  client.$on("query", (e) => onQuery(e.duration));
+  return client as unknown as PrismaClient;
+}
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const migrate = opts.migrate ?? true;
   if (opts.databaseUrl) {
@@ -46,7 +55,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     const factory = new PrismaPg({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 3000 });
     // Migrations get their own short-lived pool so the client's pool starts clean.
     const applied = migrate ? await applyMigrations(new PrismaPg({ connectionString: url, max: 1 })) : [];
-    const prisma = new PrismaClient({ adapter: factory });
+    const prisma = makeClient(factory, opts.onQuery);
     await prisma.$connect();
     return { prisma, kind: "postgres", location: redactUrl(url), applied, close: () => prisma.$disconnect() };
   }
@@ -55,7 +64,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const pglite = await PGlite.create(memory ? undefined : opts.dataDir);
   const factory: SqlMigrationAwareDriverAdapterFactory = new PrismaPGlite(pglite);
   const applied = migrate ? await applyMigrations(factory) : [];
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const prisma = makeClient(new PrismaPGlite(pglite), opts.onQuery);
   return {
     prisma,
     kind: "pglite",

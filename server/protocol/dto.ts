@@ -62,3 +62,21 @@ export type ServerShutdown = { reason: string; inSeconds: number; at: string };
  * `afterId` (every message stored before the outage began has an id at or below it).
  */
 export type SyncRequired = { reason: string; afterId: number };
+
+/** One node's live figures, for the admin dashboard (admin:metrics). */
+export type NodeMetrics = {
+  node: string;
+  at: string;
+  uptimeSec: number;
+  sockets: number;
+  onlineUsers: number;
+  messagesTotal: number;
+  /** Acknowledgement latency over the last minute, milliseconds. */
+  ackMs: { p50: number; p90: number; p99: number; count: number };
+  eventLoopLagMs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** Chats with the most messages stored by this node in the last minute. */
+  rooms: { chatId: number; name: string; messages: number }[];
+};
+export type ClusterMetrics = { nodes: NodeMetrics[] };

@@ -1,7 +1,7 @@
 // The Socket.IO event map: names are fixed by the contract; payloads come from schemas.ts.
 import type { Ack } from "./errors.js";
 import type {
-  ChatDto, ChatUpdated, HistoryPage, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
+  ChatDto, ChatUpdated, ClusterMetrics, HistoryPage, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
   SessionReady, SyncRequired, UserWithPresence,
 } from "./dto.js";
 import type {
@@ -27,6 +27,7 @@ export interface ClientToServerEvents {
   "admin:mute": (p: Mute, ack: Ack<Sanction>) => void;
   "admin:unmute": (p: Unsanction, ack: Ack<{ nick: string }>) => void;
   "admin:shutdown": (p: Shutdown, ack: Ack<ServerShutdown>) => void;
+  "admin:metrics": (p: Empty, ack: Ack<ClusterMetrics>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -43,13 +44,14 @@ export interface ServerToClientEvents {
 /** Between chat-server nodes (through the Redis adapter). */
 export interface InterServerEvents {
   "cluster:shutdown": (s: { inSeconds: number; reason: string; by: string | null }) => void;
+  "cluster:metrics": (ack: (m: NodeMetrics) => void) => void;
 }
 
 export type ClientEventName = keyof ClientToServerEvents;
 export const CLIENT_EVENTS: readonly ClientEventName[] = [
   "message:send", "history:fetch", "dm:open", "room:create", "room:join", "room:leave", "room:invite",
   "rooms:list", "chat:close", "chat:read", "users:list", "ping:rtt",
-  "admin:kick", "admin:ban", "admin:unban", "admin:mute", "admin:unmute", "admin:shutdown",
+  "admin:kick", "admin:ban", "admin:unban", "admin:mute", "admin:unmute", "admin:shutdown", "admin:metrics",
 ];
 
 /** Close reasons sent in the handshake error's `data.code`. */

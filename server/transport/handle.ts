@@ -39,18 +39,22 @@ export function runHandler<E extends ClientEventName>(
   args: unknown[],
   ctx: HandlerContext,
   deps: { log: Logger; before?: Promise<unknown>; onError: (error: ErrorBody) => void },
-): Promise<void> {
+): Promise<Result<unknown>> {
   const { payload, ack } = splitArgs(args);
   const reply = (result: Result<unknown>) => {
     if (ack) ack(result);
     else if (!result.ok) deps.onError(result.error);
   };
-  return (async () => {
+  return (async (): Promise<Result<unknown>> => {
     await deps.before;
     const input = handler.schema.parse(payload);
-    return handler.run(input, ctx);
+    return { ok: true, data: await handler.run(input, ctx) };
   })().then(
-    (data) => reply({ ok: true, data }),
-    (e: unknown) => reply({ ok: false, error: toErrorBody(e, deps.log, { event, user: ctx.user.id }, payload) }),
+    (result) => (reply(result), result),
+    (e: unknown) => {
+      const result: Result<unknown> = { ok: false, error: toErrorBody(e, deps.log, { event, user: ctx.user.id }, payload) };
+      reply(result);
+      return result;
+    },
   );
 }

@@ -9,6 +9,7 @@ import type { Notifier } from "../services/ports.js";
 import { toErrorBody } from "./errors.js";
 import { clientAddress } from "./io.js";
 import { seconds, type LimitKind, type Limits } from "./limits.js";
+import type { Metrics } from "../metrics.js";
 
 const MAX_BODY = 16 * 1024;
 
@@ -53,7 +54,15 @@ function bearer(req: IncomingMessage): string | null {
   return m?.[1] ?? null;
 }
 
-export function createHttpHandler(deps: { accounts: AccountService; notifier: Notifier; limits: Limits; trustProxy: boolean; log: Logger }) {
+export function createHttpHandler(deps: {
+  accounts: AccountService;
+  notifier: Notifier;
+  limits: Limits;
+  trustProxy: boolean;
+  log: Logger;
+  metrics: Metrics;
+  readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+}) {
   const { accounts, notifier, limits, log } = deps;
 
   async function limit(kind: LimitKind, key: string, what: string): Promise<void> {
@@ -94,6 +103,15 @@ export function createHttpHandler(deps: { accounts: AccountService; notifier: No
       send(res, 204);
     },
     "GET /healthz": async (_req, res) => send(res, 200, { status: "ok" }),
+    // Ready: the database (and Redis, in a cluster) answer and no shutdown is under way.
+    "GET /readyz": async (_req, res) => {
+      const r = await deps.readiness();
+      send(res, r.ready ? 200 : 503, { status: r.ready ? "ready" : "not ready", checks: r.checks });
+    },
+    "GET /metrics": async (_req, res) => {
+      const text = await deps.metrics.registry.metrics();
+      res.writeHead(200, { "content-type": deps.metrics.registry.contentType, "cache-control": "no-store" }).end(text);
+    },
   };
 
   return (req: IncomingMessage, res: ServerResponse): void => {

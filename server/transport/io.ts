@@ -19,6 +19,7 @@ import { messageHandlers } from "./handlers/message.js";
 import { presenceHandlers } from "./handlers/presence.js";
 import { roomHandlers } from "./handlers/room.js";
 import { seconds, type Limits } from "./limits.js";
+import type { Metrics } from "../metrics.js";
 
 export type SocketData = { user: UserDto; sessionId: number };
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -95,6 +96,7 @@ export function attachSocketHandlers(
     strikeWindowSec: number;
     trustProxy: boolean;
     nodeId: string;
+    metrics: Metrics;
     log: Logger;
   },
 ): SocketControl {
@@ -168,6 +170,7 @@ export function attachSocketHandlers(
     for (const event of CLIENT_EVENTS) {
       socket.on(event, ((...args: unknown[]) => {
         inFlight++;
+        const arrived = performance.now();
         void (async () => {
           try {
             const refusal = await admit(event);
@@ -175,9 +178,12 @@ export function attachSocketHandlers(
               const { ack } = splitArgs(args);
               if (ack) ack({ ok: false, error: refusal });
               else onError(refusal);
+              deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, false);
               return;
             }
-            await runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, onError });
+            const result = await runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, onError });
+            deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, result.ok);
+            if (event === "message:send" && result.ok) deps.metrics.messageStored((result.data as { chatId: number }).chatId);
           } finally {
             if (--inFlight === 0) idle?.();
           }

@@ -1,6 +1,6 @@
 // Admin events: moderation (moderators and admins) and server shutdown (admins).
 import { AppError } from "../../app-error.js";
-import { Ban, Kick, Mute, Shutdown, Unsanction, type ServerShutdown } from "../../protocol/index.js";
+import { Ban, Empty, Kick, Mute, Shutdown, Unsanction, type ClusterMetrics, type ServerShutdown } from "../../protocol/index.js";
 import type { ModerationService } from "../../services/moderation.js";
 import { handle } from "../handle.js";
 
@@ -9,6 +9,8 @@ export interface ServerControl {
   shutdown(opts: { inSeconds: number; reason: string; by: string | null }): ServerShutdown;
   /** The announced shutdown with the seconds left now, or null. */
   pending(): ServerShutdown | null;
+  /** Live figures of every node (this one first). */
+  metrics(): Promise<ClusterMetrics>;
 }
 
 export const adminHandlers = (moderation: ModerationService, control: ServerControl) => ({
@@ -20,5 +22,9 @@ export const adminHandlers = (moderation: ModerationService, control: ServerCont
   "admin:shutdown": handle<"admin:shutdown">(Shutdown, async (p, ctx) => {
     if (ctx.user.role !== "admin") throw new AppError("FORBIDDEN", "Only admins can shut the server down.");
     return control.shutdown({ inSeconds: p.inSeconds ?? 30, reason: p.reason || `shut down by ${ctx.user.nick}`, by: ctx.user.nick });
+  }),
+  "admin:metrics": handle<"admin:metrics">(Empty, async (_p, ctx) => {
+    if (ctx.user.role !== "admin") throw new AppError("FORBIDDEN", "Only admins can see the server's metrics.");
+    return control.metrics();
   }),
 });
