@@ -344,3 +344,40 @@ tuiTest("a hostile server's nicks, room names, messages and notices are rendered
   t.is(await tui.display("#{pane_title}"), title, "the terminal title did not change");
   t.regex(screen, /online/, "the screen was not cleared");
 });
+
+tuiTest("chat-tui dashboard shows live figures to an admin at 80x24 and refuses everyone else", async (t) => {
+  const own = await startTestServer("pglite");
+  t.teardown(() => own.stop());
+  const dir = await tempDir(t);
+  const adminNick = nick("dash");
+  await own.accounts.addUser({ nick: adminNick, password: "admin-password", role: "admin" });
+  const admin = await api<{ token: string }>(own.url, "/api/v1/login", { nick: adminNick, password: "admin-password" });
+  const user = await register(own.url, nick("nodash"));
+  const { writeFile } = await import("node:fs/promises");
+  const save = async (file: string, session: { nick: string; token: string }) =>
+    writeFile(file, JSON.stringify({ sessions: { [own.url]: session } }), { mode: 0o600 });
+  await save(path.join(dir, "admin.json"), { nick: adminNick, token: admin.body.token });
+  await save(path.join(dir, "user.json"), { nick: user.user.nick, token: user.token });
+
+  const traffic = await connect(own.url, user);
+  const room = await traffic.ok<ChatDto>("room:create", { name: `dash${Date.now().toString(36)}` });
+  for (let i = 0; i < 6; i++) await traffic.ok("message:send", { chatId: room.id, text: `d${i}`, clientId: uuid() });
+
+  const tmux = new Tmux();
+  t.teardown(() => tmux.kill());
+  await tmux.start(`node ${CLI} dashboard --server ${own.url} --config ${path.join(dir, "admin.json")}; echo "EXITED $?"; sleep 30`, { width: 80, height: 24 });
+  const screen = await tmux.waitFor((s) => s.includes("Nodes") && new RegExp(`#${room.name}\\s+6`).test(s), 15_000);
+  for (const title of ["Connections / online", "Messages per second", "Ack latency ms", "Event-loop lag ms / RSS MiB", "Rooms by activity", "Status"]) t.true(screen.includes(title), title);
+  t.regex(screen, /● online/);
+  t.regex(screen, /1 node\(s\)/);
+  t.true(screen.split("\n").length <= 25, "fits 24 rows");
+  await tmux.keys("q");
+  await tmux.waitFor(/EXITED 0/);
+
+  const refused = new Tmux();
+  t.teardown(() => refused.kill());
+  await refused.start(`node ${CLI} dashboard --server ${own.url} --config ${path.join(dir, "user.json")} 2>&1; echo "EXITED $?"; sleep 30`, { width: 80, height: 24 });
+  const out = await refused.waitFor(/EXITED 2/);
+  t.regex(out.replace(/\n/g, ""), /is not an admin; the dashboard is for admins/);
+  traffic.close();
+});
