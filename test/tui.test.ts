@@ -381,3 +381,27 @@ tuiTest("chat-tui dashboard shows live figures to an admin at 80x24 and refuses 
   t.regex(out.replace(/\n/g, ""), /is not an admin; the dashboard is for admins/);
   traffic.close();
 });
+
+tuiTest("a notice that arrives while no chat is open is shown, not lost", async (t) => {
+  const http = createHttpServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ token: "T".repeat(43), user: { id: 1, nick: "me", role: "user" }, expiresAt: new Date(Date.now() + 1e6).toISOString() }));
+  });
+  const io = new IoServer(http, { transports: ["websocket"] });
+  io.on("connection", (socket) => {
+    socket.emit("session:ready", { user: { id: 1, nick: "me", role: "user" }, online: [], chats: [], serverTime: new Date().toISOString() });
+    socket.on("users:list", (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, data: { users: [] } }));
+    socket.on("ping:rtt", (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, data: { serverTime: new Date().toISOString(), node: "n" } }));
+    setTimeout(() => socket.emit("notice", { level: "info", text: "maintenance tonight at 22:00" }), 300);
+  });
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  t.teardown(() => void io.close());
+  const tui = await openTui(t, `http://127.0.0.1:${(http.address() as AddressInfo).port}`, { width: 80, height: 24 });
+  await tui.waitFor(/Password/);
+  await tui.type("me");
+  await tui.keys("Tab");
+  await tui.type("whatever1");
+  await tui.keys("Enter");
+  const screen = await tui.waitFor(/-!- maintenance tonight at 22:00/);
+  t.regex(screen, /No open chats/);
+});

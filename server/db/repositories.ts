@@ -172,10 +172,7 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
       const rows = await prisma.membership.findMany({ where: { userId, open: true, chat: { kind: "room" } }, select: { chatId: true } });
       return rows.map((r) => r.chatId);
     },
-    async memberIds(chatId) {
-      const rows = await prisma.membership.findMany({ where: { chatId }, select: { userId: true } });
-      return rows.map((r) => r.userId);
-    },
+    members: (chatId) => prisma.membership.findMany({ where: { chatId }, select: { userId: true, open: true } }),
     async listPublicRooms(userId) {
       const rows = await prisma.chat.findMany({
         where: { kind: "room", OR: [{ isPrivate: false }, { memberships: { some: { userId } } }] },
@@ -228,10 +225,6 @@ function messageRepository(prisma: PrismaClient): MessageRepository {
     async maxId() {
       const r = await prisma.message.aggregate({ _max: { id: true } });
       return Number(r._max.id ?? 0);
-    },
-    async lastId(chatId) {
-      const r = await prisma.message.findFirst({ where: { chatId }, orderBy: { id: "desc" }, select: { id: true } });
-      return r ? Number(r.id) : 0;
     },
   };
 }

@@ -60,14 +60,13 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
       notifier.toChat(chat.id, "message:new", message);
       return;
     }
-    for (const memberId of await repos.chats.memberIds(chat.id)) {
-      const m = await repos.chats.getMembership(chat.id, memberId);
+    for (const { userId, open } of await repos.chats.members(chat.id)) {
       // A new message reopens a closed direct message, before the message itself arrives.
-      if (m && !m.open) {
-        await repos.chats.setOpen(chat.id, memberId, true);
-        await announce(memberId, chat.id, "opened");
+      if (!open) {
+        await repos.chats.setOpen(chat.id, userId, true);
+        await announce(userId, chat.id, "opened");
       }
-      notifier.toUser(memberId, "message:new", message);
+      notifier.toUser(userId, "message:new", message);
     }
   }
 

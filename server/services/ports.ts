@@ -80,7 +80,8 @@ export interface ChatRepository {
   listForUser(userId: number, opts?: { chatId?: number; all?: boolean }): Promise<ChatSummary[]>;
   /** Ids of the rooms (not DMs) the user has open: the socket rooms to join on connect. */
   openRoomIds(userId: number): Promise<number[]>;
-  memberIds(chatId: number): Promise<number[]>;
+  /** Every member of the chat with whether they have it open. */
+  members(chatId: number): Promise<{ userId: number; open: boolean }[]>;
   listPublicRooms(userId: number): Promise<{ id: number; name: string; members: number; joined: boolean }[]>;
 }
 
@@ -91,7 +92,6 @@ export interface MessageRepository {
   listBefore(chatId: number, before: number | null, limit: number): Promise<MessageRecord[]>;
   /** Oldest first, ids above `after`. */
   listAfter(chatId: number, after: number, limit: number): Promise<MessageRecord[]>;
-  lastId(chatId: number): Promise<number>;
   findByClientId(senderId: number, clientId: string): Promise<MessageRecord | null>;
   /** The highest message id in any chat (ids come from one sequence). */
   maxId(): Promise<number>;

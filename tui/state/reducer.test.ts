@@ -160,3 +160,10 @@ test("logging out returns to the form with the nick kept and the reason shown", 
   t.deepEqual(s.order, []);
   t.is(initialState("x").screen, "login");
 });
+
+test("a notice with no chat open is kept (bounded) for the screen to show", (t) => {
+  let s = initialState("x");
+  for (let i = 0; i < 60; i++) s = reducer(s, { type: "notice", level: "info", text: `n${i}`, at: i });
+  t.is(s.notices.length, 50);
+  t.is(s.notices.at(-1)?.text, "n59");
+});

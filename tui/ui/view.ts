@@ -114,11 +114,13 @@ export function createView(screen: Widgets.Screen, store: Store): View {
       history.setContent(lines.join("\n"));
     } else {
       lastLines = [];
-      history.setContent(
+      const head =
         s.conn.status === "online"
           ? "{gray-fg}No open chats. Ctrl+K finds people and rooms; /join <room> joins one.{/gray-fg}"
-          : `{gray-fg}Connecting to ${escapeTags(s.conn.server)}…${s.conn.error ? ` (${escapeTags(sanitizeLine(s.conn.error))})` : ""}{/gray-fg}`,
-      );
+          : `{gray-fg}Connecting to ${escapeTags(s.conn.server)}…${s.conn.error ? ` (${escapeTags(sanitizeLine(s.conn.error))})` : ""}{/gray-fg}`;
+      // Notices that arrived with no chat open (they have nowhere else to go).
+      const notices = s.notices.slice(-(bodyH - 2)).map((n) => `${n.level === "error" ? "{red-fg}" : "{cyan-fg}"}-!- ${escapeTags(sanitizeLine(n.text))}{/}`);
+      history.setContent([head, "", ...notices].join("\n"));
     }
     lastHeight = bodyH;
     const prompt = v ? sanitizeLine(v.chat.kind === "room" ? `#${v.chat.name}` : v.chat.name) : "";
