@@ -3,7 +3,7 @@
 import { createInterface } from "node:readline";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { resolveConfig, type Config } from "./config.js";
+import { parseSize, resolveConfig, type Config, type ConfigOverrides } from "./config.js";
 import { openDatabase } from "./db/client.js";
 import { createLogger } from "./log.js";
 import { createServices, startServer } from "./main.js";
@@ -18,7 +18,7 @@ const offlineNotifier: Notifier = {
 };
 
 type DbArgs = { "data-dir"?: string | undefined; "database-url"?: string | undefined };
-const dbConfig = (argv: DbArgs, extra: Partial<Config> = {}): Config =>
+const dbConfig = (argv: DbArgs, extra: ConfigOverrides = {}): Config =>
   resolveConfig({ dataDir: argv["data-dir"], databaseUrl: argv["database-url"], ...extra });
 
 /** Reads a password: masked prompt on a terminal, else the first line of stdin. */
@@ -97,6 +97,10 @@ await yargs(hideBin(process.argv))
         "allowed-origin": { type: "string", array: true, describe: "browser Origin allowed to connect; repeatable (env ALLOWED_ORIGINS, comma-separated)" },
         "trust-proxy": { type: "boolean", describe: "count per-address limits by X-Forwarded-For (behind nginx/HAProxy) (env TRUST_PROXY=1)" },
         "drain-seconds": { type: "number", describe: "how long shutdown waits for requests in flight", defaultDescription: "10" },
+        "max-file-size": { type: "string", describe: "largest file users may send, e.g. 25MiB (env CHAT_MAX_FILE_SIZE)", defaultDescription: "25MiB" },
+        "file-quota": { type: "string", describe: "bytes of files each user may store, e.g. 1GiB (env CHAT_FILE_QUOTA)", defaultDescription: "1GiB" },
+        "max-transfers": { type: "number", describe: "uploads (and downloads) in progress per user (env CHAT_MAX_TRANSFERS)", defaultDescription: "3" },
+        "upload-timeout": { type: "number", describe: "seconds an unfinished upload may sit idle before it is removed (env CHAT_UPLOAD_IDLE_SEC)", defaultDescription: "3600" },
       }),
     async (argv) => {
       const config = dbConfig(argv, {
@@ -109,6 +113,12 @@ await yargs(hideBin(process.argv))
         allowedOrigins: argv["allowed-origin"]?.map(String),
         trustProxy: argv["trust-proxy"],
         drainMs: argv["drain-seconds"] !== undefined ? argv["drain-seconds"] * 1000 : undefined,
+        files: {
+          maxFileBytes: argv["max-file-size"] !== undefined ? parseSize(argv["max-file-size"], "--max-file-size") : undefined,
+          quotaBytesPerUser: argv["file-quota"] !== undefined ? parseSize(argv["file-quota"], "--file-quota") : undefined,
+          maxTransfersPerUser: argv["max-transfers"],
+          uploadIdleMs: argv["upload-timeout"] !== undefined ? argv["upload-timeout"] * 1000 : undefined,
+        },
       });
       const log = createLogger(config.logLevel);
       if (!config.databaseUrl) process.stderr.write(`chat-server: embedded database in ${config.dataDir}\n`);

@@ -1,6 +1,7 @@
 // Server configuration: defaults, environment and command-line values resolved in one place.
 import os from "node:os";
 import path from "node:path";
+import type { FileLimits } from "./services/files.js";
 
 export type Config = {
   host: string;
@@ -26,12 +27,15 @@ export type Config = {
   /** Cluster: a node whose heartbeat is this old is taken for dead and its users offline. */
   nodeTtlMs: number;
   limits: LimitConfig;
+  files: FileLimits;
 };
 
 /** Rate limits: points per window; a socket that keeps hitting them is disconnected. */
 export type LimitConfig = {
   messages: { points: number; windowSec: number };
   events: { points: number; windowSec: number };
+  /** file:chunk and file:read events (64 KiB each). */
+  fileChunks: { points: number; windowSec: number };
   loginFailuresPerAccount: { points: number; windowSec: number };
   loginsPerAddress: { points: number; windowSec: number };
   registrationsPerAddress: { points: number; windowSec: number };
@@ -43,12 +47,40 @@ export type LimitConfig = {
 export const DEFAULT_LIMITS: LimitConfig = {
   messages: { points: 30, windowSec: 10 },
   events: { points: 120, windowSec: 10 },
+  // 200 chunks a second: 12.5 MiB/s per connection.
+  fileChunks: { points: 2000, windowSec: 10 },
   loginFailuresPerAccount: { points: 10, windowSec: 15 * 60 },
   loginsPerAddress: { points: 60, windowSec: 15 * 60 },
   registrationsPerAddress: { points: 10, windowSec: 3600 },
   connectionsPerAccount: 10,
   strikes: 20,
 };
+
+const MiB = 1024 * 1024;
+export const DEFAULT_FILE_LIMITS: FileLimits = {
+  maxFileBytes: 25 * MiB,
+  quotaBytesPerUser: 1024 * MiB,
+  maxTransfersPerUser: 3,
+  uploadIdleMs: 3600 * 1000,
+};
+
+const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: MiB, mb: 1e6, mib: MiB, g: 1024 * MiB, gb: 1e9, gib: 1024 * MiB };
+/** "25MiB", "500k", "1g", "1048576" -> bytes. */
+export function parseSize(text: string, what: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = SIZE_UNITS[(m?.[2] ?? "").toLowerCase()];
+  if (!m || unit === undefined) throw new Error(`${what}: "${text}" is not a size (e.g. 25MiB, 500k, 1g)`);
+  return Math.floor(Number(m[1]) * unit);
+}
+
+function fileLimits(env: NodeJS.ProcessEnv): FileLimits {
+  const limits = { ...DEFAULT_FILE_LIMITS };
+  if (env["CHAT_MAX_FILE_SIZE"]) limits.maxFileBytes = parseSize(env["CHAT_MAX_FILE_SIZE"], "CHAT_MAX_FILE_SIZE");
+  if (env["CHAT_FILE_QUOTA"]) limits.quotaBytesPerUser = parseSize(env["CHAT_FILE_QUOTA"], "CHAT_FILE_QUOTA");
+  if (env["CHAT_MAX_TRANSFERS"]) limits.maxTransfersPerUser = Number(env["CHAT_MAX_TRANSFERS"]);
+  if (env["CHAT_UPLOAD_IDLE_SEC"]) limits.uploadIdleMs = Number(env["CHAT_UPLOAD_IDLE_SEC"]) * 1000;
+  return limits;
+}
 
 /** DEFAULT_LIMITS with the overrides in CHAT_RATE_LIMITS, a JSON object of the same shape. */
 export function parseLimits(json: string | undefined): LimitConfig {
@@ -75,7 +107,9 @@ export function defaultDataDir(env = process.env): string {
   return path.join(base, "socket-messenger", "pgdata");
 }
 
-export function resolveConfig(overrides: Partial<Config> = {}, env = process.env): Config {
+export type ConfigOverrides = Partial<Omit<Config, "files">> & { files?: Partial<FileLimits> };
+
+export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env): Config {
   const config: Config = {
     host: env["HOST"] || "127.0.0.1",
     port: env["PORT"] ? Number(env["PORT"]) : 3000,
@@ -92,9 +126,19 @@ export function resolveConfig(overrides: Partial<Config> = {}, env = process.env
     drainMs: 10_000,
     nodeTtlMs: env["CHAT_NODE_TTL_MS"] ? Number(env["CHAT_NODE_TTL_MS"]) : 15_000,
     limits: parseLimits(env["CHAT_RATE_LIMITS"]),
+    files: fileLimits(env),
   };
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (config as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === undefined) continue;
+    if (k === "files") {
+      for (const [fk, fv] of Object.entries(v as Partial<FileLimits>)) if (fv !== undefined) (config.files as Record<string, unknown>)[fk] = fv;
+    } else (config as Record<string, unknown>)[k] = v;
+  }
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new Error("TLS needs both --tls-cert and --tls-key");
+  const f = config.files;
+  if (!(f.maxFileBytes >= 0 && f.quotaBytesPerUser >= 0 && Number.isInteger(f.maxTransfersPerUser) && f.maxTransfersPerUser >= 1 && f.uploadIdleMs >= 1000)) {
+    throw new Error("file limits: sizes cannot be negative, at least one transfer is allowed, and the upload timeout is at least 1 s");
+  }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new Error(`port must be a number from 0 to 65535, got ${String(config.port)}`);
   }

@@ -11,10 +11,11 @@ import { createClusterPresence } from "./cluster/presence.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { createRepositories } from "./db/repositories.js";
-import { createLogger, type Logger } from "./log.js";
+import { createLogger, safeError, type Logger } from "./log.js";
 import type { ServerShutdown } from "./protocol/index.js";
 import { createAccountService, type AccountService } from "./services/accounts.js";
 import { createChatService, type ChatService } from "./services/chat.js";
+import { createFileService, type FileService } from "./services/files.js";
 import { createModerationService } from "./services/moderation.js";
 import { createScryptHasher } from "./services/password.js";
 import type { Notifier } from "./services/ports.js";
@@ -32,6 +33,7 @@ export type RunningServer = {
   http: HttpServer;
   accounts: AccountService;
   chat: ChatService;
+  files: FileService;
   log: Logger;
   /** Tells clients, waits `inSeconds`, drains handlers in flight, closes. Idempotent. */
   shutdown(opts?: { inSeconds?: number; reason?: string }): Promise<void>;
@@ -47,7 +49,8 @@ export function createServices(db: Database, config: Config, notifier: Notifier,
   const accounts = createAccountService({ repos, hasher, notifier, sessionTtlMs: config.sessionTtlMs });
   const chat = createChatService({ repos, notifier, presence });
   const moderation = createModerationService({ repos, notifier });
-  return { repos, presence, accounts, chat, moderation };
+  const files = createFileService({ repos, chat, limits: config.files });
+  return { repos, presence, accounts, chat, moderation, files };
 }
 
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
@@ -83,7 +86,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const io = createIo(http, { allowedOrigins: config.allowedOrigins, ...(redis ? { adapter: createAdapter(redis) } : {}) });
   const notifier = createNotifier(io);
   const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log }) : null;
-  const { accounts, chat, presence, moderation, repos } = createServices(db, config, notifier, clusterPresence ?? undefined);
+  const { accounts, chat, presence, moderation, repos, files } = createServices(db, config, notifier, clusterPresence ?? undefined);
   if (redis && clusterPresence) {
     // Redis came back (it keeps nothing on disk here): count this node's sockets again, and
     // have its clients fetch from PostgreSQL everything stored since the outage began.
@@ -126,7 +129,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   let closing: Promise<void> | undefined;
 
   const sockets = attachSocketHandlers(io, {
-    accounts, chat, presence, moderation, limits, log,
+    accounts, chat, files, presence, moderation, limits, log,
     maxConnectionsPerAccount: config.limits.connectionsPerAccount,
     strikes: config.limits.strikes,
     strikeWindowSec: config.limits.events.windowSec,
@@ -149,6 +152,16 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     },
   });
 
+  // Unfinished uploads idle for longer than the limit are removed with their chunks; any node
+  // may do it, and doing it twice removes nothing more.
+  const sweep = () =>
+    void files.sweep().then(
+      (n) => n > 0 && log.info({ removed: n }, "removed idle unfinished uploads"),
+      (e: unknown) => log.warn({ err: safeError(e) }, "sweeping idle uploads failed"),
+    );
+  const sweeper = setInterval(sweep, Math.min(60_000, Math.max(1000, config.files.uploadIdleMs / 4)));
+  sweeper.unref();
+
   const remaining = (n: ServerShutdown): ServerShutdown => ({ ...n, inSeconds: Math.max(0, Math.ceil((Date.parse(n.at) - Date.now()) / 1000)) });
 
   io.on("cluster:shutdown", ({ inSeconds, reason, by }) => void announceShutdown(inSeconds, reason, by));
@@ -167,6 +180,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     closing ??= (async () => {
       // Stop accepting: no new connections; sockets already open get UNAVAILABLE for new events.
       http.close();
+      clearInterval(sweeper);
       const { inFlight } = await sockets.drain(config.drainMs);
       if (inFlight > 0) log.warn({ inFlight }, "drain timed out with handlers still running");
       await new Promise<void>((resolve) => io.close(() => resolve()));
@@ -194,7 +208,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   log.info({ url }, "chat-server listening");
 
   return {
-    url, port, db, io, http, accounts, chat, log, closed, close,
+    url, port, db, io, http, accounts, chat, files, log, closed, close,
     async shutdown(opts = {}) {
       announceShutdown(opts.inSeconds ?? 0, opts.reason ?? "the server is restarting");
       if ((opts.inSeconds ?? 0) === 0) await close();

@@ -3,23 +3,33 @@ import { AppError } from "../app-error.js";
 import type { ChatKind, MessageKind, Role } from "../protocol/index.js";
 import { UNREAD_CAP } from "../protocol/index.js";
 import type {
-  ChatRecord, ChatRepository, ChatSummary, MessageRecord, MessageRepository, Repositories, SanctionKind, SanctionRecord,
-  SanctionRepository, SessionRepository, UserRecord, UserRepository,
+  ChatRecord, ChatRepository, ChatSummary, FileRecord, FileRepository, FileStatus, MessageRecord, MessageRepository, Repositories, SanctionKind,
+  SanctionRecord, SanctionRepository, SessionRepository, UserRecord, UserRepository,
 } from "../services/ports.js";
 import type { PrismaClient } from "./generated/client.js";
 
 const isUniqueViolation = (e: unknown): boolean =>
   typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
 
+type FileRow = {
+  id: number; chatId: number; uploaderId: number; clientId: string; name: string; size: bigint; sha256: string; received: bigint;
+  status: FileStatus; createdAt: Date; updatedAt: Date; uploader: { nick: string };
+};
+const toFile = (r: FileRow): FileRecord => ({
+  id: r.id, chatId: r.chatId, uploaderId: r.uploaderId, uploaderNick: r.uploader.nick, clientId: r.clientId, name: r.name,
+  size: Number(r.size), sha256: r.sha256, received: Number(r.received), status: r.status, createdAt: r.createdAt, updatedAt: r.updatedAt,
+});
+const withUploader = { uploader: { select: { nick: true } } } as const;
+
 type MessageRow = {
   id: bigint; chatId: number; kind: MessageKind; senderId: number; text: string; clientId: string; createdAt: Date;
-  sender: { nick: string };
+  sender: { nick: string }; file: FileRow | null;
 };
 const toMessage = (r: MessageRow): MessageRecord => ({
   id: Number(r.id), chatId: r.chatId, kind: r.kind, senderId: r.senderId, senderNick: r.sender.nick,
-  text: r.text, clientId: r.clientId, createdAt: r.createdAt,
+  text: r.text, clientId: r.clientId, createdAt: r.createdAt, file: r.file && toFile(r.file),
 });
-const withSender = { sender: { select: { nick: true } } } as const;
+const withSender = { sender: { select: { nick: true } }, file: { include: withUploader } } as const;
 
 type ChatRow = { id: number; kind: ChatKind; name: string | null; nameKey: string | null; dmKey: string | null; isPrivate: boolean; createdAt: Date };
 const toChat = (r: ChatRow): ChatRecord => ({
@@ -248,6 +258,84 @@ function sanctionRepository(prisma: PrismaClient): SanctionRepository {
   };
 }
 
+function fileRepository(prisma: PrismaClient): FileRepository {
+  return {
+    async begin(u, { activeSince, admit }) {
+      const find = () => prisma.file.findUnique({ where: { uploaderId_clientId: { uploaderId: u.uploaderId, clientId: u.clientId } }, include: withUploader });
+      const existing = await find();
+      if (existing) return { file: toFile(existing), created: false };
+      try {
+        return await prisma.$transaction(async (tx) => {
+          // One upload is admitted at a time per uploader, so parallel begins cannot overrun the quota.
+          await tx.$queryRaw`SELECT id FROM users WHERE id = ${u.uploaderId} FOR UPDATE`;
+          const [sum, activeUploads] = await Promise.all([
+            tx.file.aggregate({ where: { uploaderId: u.uploaderId }, _sum: { size: true } }),
+            tx.file.count({ where: { uploaderId: u.uploaderId, status: "uploading", updatedAt: { gt: activeSince } } }),
+          ]);
+          admit({ bytes: Number(sum._sum.size ?? 0n), activeUploads });
+          const row = await tx.file.create({
+            data: { ...u, size: BigInt(u.size) },
+            include: withUploader,
+          });
+          return { file: toFile(row), created: true };
+        });
+      } catch (e) {
+        // The same upload begun twice at once: the other insert won.
+        if (!isUniqueViolation(e)) throw e;
+        const row = await find();
+        if (!row) throw e;
+        return { file: toFile(row), created: false };
+      }
+    },
+    async findById(fileId) {
+      const row = await prisma.file.findUnique({ where: { id: fileId }, include: withUploader });
+      return row && toFile(row);
+    },
+    async appendChunk(fileId, seq, offset, data) {
+      // One statement: the counter moves and the chunk is stored together, or neither happens.
+      const rows = await prisma.$queryRaw<{ received: bigint }[]>`
+        WITH upd AS (
+          UPDATE files SET received = received + ${data.byteLength}::bigint, updated_at = now()
+          WHERE id = ${fileId} AND status = 'uploading' AND received = ${offset}::bigint
+          RETURNING received
+        ), ins AS (
+          INSERT INTO file_chunks (file_id, seq, data) SELECT ${fileId}, ${seq}, ${Buffer.from(data.buffer, data.byteOffset, data.byteLength)}::bytea FROM upd
+        )
+        SELECT received FROM upd`;
+      const r = rows[0];
+      return r ? Number(r.received) : null;
+    },
+    async readChunks(fileId, fromSeq, count) {
+      const rows = await prisma.fileChunk.findMany({
+        where: { fileId, seq: { gte: fromSeq, lt: fromSeq + count } },
+        orderBy: { seq: "asc" },
+        select: { data: true },
+      });
+      return rows.map((r) => r.data);
+    },
+    async markComplete(fileId) {
+      const r = await prisma.file.updateMany({ where: { id: fileId, status: "uploading" }, data: { status: "complete", completedAt: new Date() } });
+      return r.count > 0;
+    },
+    async remove(fileId) {
+      await prisma.file.deleteMany({ where: { id: fileId } });
+    },
+    async listForChat(chatId, before, limit) {
+      const rows = await prisma.file.findMany({
+        where: { chatId, status: "complete", ...(before !== null ? { id: { lt: before } } : {}) },
+        orderBy: { id: "desc" },
+        take: limit,
+        include: withUploader,
+      });
+      return rows.map(toFile);
+    },
+    async removeStale(idleBefore) {
+      const r = await prisma.file.deleteMany({ where: { status: "uploading", updatedAt: { lt: idleBefore } } });
+      return r.count;
+    },
+  };
+}
+
 export function createRepositories(prisma: PrismaClient): Repositories {
   return {
     users: userRepository(prisma),
@@ -255,6 +343,7 @@ export function createRepositories(prisma: PrismaClient): Repositories {
     chats: chatRepository(prisma),
     messages: messageRepository(prisma),
     sanctions: sanctionRepository(prisma),
+    files: fileRepository(prisma),
   };
 }
 

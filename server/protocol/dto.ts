@@ -23,7 +23,7 @@ export type ChatDto = {
 };
 export const UNREAD_CAP = 999;
 
-export type MessageKind = "text" | "join" | "leave";
+export type MessageKind = "text" | "join" | "leave" | "file";
 export type MessageDto = {
   id: number;
   chatId: number;
@@ -33,7 +33,28 @@ export type MessageDto = {
   text: string;
   clientId: string;
   createdAt: string;
+  /** The shared file, on messages of kind "file" (text then holds its name). */
+  file?: FileDto;
 };
+
+/** A file shared in a chat; `name` is already neutralised by the server. */
+export type FileDto = {
+  id: number;
+  chatId: number;
+  name: string;
+  size: number;
+  sha256: string;
+  sender: string;
+  senderId: number;
+  createdAt: string;
+};
+/** Where an upload stands: send the chunk at `received` next (or file:complete when it equals the size). */
+export type UploadState = { file: FileDto; received: number; chunkSize: number; complete: boolean };
+export type UploadProgress = { fileId: number; received: number };
+export type UploadDone = { file: FileDto; message: MessageDto };
+/** One chunk of a download: bytes [offset, offset + data.length); eof when it is the last. */
+export type FileChunk = { fileId: number; offset: number; data: Uint8Array; eof: boolean };
+export type FileList = { chatId: number; files: FileDto[]; hasMore: boolean };
 
 export type HistoryPage = { chatId: number; messages: MessageDto[]; hasMore: boolean };
 export type PublicRoom = { id: number; name: string; members: number; joined: boolean };

@@ -22,6 +22,13 @@ export const ERROR_CODES = [
   "RATE_LIMITED",
   "UNAVAILABLE",
   "INTERNAL",
+  "FILE_NOT_FOUND",
+  "FILE_TOO_LARGE",
+  "QUOTA_EXCEEDED",
+  "TOO_MANY_TRANSFERS",
+  "OFFSET_MISMATCH",
+  "UPLOAD_INCOMPLETE",
+  "HASH_MISMATCH",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -50,15 +57,23 @@ export function httpStatus(code: ErrorCode): number {
     case "USER_NOT_FOUND":
     case "CHAT_NOT_FOUND":
     case "ROOM_NOT_FOUND":
+    case "FILE_NOT_FOUND":
       return 404;
     case "NICK_TAKEN":
     case "ROOM_EXISTS":
     case "CLIENT_ID_REUSED":
     case "CANNOT_LEAVE_GENERAL":
+    case "OFFSET_MISMATCH":
+    case "UPLOAD_INCOMPLETE":
       return 409;
     case "PAYLOAD_TOO_LARGE":
+    case "FILE_TOO_LARGE":
+    case "QUOTA_EXCEEDED":
       return 413;
+    case "HASH_MISMATCH":
+      return 422;
     case "RATE_LIMITED":
+    case "TOO_MANY_TRANSFERS":
       return 429;
     case "UNAVAILABLE":
       return 503;

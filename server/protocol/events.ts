@@ -1,11 +1,12 @@
 // The Socket.IO event map: names are fixed by the contract; payloads come from schemas.ts.
 import type { Ack } from "./errors.js";
 import type {
-  ChatDto, ChatUpdated, ClusterMetrics, HistoryPage, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
+  ChatDto, ChatUpdated, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
   SessionReady, SyncRequired, UserWithPresence,
 } from "./dto.js";
 import type {
-  Ban, ChatRef, CreateRoom, Empty, FetchHistory, InviteToRoom, JoinRoom, Kick, MarkRead, Mute, OpenDm, SendMessage, Shutdown, Unsanction,
+  Ban, BeginUpload, ChatRef, CreateRoom, Empty, FetchHistory, FileRef, InviteToRoom, JoinRoom, Kick, ListFiles, MarkRead, Mute, OpenDm, ReadChunk,
+  SendMessage, Shutdown, Unsanction, UploadChunk,
 } from "./schemas.js";
 
 export interface ClientToServerEvents {
@@ -28,6 +29,13 @@ export interface ClientToServerEvents {
   "admin:unmute": (p: Unsanction, ack: Ack<{ nick: string }>) => void;
   "admin:shutdown": (p: Shutdown, ack: Ack<ServerShutdown>) => void;
   "admin:metrics": (p: Empty, ack: Ack<ClusterMetrics>) => void;
+  "file:begin": (p: BeginUpload, ack: Ack<UploadState>) => void;
+  "file:chunk": (p: UploadChunk, ack: Ack<UploadProgress>) => void;
+  "file:complete": (p: FileRef, ack: Ack<UploadDone>) => void;
+  "file:cancel": (p: FileRef, ack: Ack<{ fileId: number }>) => void;
+  "file:info": (p: FileRef, ack: Ack<FileDto>) => void;
+  "file:read": (p: ReadChunk, ack: Ack<FileChunk>) => void;
+  "file:list": (p: ListFiles, ack: Ack<FileList>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -52,6 +60,7 @@ export const CLIENT_EVENTS: readonly ClientEventName[] = [
   "message:send", "history:fetch", "dm:open", "room:create", "room:join", "room:leave", "room:invite",
   "rooms:list", "chat:close", "chat:read", "users:list", "ping:rtt",
   "admin:kick", "admin:ban", "admin:unban", "admin:mute", "admin:unmute", "admin:shutdown", "admin:metrics",
+  "file:begin", "file:chunk", "file:complete", "file:cancel", "file:info", "file:read", "file:list",
 ];
 
 /** Close reasons sent in the handshake error's `data.code`. */

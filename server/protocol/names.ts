@@ -37,3 +37,61 @@ export function checkRoomName(raw: string): NameCheck {
   }
   return { ok: true, value, key: foldKey(value) };
 }
+
+// Characters no stored or displayed file name keeps: C0/C1 controls and DEL; bidi embeddings,
+// overrides, isolates and marks (they make "evil\u202Egpj.exe" show as "evilexe.jpg"); other
+// invisible formatters; line and paragraph separators.
+const NAME_CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const NAME_INVISIBLE = /[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+// Path separators, and what Windows and macOS refuse or treat specially in a name.
+const NAME_RESERVED = /[/\\:*?"<>|]/g;
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+/** A stored name fits in 255 UTF-8 bytes, the limit of common file systems. */
+export const FILE_NAME_MAX_BYTES = 255;
+
+const encoder = new TextEncoder();
+const utf8Length = (s: string) => encoder.encode(s).length;
+
+/**
+ * Makes an untrusted file name safe to store, show and create on disk: no path (separators
+ * become "_", so "../x" cannot climb), no leading dots ("..", hidden files), no control, bidi
+ * or invisible characters, no Windows device names, at most 255 UTF-8 bytes with the
+ * extension kept. Never empty. Idempotent: a safe name comes back unchanged.
+ */
+export function safeFileName(raw: string): string {
+  let name = raw
+    .normalize("NFC")
+    .replace(NAME_INVISIBLE, "")
+    .replace(NAME_CONTROL, "_")
+    .replace(NAME_RESERVED, "_")
+    .replace(/\s+/g, " ")
+    .trim()
+    .replace(/^[.\s]+/, "")
+    .replace(/[.\s]+$/, "");
+  if (!name) name = "file";
+  if (WINDOWS_DEVICE.test(name)) name = `_${name}`;
+  if (utf8Length(name) > FILE_NAME_MAX_BYTES) {
+    const dot = name.lastIndexOf(".");
+    const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : "";
+    let stem = "";
+    for (const ch of name.slice(0, name.length - ext.length)) {
+      if (utf8Length(stem + ch + ext) > FILE_NAME_MAX_BYTES) break;
+      stem += ch;
+    }
+    name = (stem.replace(/[.\s]+$/, "") || "file") + ext;
+  }
+  return name;
+}
+
+/** "1.5 MiB", "512 B": sizes as people read them. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
+}

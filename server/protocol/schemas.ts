@@ -127,3 +127,47 @@ export const Shutdown = z.object({
   reason: Reason,
 });
 export type Shutdown = z.infer<typeof Shutdown>;
+
+// File transfer
+/** Every upload chunk but the last has exactly this many bytes; downloads come in the same chunks. */
+export const FILE_CHUNK_BYTES = 64 * 1024;
+export const FILE_LIST_MAX = 100;
+
+export const FileId = z.int("fileId must be a whole number").positive("fileId must be positive").max(2_147_483_647, "fileId is out of range");
+const Offset = z.int("offset must be a whole number").nonnegative("offset cannot be negative").max(Number.MAX_SAFE_INTEGER, "offset is out of range");
+const Sha256Hex = z
+  .string("sha256 must be a string")
+  .regex(/^[0-9a-fA-F]{64}$/, "sha256 must be the file's SHA-256 as 64 hex digits.")
+  .transform((s) => s.toLowerCase());
+/** Binary data as socket.io delivers it (a Buffer in Node, a Uint8Array or ArrayBuffer elsewhere). */
+const Bytes = z
+  .custom<Uint8Array>((v) => v instanceof Uint8Array || v instanceof ArrayBuffer, "data must be binary (a Buffer or ArrayBuffer), not text.")
+  .transform((v) => (v instanceof Uint8Array ? v : new Uint8Array(v as ArrayBuffer)))
+  .refine((v) => v.byteLength <= FILE_CHUNK_BYTES, `A chunk has at most ${FILE_CHUNK_BYTES} bytes.`);
+
+export const BeginUpload = z.object({
+  chatId: ChatId,
+  /** Any name: the server neutralises it (see safeFileName). */
+  name: storable("name", { min: 1, max: 1024, tooLong: "A file name has at most 1,024 characters." }),
+  size: z.int("size must be a whole number of bytes").nonnegative("size cannot be negative").max(Number.MAX_SAFE_INTEGER, "size is out of range"),
+  sha256: Sha256Hex,
+  /** The client's UUID for this upload; beginning again with it resumes instead of starting over. */
+  clientId: z.uuid("clientId must be a UUID"),
+});
+export type BeginUpload = z.input<typeof BeginUpload>;
+
+export const UploadChunk = z.object({ fileId: FileId, offset: Offset, data: Bytes });
+export type UploadChunk = z.input<typeof UploadChunk>;
+
+export const FileRef = z.object({ fileId: FileId });
+export type FileRef = z.infer<typeof FileRef>;
+
+export const ReadChunk = z.object({ fileId: FileId, offset: Offset });
+export type ReadChunk = z.infer<typeof ReadChunk>;
+
+export const ListFiles = z.object({
+  chatId: ChatId,
+  before: FileId.optional(),
+  limit: z.int("limit must be a whole number").min(1, "limit is at least 1").max(FILE_LIST_MAX, `limit is at most ${FILE_LIST_MAX}`).optional(),
+});
+export type ListFiles = z.infer<typeof ListFiles>;

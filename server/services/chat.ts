@@ -9,7 +9,7 @@ import {
 import { GENERAL_ROOM } from "./accounts.js";
 import { describeSanction } from "./moderation.js";
 import { toChatDto, toMessageDto, toUserDto } from "./dto.js";
-import type { ChatRecord, MembershipRecord, Notifier, Repositories } from "./ports.js";
+import type { ChatRecord, FileRecord, MembershipRecord, Notifier, Repositories } from "./ports.js";
 import type { PresenceService } from "./presence.js";
 
 export interface ChatService {
@@ -17,6 +17,8 @@ export interface ChatService {
   /** Rooms whose events the user's sockets receive (open rooms). */
   socketRooms(userId: number): Promise<number[]>;
   send(user: UserDto, input: SendMessage): Promise<MessageDto>;
+  /** Posts a completed upload in its chat as a message of kind "file" (idempotent per upload). */
+  shareFile(user: UserDto, file: FileRecord): Promise<MessageDto>;
   history(user: UserDto, input: FetchHistory): Promise<HistoryPage>;
   openDm(user: UserDto, nick: string): Promise<ChatDto>;
   createRoom(user: UserDto, input: CreateRoom): Promise<ChatDto>;
@@ -85,6 +87,33 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
     return { dto, isNew };
   }
 
+  /** Stores a message from the user and delivers it; a resend with the same clientId returns the original. */
+  async function publish(user: UserDto, input: { chatId: number; text: string; clientId: string; kind: "text" | "file"; fileId?: number }): Promise<MessageDto> {
+    const { chatId, text, clientId, kind } = input;
+    const same = (m: { chatId: number; text: string; kind: string }) => m.chatId === chatId && m.text === text && m.kind === kind;
+    const { chat, membership } = await requireMember(user.id, chatId);
+    const mute = await repos.sanctions.active(user.id, "mute", new Date());
+    if (mute) {
+      // A resend of a message stored before the mute still gets its original back.
+      const earlier = await repos.messages.findByClientId(user.id, clientId);
+      if (earlier && same(earlier)) return toMessageDto(earlier);
+      throw new AppError("MUTED", `You are muted ${describeSanction(mute)}; nothing was sent.`);
+    }
+    const { message, created } = await repos.messages.append({ chatId, senderId: user.id, kind, text, clientId, ...(input.fileId ? { fileId: input.fileId } : {}) });
+    if (!same(message)) {
+      throw new AppError("CLIENT_ID_REUSED", "This clientId was already used for a different message; generate a new UUID for each message.");
+    }
+    const dto = toMessageDto(message);
+    if (!created) return dto; // a resend: the original was delivered when it was stored
+    if (!membership.open && chat.kind === "room") {
+      await repos.chats.setOpen(chatId, user.id, true);
+      notifier.subscribe(user.id, chatId);
+      await announce(user.id, chatId, "opened");
+    }
+    await deliver(chat, dto);
+    return dto;
+  }
+
   return {
     async snapshot(user) {
       const chats = (await repos.chats.listForUser(user.id)).map(toChatDto);
@@ -93,29 +122,9 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
 
     socketRooms: (userId) => repos.chats.openRoomIds(userId),
 
-    async send(user, { chatId, text, clientId }) {
-      const { chat, membership } = await requireMember(user.id, chatId);
-      const mute = await repos.sanctions.active(user.id, "mute", new Date());
-      if (mute) {
-        // A resend of a message stored before the mute still gets its original back.
-        const earlier = await repos.messages.findByClientId(user.id, clientId);
-        if (earlier && earlier.chatId === chatId && earlier.text === text) return toMessageDto(earlier);
-        throw new AppError("MUTED", `You are muted ${describeSanction(mute)}; nothing was sent.`);
-      }
-      const { message, created } = await repos.messages.append({ chatId, senderId: user.id, kind: "text", text, clientId });
-      if (message.chatId !== chatId || message.text !== text) {
-        throw new AppError("CLIENT_ID_REUSED", "This clientId was already used for a different message; generate a new UUID for each message.");
-      }
-      const dto = toMessageDto(message);
-      if (!created) return dto; // a resend: the original was delivered when it was stored
-      if (!membership.open && chat.kind === "room") {
-        await repos.chats.setOpen(chatId, user.id, true);
-        notifier.subscribe(user.id, chatId);
-        await announce(user.id, chatId, "opened");
-      }
-      await deliver(chat, dto);
-      return dto;
-    },
+    send: (user, { chatId, text, clientId }) => publish(user, { chatId, text, clientId, kind: "text" }),
+
+    shareFile: (user, file) => publish(user, { chatId: file.chatId, text: file.name, clientId: file.clientId, kind: "file", fileId: file.id }),
 
     async history(user, { chatId, before, after, limit }) {
       await requireMember(user.id, chatId);

@@ -1,6 +1,6 @@
 // Maps repository records to the protocol's DTOs.
-import type { ChatDto, MessageDto, UserDto } from "../protocol/index.js";
-import type { ChatSummary, MessageRecord, UserRecord } from "./ports.js";
+import type { ChatDto, FileDto, MessageDto, UserDto } from "../protocol/index.js";
+import type { ChatSummary, FileRecord, MessageRecord, UserRecord } from "./ports.js";
 
 export const toUserDto = (u: Pick<UserRecord, "id" | "nick" | "role">): UserDto => ({ id: u.id, nick: u.nick, role: u.role });
 
@@ -13,6 +13,18 @@ export const toMessageDto = (m: MessageRecord): MessageDto => ({
   text: m.text,
   clientId: m.clientId,
   createdAt: m.createdAt.toISOString(),
+  ...(m.file ? { file: toFileDto(m.file) } : {}),
+});
+
+export const toFileDto = (f: FileRecord): FileDto => ({
+  id: f.id,
+  chatId: f.chatId,
+  name: f.name,
+  size: f.size,
+  sha256: f.sha256,
+  sender: f.uploaderNick,
+  senderId: f.uploaderId,
+  createdAt: f.createdAt.toISOString(),
 });
 
 export const toChatDto = (s: ChatSummary): ChatDto => ({

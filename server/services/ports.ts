@@ -21,6 +21,22 @@ export type MessageRecord = {
   text: string;
   clientId: string;
   createdAt: Date;
+  file: FileRecord | null;
+};
+export type FileStatus = "uploading" | "complete";
+export type FileRecord = {
+  id: number;
+  chatId: number;
+  uploaderId: number;
+  uploaderNick: string;
+  clientId: string;
+  name: string;
+  size: number;
+  sha256: string;
+  received: number;
+  status: FileStatus;
+  createdAt: Date;
+  updatedAt: Date;
 };
 /** A chat as one member sees it. */
 export type ChatSummary = {
@@ -30,7 +46,7 @@ export type ChatSummary = {
   lastMessageId: number;
   unread: number;
 };
-export type NewMessage = { chatId: number; senderId: number; kind: MessageKind; text: string; clientId: string };
+export type NewMessage = { chatId: number; senderId: number; kind: MessageKind; text: string; clientId: string; fileId?: number };
 
 export interface UserRepository {
   /** Inserts a user; throws AppError NICK_TAKEN when the folded nick exists. */
@@ -97,12 +113,40 @@ export interface MessageRepository {
   maxId(): Promise<number>;
 }
 
+export type NewUpload = { chatId: number; uploaderId: number; clientId: string; name: string; size: number; sha256: string };
+/** What a user stores: bytes of every file (complete or not) and uploads still going on. */
+export type FileUsage = { bytes: number; activeUploads: number };
+
+export interface FileRepository {
+  /**
+   * The upload with (uploaderId, clientId), created when missing. Creation is serialised per
+   * uploader: `admit` sees the usage without the new file and throws to refuse it.
+   */
+  begin(upload: NewUpload, opts: { activeSince: Date; admit: (usage: FileUsage) => void }): Promise<{ file: FileRecord; created: boolean }>;
+  findById(fileId: number): Promise<FileRecord | null>;
+  /**
+   * Stores chunk `seq` when the upload is still going and has exactly `offset` bytes; returns
+   * the bytes received after it, or null when the file was not in that state (nothing stored).
+   */
+  appendChunk(fileId: number, seq: number, offset: number, data: Uint8Array): Promise<number | null>;
+  /** Chunks from `fromSeq` on, at most `count`, in order. */
+  readChunks(fileId: number, fromSeq: number, count: number): Promise<Uint8Array[]>;
+  /** Marks the upload complete; false when it was not uploading any more. */
+  markComplete(fileId: number): Promise<boolean>;
+  remove(fileId: number): Promise<void>;
+  /** Complete files of a chat, newest first, ids below `before`. */
+  listForChat(chatId: number, before: number | null, limit: number): Promise<FileRecord[]>;
+  /** Removes uploads that received nothing since `idleBefore`; returns how many. */
+  removeStale(idleBefore: Date): Promise<number>;
+}
+
 export type Repositories = {
   users: UserRepository;
   sessions: SessionRepository;
   chats: ChatRepository;
   messages: MessageRepository;
   sanctions: SanctionRepository;
+  files: FileRepository;
 };
 
 type EventArgs<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];

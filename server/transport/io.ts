@@ -10,23 +10,28 @@ import {
 } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
 import type { ChatService } from "../services/chat.js";
+import type { FileService } from "../services/files.js";
 import type { ModerationService } from "../services/moderation.js";
 import type { Notifier } from "../services/ports.js";
 import type { PresenceService } from "../services/presence.js";
 import { runHandler, splitArgs, type HandlerContext, type HandlerTable } from "./handle.js";
 import { adminHandlers, type ServerControl } from "./handlers/admin.js";
+import { fileHandlers } from "./handlers/file.js";
 import { messageHandlers } from "./handlers/message.js";
 import { presenceHandlers } from "./handlers/presence.js";
 import { roomHandlers } from "./handlers/room.js";
-import { seconds, type Limits } from "./limits.js";
+import { seconds, type LimitKind, type Limits } from "./limits.js";
 import type { Metrics } from "../metrics.js";
 
 export type SocketData = { user: UserDto; sessionId: number };
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** Largest Socket.IO packet accepted; a message is at most 4,000 characters. */
-export const MAX_PACKET_BYTES = 64 * 1024;
+/**
+ * Largest Socket.IO packet accepted: a file chunk (64 KiB of binary, sent as its own frame)
+ * with room to spare; a text message is at most 4,000 characters.
+ */
+export const MAX_PACKET_BYTES = 72 * 1024;
 
 /** The client's address, from X-Forwarded-For only when a trusted proxy sets it. */
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
@@ -82,11 +87,19 @@ export type SocketControl = {
   inFlight(): number;
 };
 
+/** Which rate limit an event spends: messages, file chunks, or everything else. */
+function limitKind(event: string): LimitKind {
+  if (event === "message:send") return "message";
+  if (event === "file:chunk" || event === "file:read") return "transfer";
+  return "event";
+}
+
 export function attachSocketHandlers(
   io: ChatServer,
   deps: {
     accounts: AccountService;
     chat: ChatService;
+    files: FileService;
     presence: PresenceService;
     moderation: ModerationService;
     control: ServerControl;
@@ -101,7 +114,7 @@ export function attachSocketHandlers(
   },
 ): SocketControl {
   const { accounts, chat, presence, limits, log } = deps;
-  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat, deps.nodeId), ...adminHandlers(deps.moderation, deps.control) };
+  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat, deps.nodeId), ...adminHandlers(deps.moderation, deps.control), ...fileHandlers(deps.files) };
   const known = new Set<string>(CLIENT_EVENTS);
   let draining = false;
   let inFlight = 0;
@@ -152,7 +165,7 @@ export function attachSocketHandlers(
     /** Spends a point; on refusal counts a strike and disconnects a socket that keeps going. */
     async function admit(event: string): Promise<ErrorBody | null> {
       if (draining) return { code: "UNAVAILABLE", message: "The server is shutting down; nothing was done. Try again when it is back." };
-      const r = await limits.consume(event === "message:send" ? "message" : "event", socket.id);
+      const r = await limits.consume(limitKind(event), socket.id);
       if (r.ok) return null;
       if (Date.now() - strikeWindowStart > deps.strikeWindowSec * 1000) {
         strikes = 0;

@@ -3,7 +3,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { LimitConfig } from "../config.js";
 
-export type LimitKind = "message" | "event" | "loginFailure" | "loginAddress" | "register";
+export type LimitKind = "message" | "event" | "transfer" | "loginFailure" | "loginAddress" | "register";
 export type LimitResult = { ok: true } | { ok: false; retryAfterMs: number };
 
 export interface Limits {
@@ -17,6 +17,7 @@ export function createLimits(config: LimitConfig, redis?: unknown): Limits {
   const spec: Record<LimitKind, { points: number; windowSec: number }> = {
     message: config.messages,
     event: config.events,
+    transfer: config.fileChunks,
     loginFailure: config.loginFailuresPerAccount,
     loginAddress: config.loginsPerAddress,
     register: config.registrationsPerAddress,

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { io as connectSocket, type Socket } from "socket.io-client";
-import { DEFAULT_LIMITS, resolveConfig, type Config, type LimitConfig } from "../../server/config.js";
+import { DEFAULT_LIMITS, resolveConfig, type ConfigOverrides, type LimitConfig } from "../../server/config.js";
 import { createLogger } from "../../server/log.js";
 import { startServer, type RunningServer } from "../../server/main.js";
 import type {
@@ -50,7 +50,7 @@ export const TEST_LIMITS: LimitConfig = {
   connectionsPerAccount: 50,
 };
 
-export async function startTestServer(backend: Backend, overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(backend: Backend, overrides: ConfigOverrides = {}): Promise<TestServer> {
   const fresh = backend === "postgres" ? await freshPostgresDatabase() : null;
   const config = resolveConfig({
     port: 0,
@@ -188,7 +188,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Registers one server per backend for the file; skipped backends are announced by title. */
 export function perBackend(
   test: { before: (fn: () => Promise<void>) => void; after: { always: (fn: () => Promise<void>) => void } },
-  overrides: Partial<Config> = {},
+  overrides: ConfigOverrides = {},
 ): Map<Backend, TestServer> {
   const servers = new Map<Backend, TestServer>();
   test.before(async () => {
