@@ -1,6 +1,7 @@
 // End-to-end tests of chat-tui: the real client in tmux against a real server, read back from
 // the screen as a user would see it.
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import test, { type ExecutionContext } from "ava";
@@ -35,11 +36,15 @@ async function tempDir(t: ExecutionContext): Promise<string> {
 
 type Tui = Tmux & { config: string };
 
-async function openTui(t: ExecutionContext, url: string, opts: { user?: string; config?: string; width?: number; height?: number; term?: string } = {}): Promise<Tui> {
+async function openTui(
+  t: ExecutionContext,
+  url: string,
+  opts: { user?: string; config?: string; width?: number; height?: number; term?: string; downloadDir?: string } = {},
+): Promise<Tui> {
   const config = opts.config ?? path.join(await tempDir(t), "tui.json");
   const tmux = new Tmux();
   t.teardown(() => tmux.kill());
-  const user = opts.user ? ` --user '${opts.user}'` : "";
+  const user = `${opts.user ? ` --user '${opts.user}'` : ""}${opts.downloadDir ? ` --download-dir '${opts.downloadDir}'` : ""}`;
   await tmux.start(`node ${CLI} --server ${url} --config ${config}${user} 2>>${config}.stderr; echo "EXITED $?"; sleep 60`, {
     width: opts.width ?? 100,
     height: opts.height ?? 30,
@@ -121,6 +126,45 @@ tuiTest("two users log in, broadcast in general, exchange a DM, switch tabs and 
   await sendLine(a, "/join");
   await a.waitFor(/Usage: \/join <room>/);
   carol.close();
+});
+
+tuiTest("one user /sends a file, the other selects its line, downloads it with a key, lists and saves it again: bytes match", async (t) => {
+  const dir = await tempDir(t);
+  const downloads = path.join(dir, "downloads");
+  const bytes = randomBytes(5 * 64 * 1024 + 1234);
+  const src = path.join(dir, "report 2026.bin");
+  await writeFile(src, bytes);
+  const [alice, bob] = [nick("fup"), nick("fdn")];
+  const a = await openTui(t, server.url, { width: 110 });
+  const b = await openTui(t, server.url, { width: 110, downloadDir: downloads });
+  await logIn(a, alice, "alice-password");
+  await logIn(b, bob, "bob-password");
+
+  await sendLine(a, `/send ${src}`);
+  const sent = await a.waitFor(/Sent report 2026\.bin \(321 KiB\) as file #\d+/);
+  const id = /as file #(\d+)/.exec(sent)![1]!;
+  const line = await b.waitFor(new RegExp(`<${alice}> \\[file #${id}\\] report 2026\\.bin \\(321 KiB\\)`));
+  t.log(line.split("\n").filter((l) => l.includes("[file")).join("\n"));
+
+  await b.keys("C-o");
+  await b.waitFor(/Enter or d: download/);
+  await b.keys("Enter");
+  const saved = await b.waitFor(/Saved report 2026\.bin \(321 KiB, SHA-256 checked\)/);
+  t.log(saved.split("\n").filter((l) => /Saved|↓/.test(l)).join("\n"));
+  t.deepEqual(await readFile(path.join(downloads, "report 2026.bin")), bytes, "the downloaded bytes are the sent bytes");
+
+  await b.keys("Escape");
+  await sendLine(b, "/files");
+  await b.waitFor(new RegExp(`#${id}\\s+report 2026\\.bin\\s+321 KiB\\s+from ${alice}`));
+  await sendLine(b, `/download ${id}`);
+  await b.waitFor(/report 2026 \(1\)\.bin/);
+  t.deepEqual(await readFile(path.join(downloads, "report 2026 (1).bin")), bytes, "a second download never overwrites the first");
+  t.deepEqual((await readdir(downloads)).sort(), ["report 2026 (1).bin", "report 2026.bin"]);
+
+  await sendLine(a, "/send /nonexistent/file.txt");
+  await a.waitFor(/Upload of file\.txt failed: Cannot read \/nonexistent\/file\.txt: no such file/);
+  await sendLine(b, "/download 999999999");
+  await b.waitFor(/Download of file #999999999 failed: File 999999999 does not exist/);
 });
 
 tuiTest("scrolling past the first page fetches older history from the server", async (t) => {

@@ -1,22 +1,43 @@
 // Wires the pieces: network events -> store actions; keys -> commands; store -> view.
 import { randomUUID } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import type { Widgets } from "blessed";
-import type { ChatDto, ErrorBody, Result } from "../server/protocol/index.js";
+import { formatBytes, type ChatDto, type ErrorBody, type Result } from "../server/protocol/index.js";
 import { loadConfig, saveConfig, serverKey } from "./config.js";
 import { resolveKey, type Mode } from "./keys/keymap.js";
 import { completionsAt, parseInput, type Parsed } from "./keys/slash.js";
 import { authenticate, logout as httpLogout } from "./net/auth.js";
 import { CLIENT_ERRORS, openConnection, type Connection } from "./net/connection.js";
 import type { TlsOptions } from "./net/tls.js";
+import { downloadFile, TransferError, uploadFile, type Progress, type Requester, type TransferHooks } from "./net/transfer.js";
 import type { Action } from "./state/actions.js";
 import { initialState } from "./state/reducer.js";
-import { activeView, pendingRead, sortedUsers, switcherCandidates } from "./state/selectors.js";
+import { activeView, pendingRead, runningTransfers, selectedFileMessage, sortedUsers, stepFileSelection, switcherCandidates } from "./state/selectors.js";
 import { createStore, type Store } from "./state/store.js";
-import { HISTORY_PAGE, type State } from "./state/types.js";
-import { moveAnchor } from "./ui/text.js";
+import { HISTORY_PAGE, type State, type Transfer } from "./state/types.js";
+import { anchorAt, moveAnchor, topIndex } from "./ui/text.js";
 import { createScreen, createView, type View } from "./ui/view.js";
 
-export type AppOptions = { server: string; user?: string | undefined; configPath: string; tls?: TlsOptions };
+export type AppOptions = {
+  server: string;
+  user?: string | undefined;
+  configPath: string;
+  tls?: TlsOptions;
+  /** Where /download saves by default (created when missing). */
+  downloadDir?: string;
+};
+
+/** $CHAT_DOWNLOAD_DIR, $XDG_DOWNLOAD_DIR, or ~/Downloads. */
+export function defaultDownloadDir(env = process.env): string {
+  return env["CHAT_DOWNLOAD_DIR"] || env["XDG_DOWNLOAD_DIR"] || path.join(os.homedir(), "Downloads");
+}
+
+/** "~/x" -> home-relative; anything else relative to the working directory. */
+const expandPath = (p: string) => path.resolve(p === "~" ? os.homedir() : p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p);
+/** How long a finished transfer stays on screen. */
+const TRANSFER_LINGER_MS = 5000;
 
 // Errors that mean "try again later", not "this message is wrong".
 const TRANSIENT = new Set<string>([CLIENT_ERRORS.timeout, CLIENT_ERRORS.offline, "UNAVAILABLE", "INTERNAL", "RATE_LIMITED"]);
@@ -176,6 +197,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
   }
 
   function stopTimers() {
+    for (const control of transferControl.values()) control.abort();
     clearInterval(rttTimer);
     clearInterval(clockTimer);
     for (const timer of readTimers.values()) clearTimeout(timer);
@@ -293,6 +315,136 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     }
   }
 
+  // ---- files ---------------------------------------------------------------------------------
+
+  const transferControl = new Map<string, AbortController>();
+  const requester: Requester = ((event: string, payload: unknown, timeoutMs?: number) =>
+    conn
+      ? (conn.request as (e: string, p: unknown, t?: number) => Promise<Result<unknown>>)(event, payload, timeoutMs)
+      : Promise.resolve({ ok: false, error: { code: CLIENT_ERRORS.offline, message: "Not connected to the server." } })) as Requester;
+
+  const updateTransfer = (id: string, patch: Partial<Omit<Transfer, "id" | "direction">>) => dispatch({ type: "transfer.update", id, patch });
+
+  /** Progress (at most ten updates a second), offline waits and cancellation for one transfer. */
+  function transferHooks(id: string, signal: AbortSignal): TransferHooks {
+    let last = 0;
+    return {
+      signal,
+      progress: (p: Progress) => {
+        const now = performance.now();
+        if (now - last < 100 && p.bytes < p.total) return;
+        last = now;
+        updateTransfer(id, { bytes: p.bytes, total: p.total, rateBps: p.rateBps, state: "active" });
+      },
+      waitOnline: () =>
+        new Promise<void>((resolve) => {
+          if (conn?.connected) return resolve();
+          updateTransfer(id, { state: "waiting" });
+          const done = () => {
+            unsubscribe();
+            signal.removeEventListener("abort", done);
+            updateTransfer(id, { state: "active" });
+            resolve();
+          };
+          const unsubscribe = store.subscribe((s) => {
+            if (s.conn.status === "online" && conn?.connected) done();
+          });
+          signal.addEventListener("abort", done);
+        }),
+    };
+  }
+
+  /** Runs a transfer with its progress line; the line goes away a moment after it ends. */
+  async function runTransfer(transfer: Transfer, chatId: number | null, work: (hooks: TransferHooks) => Promise<string>) {
+    const control = new AbortController();
+    transferControl.set(transfer.id, control);
+    dispatch({ type: "transfer.started", transfer });
+    try {
+      const done = await work(transferHooks(transfer.id, control.signal));
+      updateTransfer(transfer.id, { state: "done" });
+      notice(done, "info", chatId);
+    } catch (e) {
+      const cancelled = e instanceof TransferError && e.code === "CANCELLED";
+      updateTransfer(transfer.id, { state: cancelled ? "cancelled" : "failed" });
+      const what = `${transfer.direction === "up" ? "Upload" : "Download"} of ${state().transfers.find((t) => t.id === transfer.id)?.name ?? transfer.name}`;
+      notice(cancelled ? `${what} cancelled.` : `${what} failed: ${(e as Error).message}`, cancelled ? "info" : "error", chatId);
+    } finally {
+      transferControl.delete(transfer.id);
+      setTimeout(() => dispatch({ type: "transfer.remove", id: transfer.id }), TRANSFER_LINGER_MS).unref();
+    }
+  }
+
+  function sendFile(chatId: number, raw: string) {
+    const file = expandPath(raw);
+    const id = randomUUID();
+    const transfer: Transfer = { id, direction: "up", name: path.basename(file), fileId: null, bytes: 0, total: 0, rateBps: 0, state: "hashing" };
+    return runTransfer(transfer, chatId, async (hooks) => {
+      const done = await uploadFile(
+        requester,
+        { chatId, file, clientId: id, started: (s) => updateTransfer(id, { fileId: s.fileId, name: s.name, total: s.size, state: "active" }) },
+        hooks,
+      );
+      updateTransfer(id, { bytes: done.file.size, total: done.file.size });
+      return `Sent ${done.file.name} (${formatBytes(done.file.size)}) as file #${done.file.id}.`;
+    });
+  }
+
+  async function download(fileId: number, dest: string | undefined, chatId: number | null) {
+    const target = dest ? expandPath(dest) : (opts.downloadDir ?? defaultDownloadDir());
+    // A directory given with a trailing slash, or the default one, is created when missing.
+    if (!dest || /[/\\]$/.test(dest)) await mkdir(target, { recursive: true }).catch(() => undefined);
+    const id = randomUUID();
+    const transfer: Transfer = { id, direction: "down", name: `file #${fileId}`, fileId, bytes: 0, total: 0, rateBps: 0, state: "active" };
+    return runTransfer(transfer, chatId, async (hooks) => {
+      const got = await downloadFile(requester, { fileId, dest: target, started: (f) => updateTransfer(id, { name: f.name, total: f.size }) }, hooks);
+      return `Saved ${got.file.name} (${formatBytes(got.file.size)}, SHA-256 checked) to ${got.path}`;
+    });
+  }
+
+  function cancelTransfer() {
+    const newest = runningTransfers(state()).at(-1);
+    if (!newest) return notice("No upload or download is in progress.", "error");
+    transferControl.get(newest.id)?.abort();
+  }
+
+  async function listFiles(chatId: number) {
+    const r = await request(requester("file:list", { chatId, limit: 20 }));
+    if (!r) return;
+    if (!r.files.length) return notice("No files were shared here yet: /send <path> sends one.", "info", chatId);
+    notice(`Files here${r.hasMore ? " (the newest 20)" : ""}; /download <id> saves one:`, "info", chatId);
+    for (const f of r.files) {
+      notice(`  #${f.id}  ${f.name}  ${formatBytes(f.size)}  from ${f.sender}, ${f.createdAt.replace("T", " ").slice(0, 16)} UTC`, "info", chatId);
+    }
+  }
+
+  /** Selects a file line and scrolls it into view. */
+  function selectFile(step: number | null) {
+    const s = state();
+    const v = activeView(s);
+    if (!v) return;
+    const m = step === null ? stepFileSelection({ ...s, selectedFile: null }, 0) : stepFileSelection(s, step);
+    if (!m) return notice("No file is shown in this chat; PgUp loads older history, /files lists them all.", "error");
+    dispatch({ type: "focus.set", focus: "history" });
+    dispatch({ type: "file.select", chatId: v.chat.id, messageId: m.id });
+    // After the next layout: keep the selected line in view.
+    setImmediate(() => {
+      const { lines, height } = view.historyLayout();
+      const at = lines.findIndex((l) => l.messageId === m.id);
+      const cur = activeView(state());
+      if (at < 0 || !cur) return;
+      const top = topIndex(lines, cur.scroll, height);
+      if (at >= top && at < top + height - 1) return;
+      const newTop = Math.max(0, Math.min(at - Math.floor(height / 2), lines.length - height));
+      dispatch({ type: "scroll.set", chatId: cur.chat.id, anchor: newTop >= lines.length - height ? null : anchorAt(lines, newTop) });
+    });
+  }
+
+  function downloadSelected() {
+    const m = selectedFileMessage(state());
+    if (!m?.file) return notice("Select a file first: Ctrl+O, then f/F to move.", "error");
+    void download(m.file.id, undefined, m.chatId);
+  }
+
   // ---- commands ----------------------------------------------------------------------------
 
   async function openChat(p: Promise<Result<ChatDto>>): Promise<ChatDto | null> {
@@ -316,8 +468,17 @@ export function createController(store: Store, view: View, opts: AppOptions) {
       if (!v) return notice("No chat is open: /join a room or /query someone first.", "error");
       return sendText(v.chat.id, parsed.text);
     }
+    if (parsed.kind === "cancel") return cancelTransfer();
+    if (parsed.kind === "download") return download(parsed.fileId, parsed.dest, v?.chat.id ?? null);
+    if (parsed.kind === "send") {
+      if (!v) return notice("No chat is open: /join a room or /query someone first, then /send.", "error");
+      return sendFile(v.chat.id, parsed.path);
+    }
     if (!c) return notice("Not connected.", "error");
     switch (parsed.kind) {
+      case "files":
+        if (!v) return notice("No chat is open.", "error");
+        return listFiles(v.chat.id);
       case "msg": {
         const chat = await openChat(c.request("dm:open", { nick: parsed.nick }));
         if (chat) sendText(chat.id, parsed.text);
@@ -486,6 +647,15 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     "users.down": () => dispatch({ type: "users.move", delta: 1 }),
     "users.openDm": openSelectedUser,
     "screen.redraw": () => view.redraw(),
+    "files.select": () => selectFile(null),
+    "files.older": () => selectFile(-1),
+    "files.newer": () => selectFile(1),
+    "files.download": downloadSelected,
+    "transfer.cancel": cancelTransfer,
+    "history.escape": () => {
+      dispatch({ type: "file.select", chatId: state().active ?? 0, messageId: null });
+      dispatch({ type: "focus.set", focus: "input" });
+    },
     "composer.submit": submitComposer,
     "composer.complete": complete,
     "composer.backspace": () => dispatch({ type: "composer.backspace" }),

@@ -42,11 +42,15 @@ await yargs(hideBin(process.argv))
   .command(
     "$0",
     "chat (the default)",
-    (y) => y.option("user", { type: "string", describe: "nick to log in as (pre-fills the form; picks the saved session)" }),
+    (y) =>
+      y.options({
+        user: { type: "string", describe: "nick to log in as (pre-fills the form; picks the saved session)" },
+        "download-dir": { type: "string", describe: "where /download saves files (env CHAT_DOWNLOAD_DIR)", defaultDescription: "$XDG_DOWNLOAD_DIR or ~/Downloads" },
+      }),
     async (argv) => {
       needTty();
-      const { runApp } = await import("./app.js");
-      await runApp({ server: argv.server, user: argv.user, configPath: argv.config, tls: tls(argv) });
+      const { runApp, defaultDownloadDir } = await import("./app.js");
+      await runApp({ server: argv.server, user: argv.user, configPath: argv.config, tls: tls(argv), downloadDir: argv["download-dir"] ?? defaultDownloadDir() });
     },
   )
   .command("dashboard", "live metrics of the server or cluster (admins; uses the saved session)", (y) => y, async (argv) => {

@@ -22,6 +22,8 @@ export const KEYMAP = {
     pageup: "history.pageUp",
     pagedown: "history.pageDown",
     "C-l": "screen.redraw",
+    "C-o": "files.select",
+    "C-x": "transfer.cancel",
   },
   input: {
     enter: "composer.submit",
@@ -65,8 +67,12 @@ export const KEYMAP = {
     end: "history.bottom",
     g: "history.top",
     "S-g": "history.bottom",
+    f: "files.older",
+    "S-f": "files.newer",
+    d: "files.download",
+    enter: "files.download",
     tab: "focus.next",
-    escape: "focus.input",
+    escape: "history.escape",
   },
   switcher: {
     escape: "overlay.close",
@@ -127,6 +133,11 @@ export const COMMAND_HELP: Record<string, string> = {
   "composer.killBefore": "delete to the start of the line",
   "users.openDm": "open a direct message with the selected person",
   "screen.redraw": "redraw the screen",
+  "files.select": "select the newest file in the chat (then f/F: older/newer, Enter or d: download)",
+  "files.older": "history: select the previous (older) file",
+  "files.newer": "history: select the next (newer) file",
+  "files.download": "history: download the selected file",
+  "transfer.cancel": "cancel the newest upload or download in progress",
 };
 
 /**

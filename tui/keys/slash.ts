@@ -18,6 +18,10 @@ export type Parsed =
   | { kind: "ban" | "mute"; nick: string; durationSec: number | undefined; reason: string }
   | { kind: "unban" | "unmute"; nick: string }
   | { kind: "shutdown"; inSeconds: number | undefined; reason: string }
+  | { kind: "send"; path: string }
+  | { kind: "download"; fileId: number; dest: string | undefined }
+  | { kind: "files" }
+  | { kind: "cancel" }
   | { kind: "error"; message: string };
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
@@ -43,6 +47,13 @@ type Spec = { name: string; aliases: string[]; usage: string; help: string; pars
 
 const usage = (s: Spec): Parsed => ({ kind: "error", message: `Usage: ${s.usage} (${s.help})` });
 
+/** A path argument: the rest of the line, spaces kept, surrounding quotes dropped. */
+function pathArg(text: string): string {
+  const t = text.trim();
+  const m = /^(["'])(.*)\1$/s.exec(t);
+  return m ? (m[2] ?? "") : t;
+}
+
 export const SLASH_COMMANDS: Spec[] = [
   { name: "msg", aliases: ["m"], usage: "/msg <nick> <text>", help: "send a direct message", parse: (a, rest) => (a[0] && rest ? { kind: "msg", nick: a[0], text: rest } : null) },
   { name: "query", aliases: ["dm"], usage: "/query <nick>", help: "open a direct message", parse: (a) => (a.length === 1 && a[0] ? { kind: "query", nick: a[0] } : null) },
@@ -61,6 +72,18 @@ export const SLASH_COMMANDS: Spec[] = [
   { name: "invite", aliases: [], usage: "/invite <nick>", help: "add someone to the active room", parse: (a) => (a.length === 1 && a[0] ? { kind: "invite", nick: a[0] } : null) },
   { name: "rooms", aliases: ["list"], usage: "/rooms", help: "list the rooms you can join", parse: (a) => (a.length === 0 ? { kind: "rooms" } : null) },
   { name: "users", aliases: ["who", "names"], usage: "/users", help: "list everyone, online first", parse: (a) => (a.length === 0 ? { kind: "users" } : null) },
+  { name: "send", aliases: ["upload"], usage: "/send <path>", help: "send a file to the active chat", parse: (_a, rest) => (pathArg(rest) ? { kind: "send", path: pathArg(rest) } : null) },
+  {
+    name: "download", aliases: ["get"], usage: "/download <id> [dest]", help: "save a file (default: your download directory; never overwrites)",
+    parse: (a, rest) => {
+      const m = /^#?(\d{1,10})$/.exec(a[0] ?? "");
+      if (!m) return null;
+      const dest = pathArg(rest.replace(/^\S+\s*/, ""));
+      return { kind: "download", fileId: Number(m[1]), dest: dest || undefined };
+    },
+  },
+  { name: "files", aliases: [], usage: "/files", help: "list the files shared in the active chat", parse: (a) => (a.length === 0 ? { kind: "files" } : null) },
+  { name: "cancel", aliases: [], usage: "/cancel", help: "cancel the newest upload or download (also Ctrl+X)", parse: (a) => (a.length === 0 ? { kind: "cancel" } : null) },
   { name: "help", aliases: ["h", "?"], usage: "/help", help: "commands and keys", parse: () => ({ kind: "help" }) },
   { name: "quit", aliases: ["exit", "q"], usage: "/quit", help: "quit", parse: (a) => (a.length === 0 ? { kind: "quit" } : null) },
   { name: "logout", aliases: [], usage: "/logout", help: "log out and forget the saved session", parse: (a) => (a.length === 0 ? { kind: "logout" } : null) },
@@ -95,7 +118,7 @@ export function parseInput(line: string): Parsed {
   const args = rawArgs ? rawArgs.split(/\s+/) : [];
   // The text of /msg (and a reason) is everything after the first argument, spaces kept;
   // /shutdown gets all of its arguments.
-  const rest = spec.name === "shutdown" ? rawArgs : rawArgs.replace(/^\S+\s*/, "");
+  const rest = spec.name === "shutdown" || spec.name === "send" || spec.name === "download" ? rawArgs : rawArgs.replace(/^\S+\s*/, "");
   return spec.parse(args, rest) ?? usage(spec);
 }
 

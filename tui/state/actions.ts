@@ -2,7 +2,7 @@
 import type {
   ChatDto, ChatUpdated, HistoryPage, MessageDto, PresenceUpdate, PublicRoom, SessionReady, UserWithPresence,
 } from "../../server/protocol/index.js";
-import type { ConnStatus, Focus, ScrollAnchor } from "./types.js";
+import type { ConnStatus, Focus, ScrollAnchor, Transfer } from "./types.js";
 
 export type Action =
   // login form
@@ -51,6 +51,11 @@ export type Action =
   | { type: "overlay.close" }
   | { type: "switcher.query"; query: string }
   | { type: "switcher.move"; delta: number }
+  // file transfer
+  | { type: "transfer.started"; transfer: Transfer }
+  | { type: "transfer.update"; id: string; patch: Partial<Omit<Transfer, "id" | "direction">> }
+  | { type: "transfer.remove"; id: string }
+  | { type: "file.select"; chatId: number; messageId: number | null }
   // composer
   | { type: "composer.insert"; text: string }
   | { type: "composer.backspace" }

@@ -25,6 +25,8 @@ export function initialState(server: string, nick = ""): State {
     notices: [],
     shutdown: null,
     now: 0,
+    transfers: [],
+    selectedFile: null,
   };
 }
 
@@ -392,6 +394,15 @@ export function reducer(state: State, action: Action): State {
         composer: { ...state.composer, text: replaced, cursor: action.start + first.length, completion: { start: action.start, candidates: action.candidates, index: 0, prefix: action.prefix } },
       };
     }
+    case "transfer.started":
+      return { ...state, transfers: [...state.transfers.filter((t) => t.id !== action.transfer.id), action.transfer] };
+    case "transfer.update":
+      return { ...state, transfers: state.transfers.map((t) => (t.id === action.id ? { ...t, ...action.patch } : t)) };
+    case "transfer.remove":
+      return { ...state, transfers: state.transfers.filter((t) => t.id !== action.id) };
+    case "file.select":
+      return { ...state, selectedFile: action.messageId === null ? null : { chatId: action.chatId, messageId: action.messageId } };
+
     case "composer.completeNext": {
       const c = state.composer;
       const comp = c.completion;

@@ -104,3 +104,29 @@ export function pendingRead(state: State): { chatId: number; messageId: number }
   if (newest > v.chat.lastReadId || (v.chat.unread > 0 && newest > 0)) return { chatId: v.chat.id, messageId: newest };
   return null;
 }
+
+/** File messages in the active chat's window, oldest first. */
+export function fileMessages(state: State): MessageDto[] {
+  const v = activeView(state);
+  return v ? v.messages.filter((m) => m.kind === "file" && m.file) : [];
+}
+
+/** The selected file message of the active chat, if it is still in the window. */
+export function selectedFileMessage(state: State): MessageDto | null {
+  const sel = state.selectedFile;
+  if (!sel || sel.chatId !== state.active) return null;
+  return fileMessages(state).find((m) => m.id === sel.messageId) ?? null;
+}
+
+/** The file message `delta` steps from the selection (-1: older); from the newest when none is selected. */
+export function stepFileSelection(state: State, delta: number): MessageDto | null {
+  const files = fileMessages(state);
+  if (!files.length) return null;
+  const current = selectedFileMessage(state);
+  if (!current) return files[files.length - 1] ?? null;
+  const i = files.findIndex((m) => m.id === current.id);
+  return files[Math.max(0, Math.min(files.length - 1, i + delta))] ?? null;
+}
+
+/** Transfers still running (what the cancel key acts on, newest last). */
+export const runningTransfers = (state: State) => state.transfers.filter((t) => t.state === "hashing" || t.state === "active" || t.state === "waiting");

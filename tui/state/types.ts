@@ -27,6 +27,19 @@ export type ChatView = {
   mention: boolean;
 };
 
+/** An upload or download, shown with a progress bar while it runs. */
+export type Transfer = {
+  id: string;
+  direction: "up" | "down";
+  name: string;
+  fileId: number | null;
+  bytes: number;
+  total: number;
+  rateBps: number;
+  /** hashing: reading the local file; waiting: offline, resumes when reconnected. */
+  state: "hashing" | "active" | "waiting" | "done" | "failed" | "cancelled";
+};
+
 export type Overlay = null | { kind: "help"; offset: number } | { kind: "switcher"; query: string; selected: number };
 
 export type LoginState = {
@@ -62,6 +75,10 @@ export type State = {
   shutdown: { at: number; reason: string } | null;
   /** The time the view counts down from, advanced by clock.tick actions. */
   now: number;
+  /** Uploads and downloads, oldest first; finished ones are removed a moment after they end. */
+  transfers: Transfer[];
+  /** The file message selected in the active chat's history (Ctrl+O, then f/F), or null. */
+  selectedFile: { chatId: number; messageId: number } | null;
 };
 
 /** At most this many messages per chat are held; older ones are paged from the server. */

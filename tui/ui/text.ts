@@ -1,7 +1,7 @@
 // Display width and wrapping with blessed's own width table (so layout matches what it draws),
 // and the history layout: entries -> screen lines, plus scroll anchors over those lines.
 import { createRequire } from "node:module";
-import type { MessageDto } from "../../server/protocol/index.js";
+import { formatBytes, type MessageDto } from "../../server/protocol/index.js";
 import type { HistoryEntry } from "../state/selectors.js";
 import type { ScrollAnchor } from "../state/types.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
@@ -164,6 +164,12 @@ function messageLines(m: MessageDto, own: boolean, width: number): { text: strin
     const nickTag = own ? `{bold}{${colour}-fg}${escapeTags(nick)}{/${colour}-fg}{/bold}` : `{${colour}-fg}${escapeTags(nick)}{/${colour}-fg}`;
     const body = m.text.split(/\r\n|\r|\n/).map(sanitizeLine).join(" ⏎ ");
     lines = block(`${time} <${nick}> `, `{gray-fg}${time}{/gray-fg} <${nickTag}> `, body, width, own ? (s) => `{bold}${s}{/bold}` : (s) => s);
+  } else if (m.kind === "file") {
+    const colour = own ? "white" : nickColour(m.sender);
+    const name = sanitizeLine(m.file?.name ?? m.text);
+    const what = m.file ? `${name} (${formatBytes(m.file.size)})` : `${name} (no longer available)`;
+    const id = m.file ? ` #${m.file.id}` : "";
+    lines = block(`${time} <${nick}> [file${id}] `, `{gray-fg}${time}{/gray-fg} <{${colour}-fg}${escapeTags(nick)}{/${colour}-fg}> {magenta-fg}[file${id}]{/magenta-fg} `, what, width, (s) => `{underline}${s}{/underline}`);
   } else {
     const verb = m.kind === "join" ? "joined" : "left";
     const arrow = m.kind === "join" ? "-->" : "<--";
@@ -174,7 +180,11 @@ function messageLines(m: MessageDto, own: boolean, width: number): { text: strin
 }
 
 /** Lays out history entries for a pane `width` cells wide, with day separators. */
-export function layoutHistory(entries: HistoryEntry[], width: number, opts: { hasOlder: boolean; loadingOlder: boolean; hasNewer: boolean }): HistoryLine[] {
+export function layoutHistory(
+  entries: HistoryEntry[],
+  width: number,
+  opts: { hasOlder: boolean; loadingOlder: boolean; hasNewer: boolean; selectedId?: number | null },
+): HistoryLine[] {
   const out: HistoryLine[] = [];
   if (opts.hasOlder) {
     const text = opts.loadingOlder ? "··· loading older messages ···" : "··· older messages: PgUp ···";
@@ -195,7 +205,11 @@ export function layoutHistory(entries: HistoryEntry[], width: number, opts: { ha
         }
         lastDay = day;
       }
-      for (const l of messageLines(e.message, e.own, width)) out.push({ text: l.text, messageId: e.message.id, wide: l.wide });
+      const selected = opts.selectedId === e.message.id;
+      for (const l of messageLines(e.message, e.own, width)) {
+        out.push({ text: selected ? `{inverse}${l.text}{/inverse}` : l.text, messageId: e.message.id, wide: l.wide });
+      }
+      if (selected) out.push({ text: "{inverse} Enter or d: download · f/F: older/newer file · Esc: back {/inverse}", messageId: e.message.id, wide: false });
     } else if (e.kind === "local") {
       const colour = e.line.level === "error" ? "red" : "cyan";
       for (const l of block(`${clock(new Date(e.line.at))} -!- `, `{gray-fg}${clock(new Date(e.line.at))}{/gray-fg} {${colour}-fg}-!-{/${colour}-fg} `, sanitizeLine(e.line.text), width, (s) => `{${colour}-fg}${s}{/${colour}-fg}`)) {

@@ -1,12 +1,12 @@
 // The view: blessed widgets laid out on one screen, rendered from state at most once a frame.
 import { createRequire } from "node:module";
 import type { Widgets } from "blessed";
-import { activeView, historyEntries, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
+import { activeView, historyEntries, selectedFileMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
 import type { Store } from "../state/store.js";
 import type { State } from "../state/types.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
 import { charWidth, layoutHistory, topIndex, type HistoryLine } from "./text.js";
-import { renderComposer, renderHelp, renderLogin, renderStatus, renderSwitcher, renderTabs, renderUsers } from "./widgets.js";
+import { renderComposer, renderHelp, renderLogin, renderStatus, renderSwitcher, renderTabs, renderTransfer, renderUsers } from "./widgets.js";
 
 type Blessed = typeof import("blessed");
 
@@ -55,10 +55,11 @@ export function createView(screen: Widgets.Screen, store: Store): View {
   const separator = box({ top: 1, height: 10, width: 1, style: { fg: "gray" } });
   const users = box({ top: 1, height: 10, width: 10 });
   const composer = box({ height: 1, left: 0, width: "100%" });
+  const transfers = box({ height: 1, left: 0, width: "100%", hidden: true });
   const status = box({ height: 1, left: 0, width: "100%", style: { bg: "black", fg: "white" } });
   const login = box({ top: "center", left: "center", width: 60, height: 12, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true });
   const overlay = box({ top: "center", left: "center", width: 70, height: 20, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true, style: { border: { fg: "cyan" } } });
-  for (const w of [tabBar, history, separator, users, composer, status, login, overlay]) screen.append(w);
+  for (const w of [tabBar, history, separator, users, transfers, composer, status, login, overlay]) screen.append(w);
   screen.program.hideCursor();
 
   let lastLines: HistoryLine[] = [];
@@ -74,6 +75,7 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     const H = screen.height as number;
     const chat = s.screen === "chat";
     for (const w of [tabBar, history, separator, users, composer, status]) chat ? w.show() : w.hide();
+    if (!chat) transfers.hide();
     if (!chat) {
       login.show();
       login.width = Math.min(W - 2, 72);
@@ -86,7 +88,14 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     }
     login.hide();
     const usersW = W >= 60 ? Math.min(24, Math.max(14, Math.floor(W * 0.2))) : 0;
-    const bodyH = Math.max(1, H - 3);
+    // Up to three transfers get a line each above the input line while they run.
+    const shownTransfers = s.transfers.slice(-3);
+    const bodyH = Math.max(1, H - 3 - shownTransfers.length);
+    if (shownTransfers.length) {
+      Object.assign(transfers, { top: 1 + bodyH, left: 0, width: W, height: shownTransfers.length });
+      transfers.setContent(shownTransfers.map((t) => renderTransfer(t, W)).join("\n"));
+      transfers.show();
+    } else transfers.hide();
     const histW = Math.max(10, W - usersW - (usersW ? 1 : 0));
     Object.assign(history, { top: 1, left: 0, width: histW, height: bodyH });
     if (usersW) {
@@ -104,7 +113,12 @@ export function createView(screen: Widgets.Screen, store: Store): View {
 
     const v = activeView(s);
     if (v) {
-      lastLines = layoutHistory(historyEntries(s, v.chat.id), histW, { hasOlder: v.hasOlder && v.loaded, loadingOlder: v.loadingOlder, hasNewer: v.hasNewer });
+      lastLines = layoutHistory(historyEntries(s, v.chat.id), histW, {
+        hasOlder: v.hasOlder && v.loaded,
+        loadingOlder: v.loadingOlder,
+        hasNewer: v.hasNewer,
+        selectedId: selectedFileMessage(s)?.id ?? null,
+      });
       const top = topIndex(lastLines, v.scroll, bodyH);
       const visible = lastLines.slice(top, top + bodyH);
       const marker = s.focus === "history" ? "{inverse} history {/inverse} " : "";

@@ -2,7 +2,8 @@
 import { helpRows } from "../keys/keymap.js";
 import { SLASH_COMMANDS } from "../keys/slash.js";
 import type { Candidate, Tab, UserRow } from "../state/selectors.js";
-import type { Composer, State } from "../state/types.js";
+import type { Composer, State, Transfer } from "../state/types.js";
+import { formatBytes } from "../../server/protocol/index.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
 import { charWidth, padTo, strWidth, truncate } from "./text.js";
 
@@ -157,4 +158,32 @@ export function renderLogin(state: State, width: number): string {
     "{gray-fg}Enter: log in   Ctrl+R: register this nick   Tab: next field   Esc: quit{/gray-fg}",
   ];
   return lines.join("\n");
+}
+
+const TRANSFER_LABEL: Record<Transfer["state"], string> = {
+  hashing: "{yellow-fg}checking{/yellow-fg}",
+  active: "",
+  waiting: "{yellow-fg}offline: resumes when reconnected{/yellow-fg}",
+  done: "{green-fg}done{/green-fg}",
+  failed: "{red-fg}failed{/red-fg}",
+  cancelled: "{gray-fg}cancelled{/gray-fg}",
+};
+
+/** One line per transfer: direction, name, a bar, bytes, rate, and how to cancel. */
+export function renderTransfer(t: Transfer, width: number): string {
+  const arrow = t.direction === "up" ? "↑" : "↓";
+  const pct = t.total > 0 ? Math.min(1, t.bytes / t.total) : t.state === "done" ? 1 : 0;
+  const figures = `${formatBytes(t.bytes)}/${formatBytes(t.total)}${t.state === "active" && t.rateBps > 0 ? ` ${formatBytes(Math.round(t.rateBps))}/s` : ""}`;
+  const status = TRANSFER_LABEL[t.state];
+  const statusPlain = status.replace(/\{[^}]*\}/g, "");
+  const hint = t.state === "active" || t.state === "waiting" || t.state === "hashing" ? "Ctrl+X cancel" : "";
+  const barW = Math.max(5, Math.min(30, Math.floor(width / 4)));
+  const fixed = 2 + barW + 2 + 5 + figures.length + 1 + (statusPlain ? statusPlain.length + 1 : 0) + (hint ? hint.length + 1 : 0);
+  const name = truncate(sanitizeLine(t.name), Math.max(4, Math.min(40, width - fixed - 1)));
+  const filled = Math.round(pct * barW);
+  const bar = `{cyan-fg}${"█".repeat(filled)}{/cyan-fg}{gray-fg}${"░".repeat(barW - filled)}{/gray-fg}`;
+  const parts = [`${arrow} ${escapeTags(name)}`, bar, `${String(Math.floor(pct * 100)).padStart(3)}%`, escapeTags(figures)];
+  if (status) parts.push(status);
+  if (hint) parts.push(`{gray-fg}${hint}{/gray-fg}`);
+  return parts.join(" ");
 }
