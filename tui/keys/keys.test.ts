@@ -95,3 +95,19 @@ test("moderation commands take a nick, an optional duration and a reason", (t) =
   t.is(parseDuration("0m"), null);
   t.is(parseDuration("soon"), null);
 });
+
+test("file commands: paths keep their spaces, quotes are dropped, ids take an optional #", (t) => {
+  t.deepEqual(parseInput("/send ~/My Documents/report 2026.pdf"), { kind: "send", path: "~/My Documents/report 2026.pdf" });
+  t.deepEqual(parseInput(`/send "/tmp/a b.txt"`), { kind: "send", path: "/tmp/a b.txt" });
+  t.is(parseInput("/send").kind, "error");
+  t.deepEqual(parseInput("/download 42"), { kind: "download", fileId: 42, dest: undefined });
+  t.deepEqual(parseInput("/download #42 ~/in box/"), { kind: "download", fileId: 42, dest: "~/in box/" });
+  t.is(parseInput("/download abc").kind, "error");
+  t.deepEqual(parseInput("/files"), { kind: "files" });
+  t.deepEqual(parseInput("/cancel"), { kind: "cancel" });
+  t.is(resolveKey("input", "C-x"), "transfer.cancel");
+  t.is(resolveKey("input", "C-o"), "files.select");
+  t.is(resolveKey("history", "d"), "files.download");
+  t.is(resolveKey("history", "enter"), "files.download");
+  t.is(resolveKey("input", "d"), null, "d is text in the input line");
+});
