@@ -248,8 +248,11 @@ for (const backend of BACKENDS) {
       t.is(path.dirname(got.path), out, "saved inside the chosen directory");
       t.is(path.basename(got.path), expected);
     }
-    const nul = await alice.request("file:begin", { chatId, name: "a\u0000b", size: 1, sha256: sha(Buffer.from("x")), clientId: uuid() });
-    t.is(nul.ok ? "" : nul.error.code, "VALIDATION_FAILED");
+    for (const [raw, expected] of [["a\u0000b.txt", "a_b.txt"], ["x\ud800y.txt", "x\ufffdy.txt"]]) {
+      const r = await alice.ok("file:begin", { chatId, name: raw, size: 1, sha256: sha(Buffer.from("x")), clientId: uuid() });
+      t.is(r.file.name, expected, "NUL and a lone surrogate are neutralised too, not refused");
+      await alice.ok("file:cancel", { fileId: r.file.id });
+    }
   });
 
   it("a download never overwrites: the second copy gets a suffix", async (t) => {

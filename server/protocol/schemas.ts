@@ -147,8 +147,12 @@ const Bytes = z
 
 export const BeginUpload = z.object({
   chatId: ChatId,
-  /** Any name: the server neutralises it (see safeFileName). */
-  name: storable("name", { min: 1, max: 1024, tooLong: "A file name has at most 1,024 characters." }),
+  /** Any name: the server neutralises it (see safeFileName), NUL and lone surrogates included. */
+  name: z
+    .string("name must be a string")
+    .min(1, "name is required")
+    .max(1024, "A file name has at most 1,024 characters.")
+    .transform((s) => s.toWellFormed()),
   size: z.int("size must be a whole number of bytes").nonnegative("size cannot be negative").max(Number.MAX_SAFE_INTEGER, "size is out of range"),
   sha256: Sha256Hex,
   /** The client's UUID for this upload; beginning again with it resumes instead of starting over. */
