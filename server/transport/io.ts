@@ -196,7 +196,8 @@ export function attachSocketHandlers(
             }
             const result = await runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, onError });
             deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, result.ok);
-            if (event === "message:send" && result.ok) deps.metrics.messageStored((result.data as { chatId: number }).chatId);
+            if (result.ok && event === "message:send") deps.metrics.messageStored((result.data as { chatId: number }).chatId);
+            if (result.ok && event === "file:complete") deps.metrics.messageStored((result.data as { message: { chatId: number } }).message.chatId);
           } finally {
             if (--inFlight === 0) idle?.();
           }
