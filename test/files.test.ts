@@ -255,6 +255,38 @@ for (const backend of BACKENDS) {
     }
   });
 
+  it("cancelling an upload midway removes it from the server; cancelling a download leaves no file", async (t) => {
+    const alice = await newUser(srv(), "fx");
+    const bytes = randomBytes(FILE_CHUNK_BYTES * 8);
+    const src = path.join(await tmpDir(), "cancel.bin");
+    await writeFile(src, bytes);
+    const control = new AbortController();
+    let id = 0;
+    const send = requester(alice);
+    let chunks = 0;
+    const counting: Requester = ((event: string, payload: unknown, ms?: number) => {
+      if (event === "file:chunk" && ++chunks === 3) control.abort();
+      return (send as any)(event, payload, ms);
+    }) as Requester;
+    const e = await t.throwsAsync(uploadFile(counting, { chatId: general(alice).id, file: src, clientId: uuid(), started: (s) => (id = s.fileId) }, hooks(alice, { signal: control.signal })));
+    t.is((e as { code?: string }).code, "CANCELLED");
+    t.is(await srv().db.prisma.file.count({ where: { id } }), 0, "the unfinished upload is gone from the server");
+    t.is(await srv().db.prisma.fileChunk.count({ where: { fileId: id } }), 0);
+
+    const done = await uploadFile(requester(alice), { chatId: general(alice).id, file: src, clientId: uuid() }, hooks(alice));
+    const out = await tmpDir();
+    const stop = new AbortController();
+    const read = requester(alice);
+    let reads = 0;
+    const countingRead: Requester = ((event: string, payload: unknown, ms?: number) => {
+      if (event === "file:read" && ++reads === 3) stop.abort();
+      return (read as any)(event, payload, ms);
+    }) as Requester;
+    const e2 = await t.throwsAsync(downloadFile(countingRead, { fileId: done.file.id, dest: out }, hooks(alice, { signal: stop.signal })));
+    t.is((e2 as { code?: string }).code, "CANCELLED");
+    t.deepEqual(await readdir(out), [], "no partial file is left");
+  });
+
   it("a download never overwrites: the second copy gets a suffix", async (t) => {
     const alice = await newUser(srv(), "fo");
     const src = path.join(await tmpDir(), "same.txt");

@@ -98,10 +98,12 @@ export async function uploadFile(
   const { sha256, size } = await hashFile(opts.file, hooks.signal);
   const handle = await open(opts.file, "r");
   const rate = rateMeter();
+  let fileId: number | null = null;
   try {
     const begin = () =>
       call(() => request("file:begin", { chatId: opts.chatId, name: path.basename(opts.file), size, sha256, clientId: opts.clientId }), hooks, () => {});
     let state = await begin();
+    fileId = state.file.id;
     opts.started?.({ fileId: state.file.id, name: state.file.name, size });
     let offset = state.received;
     if (offset > 0) hooks.resumed?.(offset);
@@ -133,10 +135,7 @@ export async function uploadFile(
     return await call(() => request("file:complete", { fileId: state.file.id }, 60_000), hooks, () => {});
   } catch (e) {
     // A cancelled upload is removed from the server rather than left to time out.
-    if (e instanceof TransferError && e.code === CANCELLED) {
-      const r = await request("file:begin", { chatId: opts.chatId, name: path.basename(opts.file), size, sha256, clientId: opts.clientId }).catch(() => null);
-      if (r?.ok && !r.data.complete) await request("file:cancel", { fileId: r.data.file.id }).catch(() => null);
-    }
+    if (e instanceof TransferError && e.code === CANCELLED && fileId !== null) await request("file:cancel", { fileId }).catch(() => null);
     throw e;
   } finally {
     await handle.close();
