@@ -32,6 +32,15 @@ function requester(c: Client): Requester {
     return (c.socket.timeout(timeoutMs) as any).emitWithAck(event, payload).catch(() => ({ ok: false, error: { code: "TIMEOUT", message: "timeout" } }));
   }) as Requester;
 }
+/** A requester that runs `act` just before the nth request of `event`, and counts them. */
+function onNth(base: Requester, event: string, n: number, act: () => void): { request: Requester; count: () => number } {
+  let seen = 0;
+  const request = ((e: string, payload: unknown, ms?: number) => {
+    if (e === event && ++seen === n) act();
+    return (base as any)(e, payload, ms);
+  }) as Requester;
+  return { request, count: () => seen };
+}
 function hooks(c: Client, extra: Partial<TransferHooks> = {}): TransferHooks {
   return {
     waitOnline: () => (c.socket.connected ? Promise.resolve() : new Promise((r) => c.socket.once("session:ready", () => r()))),
@@ -117,21 +126,16 @@ for (const backend of BACKENDS) {
     const bytes = randomBytes(FILE_CHUNK_BYTES * 12 + 5);
     const src = path.join(await tmpDir(), "resume.bin");
     await writeFile(src, bytes);
-    const send = requester(alice);
-    let chunks = 0;
-    const cutting: Requester = ((event: string, payload: unknown, ms?: number) => {
-      if (event === "file:chunk" && ++chunks === 6) {
-        // The connection drops with this chunk in flight; it comes back a moment later.
-        alice.socket.disconnect();
-        setTimeout(() => alice.socket.connect(), 300);
-      }
-      return (send as any)(event, payload, ms);
-    }) as Requester;
+    // The connection drops as the 6th chunk goes out; it comes back a moment later.
+    const cutting = onNth(requester(alice), "file:chunk", 6, () => {
+      alice.socket.disconnect();
+      setTimeout(() => alice.socket.connect(), 300);
+    });
     const resumes: number[] = [];
-    const done = await uploadFile(cutting, { chatId: room.id, file: src, clientId: uuid() }, hooks(alice, { resumed: (from) => resumes.push(from) }));
+    const done = await uploadFile(cutting.request, { chatId: room.id, file: src, clientId: uuid() }, hooks(alice, { resumed: (from) => resumes.push(from) }));
     t.is(done.file.sha256, sha(bytes));
     t.deepEqual(resumes, [5 * FILE_CHUNK_BYTES], "resumed at the chunk that was in flight");
-    t.true(chunks <= 13 + 1, `sent ${chunks} chunks for 13: not started over`);
+    t.true(cutting.count() <= 13 + 1, `sent ${cutting.count()} chunks for 13: not started over`);
 
     // A new process resumes by beginning again with the same clientId.
     const clientId = uuid();
@@ -147,17 +151,12 @@ for (const backend of BACKENDS) {
     await alice.ok("file:cancel", { fileId: begun.file.id });
 
     const out = await tmpDir();
-    const read = requester(bob);
-    let reads = 0;
-    const cuttingRead: Requester = ((event: string, payload: unknown, ms?: number) => {
-      if (event === "file:read" && ++reads === 4) {
-        bob.socket.disconnect();
-        setTimeout(() => bob.socket.connect(), 300);
-      }
-      return (read as any)(event, payload, ms);
-    }) as Requester;
+    const cuttingRead = onNth(requester(bob), "file:read", 4, () => {
+      bob.socket.disconnect();
+      setTimeout(() => bob.socket.connect(), 300);
+    });
     const downResumes: number[] = [];
-    const got = await downloadFile(cuttingRead, { fileId: done.file.id, dest: out }, hooks(bob, { resumed: (from) => downResumes.push(from) }));
+    const got = await downloadFile(cuttingRead.request, { fileId: done.file.id, dest: out }, hooks(bob, { resumed: (from) => downResumes.push(from) }));
     t.deepEqual(await readFile(got.path), bytes);
     t.deepEqual(downResumes, [3 * FILE_CHUNK_BYTES]);
     t.deepEqual(await readdir(out), ["resume.bin"], "no temporary file is left behind");
@@ -262,13 +261,8 @@ for (const backend of BACKENDS) {
     await writeFile(src, bytes);
     const control = new AbortController();
     let id = 0;
-    const send = requester(alice);
-    let chunks = 0;
-    const counting: Requester = ((event: string, payload: unknown, ms?: number) => {
-      if (event === "file:chunk" && ++chunks === 3) control.abort();
-      return (send as any)(event, payload, ms);
-    }) as Requester;
-    const e = await t.throwsAsync(uploadFile(counting, { chatId: general(alice).id, file: src, clientId: uuid(), started: (s) => (id = s.fileId) }, hooks(alice, { signal: control.signal })));
+    const counting = onNth(requester(alice), "file:chunk", 3, () => control.abort());
+    const e = await t.throwsAsync(uploadFile(counting.request, { chatId: general(alice).id, file: src, clientId: uuid(), started: (s) => (id = s.fileId) }, hooks(alice, { signal: control.signal })));
     t.is((e as { code?: string }).code, "CANCELLED");
     t.is(await srv().db.prisma.file.count({ where: { id } }), 0, "the unfinished upload is gone from the server");
     t.is(await srv().db.prisma.fileChunk.count({ where: { fileId: id } }), 0);
@@ -276,13 +270,8 @@ for (const backend of BACKENDS) {
     const done = await uploadFile(requester(alice), { chatId: general(alice).id, file: src, clientId: uuid() }, hooks(alice));
     const out = await tmpDir();
     const stop = new AbortController();
-    const read = requester(alice);
-    let reads = 0;
-    const countingRead: Requester = ((event: string, payload: unknown, ms?: number) => {
-      if (event === "file:read" && ++reads === 3) stop.abort();
-      return (read as any)(event, payload, ms);
-    }) as Requester;
-    const e2 = await t.throwsAsync(downloadFile(countingRead, { fileId: done.file.id, dest: out }, hooks(alice, { signal: stop.signal })));
+    const countingRead = onNth(requester(alice), "file:read", 3, () => stop.abort());
+    const e2 = await t.throwsAsync(downloadFile(countingRead.request, { fileId: done.file.id, dest: out }, hooks(alice, { signal: stop.signal })));
     t.is((e2 as { code?: string }).code, "CANCELLED");
     t.deepEqual(await readdir(out), [], "no partial file is left");
   });
