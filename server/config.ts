@@ -26,6 +26,8 @@ export type Config = {
   /** Cluster: a node whose heartbeat is this old is taken for dead and its users offline. */
   nodeTtlMs: number;
   limits: LimitConfig;
+  /** Concurrent message appends share one INSERT (on by default; CHAT_GROUP_COMMIT=0 turns it off, for benchmarks). */
+  groupCommit: boolean;
 };
 
 /** Rate limits: points per window; a socket that keeps hitting them is disconnected. */
@@ -92,6 +94,7 @@ export function resolveConfig(overrides: Partial<Config> = {}, env = process.env
     drainMs: 10_000,
     nodeTtlMs: env["CHAT_NODE_TTL_MS"] ? Number(env["CHAT_NODE_TTL_MS"]) : 15_000,
     limits: parseLimits(env["CHAT_RATE_LIMITS"]),
+    groupCommit: env["CHAT_GROUP_COMMIT"] !== "0",
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (config as Record<string, unknown>)[k] = v;
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new Error("TLS needs both --tls-cert and --tls-key");
