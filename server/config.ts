@@ -28,6 +28,8 @@ export type Config = {
   nodeTtlMs: number;
   limits: LimitConfig;
   files: FileLimits;
+  /** Concurrent message appends share one INSERT (on by default; CHAT_GROUP_COMMIT=0 turns it off, for benchmarks). */
+  groupCommit: boolean;
 };
 
 /** Rate limits: points per window; a socket that keeps hitting them is disconnected. */
@@ -127,6 +129,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env
     nodeTtlMs: env["CHAT_NODE_TTL_MS"] ? Number(env["CHAT_NODE_TTL_MS"]) : 15_000,
     limits: parseLimits(env["CHAT_RATE_LIMITS"]),
     files: fileLimits(env),
+    groupCommit: env["CHAT_GROUP_COMMIT"] !== "0",
   };
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) continue;

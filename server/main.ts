@@ -44,7 +44,7 @@ export type RunningServer = {
 
 /** Services over an open database, without a network listener (the CLI's user commands). */
 export function createServices(db: Database, config: Config, notifier: Notifier, presence: PresenceService = createPresenceService({ notifier })) {
-  const repos = createRepositories(db.prisma);
+  const repos = createRepositories(db.prisma, { groupCommit: config.groupCommit });
   const hasher = createScryptHasher({ logN: config.scryptLogN });
   const accounts = createAccountService({ repos, hasher, notifier, sessionTtlMs: config.sessionTtlMs });
   const chat = createChatService({ repos, notifier, presence });

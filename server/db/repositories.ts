@@ -3,8 +3,8 @@ import { AppError } from "../app-error.js";
 import type { ChatKind, MessageKind, Role } from "../protocol/index.js";
 import { UNREAD_CAP } from "../protocol/index.js";
 import type {
-  ChatRecord, ChatRepository, ChatSummary, FileRecord, FileRepository, FileStatus, MessageRecord, MessageRepository, Repositories, SanctionKind,
-  SanctionRecord, SanctionRepository, SessionRepository, UserRecord, UserRepository,
+  ChatRecord, ChatRepository, ChatSummary, FileRecord, FileRepository, FileStatus, MessageRecord, MessageRepository, NewMessage, Repositories,
+  SanctionKind, SanctionRecord, SanctionRepository, SessionRepository, UserRecord, UserRepository,
 } from "../services/ports.js";
 import type { PrismaClient } from "./generated/client.js";
 
@@ -195,20 +195,108 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
   return repo;
 }
 
-function messageRepository(prisma: PrismaClient): MessageRepository {
-  return {
-    async append(m) {
+type InsertedRow = { id: bigint; chat_id: number; kind: MessageKind; sender_id: number; nick: string; text: string; client_id: string; created_at: Date };
+type PendingAppend = { m: NewMessage; resolve: (r: { message: MessageRecord; created: boolean }) => void; reject: (e: unknown) => void };
+/** Rows per group-committed INSERT (5 parameters each, far below PostgreSQL's 65,535). */
+const GROUP_COMMIT_MAX = 500;
+
+function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean }): MessageRepository {
+  async function appendOne(m: NewMessage): Promise<{ message: MessageRecord; created: boolean }> {
+    try {
+      const row = await prisma.message.create({ data: m, include: withSender });
+      return { message: toMessage(row), created: true };
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      const row = await prisma.message.findUniqueOrThrow({
+        where: { senderId_clientId: { senderId: m.senderId, clientId: m.clientId } },
+        include: withSender,
+      });
+      return { message: toMessage(row), created: false };
+    }
+  }
+
+  // Group commit: appends that arrive while an INSERT is in flight wait and go together in the
+  // next one, a single multi-row INSERT (one round trip and one commit for the whole group)
+  // instead of one transaction per message. Semantics are those of appendOne: a (sender,
+  // clientId) that exists returns the stored row with created=false, and each caller is
+  // answered only after the statement holding its row has committed.
+  const queue: PendingAppend[] = [];
+  let flushing = false;
+
+  async function flush(): Promise<void> {
+    flushing = true;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, GROUP_COMMIT_MAX);
       try {
-        const row = await prisma.message.create({ data: m, include: withSender });
-        return { message: toMessage(row), created: true };
+        const results = await insertGroup(batch.map((p) => p.m));
+        batch.forEach((p, i) => p.resolve(results[i]!));
       } catch (e) {
-        if (!isUniqueViolation(e)) throw e;
-        const row = await prisma.message.findUniqueOrThrow({
-          where: { senderId_clientId: { senderId: m.senderId, clientId: m.clientId } },
-          include: withSender,
-        });
-        return { message: toMessage(row), created: false };
+        // A statement the database refused (P2xxx: constraint, data) rolled back as a whole:
+        // each message gets what it would have got alone. Anything else (connection lost, the
+        // database gone) may have committed or not, so it fails the group as it would one.
+        const refused = typeof (e as { code?: unknown }).code === "string" && (e as { code: string }).code.startsWith("P2");
+        if (!refused) batch.forEach((p) => p.reject(e));
+        else await Promise.all(batch.map((p) => appendOne(p.m).then(p.resolve, p.reject)));
       }
+    }
+    flushing = false;
+  }
+
+  async function insertGroup(group: NewMessage[]): Promise<{ message: MessageRecord; created: boolean }[]> {
+    const values: string[] = [];
+    const params: unknown[] = [];
+    for (const m of group) {
+      const i = params.length;
+      values.push(`($${i + 1}::int, $${i + 2}::int, $${i + 3}::"MessageKind", $${i + 4}::text, $${i + 5}::uuid)`);
+      params.push(m.chatId, m.senderId, m.kind, m.text, m.clientId);
+    }
+    const inserted = await prisma.$queryRawUnsafe<InsertedRow[]>(
+      `WITH ins AS (
+         INSERT INTO messages (chat_id, sender_id, kind, text, client_id) VALUES ${values.join(", ")}
+         ON CONFLICT (sender_id, client_id) DO NOTHING
+         RETURNING id, chat_id, sender_id, kind, text, client_id::text AS client_id, created_at)
+       SELECT ins.*, u.nick FROM ins JOIN users u ON u.id = ins.sender_id`,
+      ...params,
+    );
+    const key = (senderId: number, clientId: string) => `${senderId}:${clientId.toLowerCase()}`;
+    const toRecord = (r: InsertedRow): MessageRecord => ({
+      id: Number(r.id), chatId: r.chat_id, kind: r.kind, senderId: r.sender_id, senderNick: r.nick, text: r.text, clientId: r.client_id, createdAt: r.created_at,
+      file: null,
+    });
+    const fresh = new Map(inserted.map((r) => [key(r.sender_id, r.client_id), toRecord(r)]));
+    // Resends (and a clientId used twice in the group) conflicted: the stored row answers them.
+    const missing = group.filter((m) => !fresh.has(key(m.senderId, m.clientId)));
+    const existing = new Map<string, MessageRecord>();
+    if (missing.length > 0) {
+      const rows = await prisma.message.findMany({
+        where: { OR: missing.map((m) => ({ senderId: m.senderId, clientId: m.clientId })) },
+        include: withSender,
+      });
+      for (const r of rows) existing.set(key(r.senderId, r.clientId), toMessage(r));
+    }
+    const taken = new Set<string>();
+    return group.map((m) => {
+      const k = key(m.senderId, m.clientId);
+      const row = fresh.get(k);
+      // The first of two appends with one clientId in the group created the row; the second did not.
+      if (row && !taken.has(k)) {
+        taken.add(k);
+        return { message: row, created: true };
+      }
+      const stored = row ?? existing.get(k);
+      if (!stored) throw new Error(`group commit: no row for message ${m.clientId} after its INSERT`);
+      return { message: stored, created: false };
+    });
+  }
+
+  return {
+    append(m) {
+      // File messages (rare, and they carry a file reference) go alone; text goes in groups.
+      if (!opts.groupCommit || m.fileId !== undefined) return appendOne(m);
+      return new Promise((resolve, reject) => {
+        queue.push({ m, resolve, reject });
+        if (!flushing) void flush();
+      });
     },
     async listBefore(chatId, before, limit) {
       const rows = await prisma.message.findMany({
@@ -336,12 +424,12 @@ function fileRepository(prisma: PrismaClient): FileRepository {
   };
 }
 
-export function createRepositories(prisma: PrismaClient): Repositories {
+export function createRepositories(prisma: PrismaClient, opts: { groupCommit?: boolean } = {}): Repositories {
   return {
     users: userRepository(prisma),
     sessions: sessionRepository(prisma),
     chats: chatRepository(prisma),
-    messages: messageRepository(prisma),
+    messages: messageRepository(prisma, { groupCommit: opts.groupCommit ?? true }),
     sanctions: sanctionRepository(prisma),
     files: fileRepository(prisma),
   };

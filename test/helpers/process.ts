@@ -19,9 +19,9 @@ export function freePort(): Promise<number> {
 
 export type ServerProcess = { child: ChildProcess; url: string; exited: Promise<number | null>; output: () => string };
 
-/** Starts `chat-server serve` on a fixed port and resolves once it listens. */
-export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [SERVER_CLI, "serve", ...args], {
+/** Starts `chat-server serve` on a fixed port and resolves once it listens; nodeArgs go to node (e.g. --cpu-prof). */
+export async function spawnServer(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_CLI, "serve", ...args], {
     env: { ...process.env, DATABASE_URL: "", REDIS_URL: "", LOG_LEVEL: "error", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -6,6 +6,7 @@ import type { Store } from "../state/store.js";
 import type { State } from "../state/types.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
 import { charWidth, layoutHistory, topIndex, type HistoryLine } from "./text.js";
+import { createRenderTrace } from "./trace.js";
 import { renderComposer, renderHelp, renderLogin, renderStatus, renderSwitcher, renderTabs, renderTransfer, renderUsers } from "./widgets.js";
 
 type Blessed = typeof import("blessed");
@@ -192,7 +193,10 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     wideRows = rows;
   }
 
+  const trace = createRenderTrace(process.env["CHAT_TUI_TRACE"]);
+
   function render() {
+    const startedAt = performance.now();
     scheduled = null;
     lastRender = Date.now();
     layout(store.getState());
@@ -200,6 +204,7 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     screen.render();
     recordWideRows();
     resolvePaint();
+    trace?.(startedAt);
   }
 
   function schedule() {

@@ -1,0 +1,186 @@
+// A forked load-generating process: connects many clients, sends at a steady rate, records
+// delivery latencies into a histogram; driven by the benchmark runner over IPC (lib.ts startWorker).
+import { randomUUID } from "node:crypto";
+import { IrcClient, SioClient, WsClient, eachStamp, type BenchClient } from "./clients.js";
+import { Histogram, now, sleep, stampedText } from "./common.js";
+
+type Target =
+  | { kind: "sio"; url: string }
+  | { kind: "ws"; port: number }
+  | { kind: "irc"; port: number };
+/** Per client: a token (sio), or a room number (ws) / channel (irc). */
+type Spec = { token?: string; room?: number; channel?: string; nick?: string };
+
+const clients: BenchClient[] = [];
+let deliveries = new Histogram();
+let window = { from: Infinity, to: Infinity };
+let inWindow = 0;
+/** Deliveries that arrived within the window, whenever sent (throughput under overload). */
+let arrived = 0;
+
+function onData(buf: Buffer) {
+  eachStamp(buf, (sentAt) => {
+    const at = now();
+    if (at >= window.from && at <= window.to) arrived++;
+    if (sentAt < window.from || sentAt > window.to) return;
+    inWindow++;
+    deliveries.record(at - sentAt);
+  });
+}
+
+async function connectOne(target: Target, spec: Spec, localAddress: string | undefined): Promise<BenchClient> {
+  const opts = localAddress ? { localAddress } : {};
+  if (target.kind === "sio") return SioClient.connect(target.url, spec.token!, opts);
+  if (target.kind === "ws") return WsClient.connect(target.port, spec.room ?? 0, opts);
+  return IrcClient.connect(target.port, spec.nick!, spec.channel!, opts);
+}
+
+const commands: Record<string, (a: any) => Promise<unknown>> = {
+  /** Connects one client per spec, `concurrency` at a time; returns how many and the first error. */
+  async connect(a: { target: Target; specs: Spec[]; concurrency?: number; localAddresses?: string[]; listen?: boolean }) {
+    let next = 0;
+    let failed = 0;
+    let firstError: string | null = null;
+    const slots: (BenchClient | undefined)[] = new Array(a.specs.length);
+    const runOne = async () => {
+      while (next < a.specs.length) {
+        const i = next++;
+        const local = a.localAddresses?.length ? a.localAddresses[i % a.localAddresses.length] : undefined;
+        try {
+          const c = await connectOne(a.target, a.specs[i]!, local);
+          if (a.listen !== false) c.onData = onData;
+          slots[i] = c; // in spec order: sender i sends to chat i
+        } catch (e) {
+          failed++;
+          firstError ??= (e as Error).message;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: a.concurrency ?? 50 }, runOne));
+    const ok = slots.filter((c): c is BenchClient => c !== undefined);
+    clients.push(...ok);
+    return { connected: ok.length, failed, firstError };
+  },
+
+  async measure(a: { from: number; to: number }) {
+    deliveries = new Histogram();
+    window = a;
+    inWindow = 0;
+    arrived = 0;
+    return null;
+  },
+
+  async report() {
+    return { deliveries: inWindow, arrived, hist: deliveries.toJSON() };
+  },
+
+  async bytes() {
+    return { read: clients.reduce((s, c) => s + c.bytesRead(), 0), written: clients.reduce((s, c) => s + c.bytesWritten(), 0) };
+  },
+
+  /**
+   * Sends `rate` messages per second in total for `durationMs`, round-robin over the first
+   * `senders` clients, each to its own chat (chatIds[i]) or room/channel; socket.io sends
+   * are acknowledged and their ack latency recorded.
+   */
+  async send(a: { rate: number; durationMs: number; senders: number; chatIds?: number[]; textSize?: number; drainMs?: number }) {
+    const senders = clients.slice(0, a.senders);
+    const acks = new Histogram();
+    let sent = 0;
+    let acked = 0;
+    let errors = 0;
+    let firstError: string | null = null;
+    const start = now();
+    let turn = 0;
+    while (now() - start < a.durationMs) {
+      const due = Math.floor(((now() - start) / 1000) * a.rate);
+      while (sent < due) {
+        const i = turn++ % senders.length;
+        const c = senders[i]!;
+        const text = stampedText(a.textSize ?? 60);
+        if (c instanceof SioClient) {
+          const at = now();
+          c.emit("message:send", { chatId: a.chatIds![i % a.chatIds!.length], text, clientId: randomUUID() }, (r) => {
+            if (r.ok) {
+              acked++;
+              acks.record(now() - at);
+            } else {
+              errors++;
+              firstError ??= `${r.error?.code}: ${r.error?.message}`;
+            }
+          });
+        } else (c as WsClient | IrcClient).send(text);
+        sent++;
+      }
+      await sleep(2);
+    }
+    const deadline = now() + (a.drainMs ?? 5000);
+    while (senders[0] instanceof SioClient && acked + errors < sent && now() < deadline) await sleep(10);
+    return { sent, acked, errors, firstError, elapsedMs: now() - start, ackHist: acks.toJSON() };
+  },
+
+  /**
+   * Closed loop: each sender keeps `window` messages unacknowledged, for `durationMs`;
+   * measures acknowledged messages per second and ack latency (socket.io only).
+   */
+  async blast(a: { durationMs: number; senders: number; window: number; chatIds: number[]; textSize?: number }) {
+    const acks = new Histogram();
+    let acked = 0;
+    let errors = 0;
+    let firstError: string | null = null;
+    const start = now();
+    const end = start + a.durationMs;
+    await Promise.all(
+      clients.slice(0, a.senders).map((c, i) =>
+        Promise.all(
+          Array.from({ length: a.window }, async () => {
+            while (now() < end) {
+              const at = now();
+              const r = await (c as SioClient).request("message:send", { chatId: a.chatIds[i % a.chatIds.length], text: stampedText(a.textSize ?? 60), clientId: randomUUID() });
+              if (r.ok) {
+                acked++;
+                acks.record(now() - at);
+              } else {
+                errors++;
+                firstError ??= `${r.error?.code}: ${r.error?.message}`;
+              }
+            }
+          }),
+        ),
+      ),
+    );
+    return { acked, errors, firstError, elapsedMs: now() - start, ackHist: acks.toJSON() };
+  },
+
+  /** Sends one request from client `index` and returns its result and the round-trip time. */
+  async request(a: { index: number; event: string; payload: unknown }) {
+    const at = now();
+    const r = await (clients[a.index] as SioClient).request(a.event, a.payload);
+    return { ms: now() - at, result: r };
+  },
+
+  async close() {
+    for (const c of clients.splice(0)) c.close();
+    return null;
+  },
+
+  async exit() {
+    for (const c of clients.splice(0)) c.close();
+    setTimeout(() => process.exit(0), 10);
+    return null;
+  },
+};
+
+process.on("message", (m: { id: number; cmd: string; args: unknown }) => {
+  const fn = commands[m.cmd];
+  if (!fn) {
+    process.send!({ id: m.id, ok: false, error: `unknown command ${m.cmd}` });
+    return;
+  }
+  fn(m.args).then(
+    (value) => process.send!({ id: m.id, ok: true, value }),
+    (e: Error) => process.send!({ id: m.id, ok: false, error: e.message }),
+  );
+});
+// The runner going away (even by SIGKILL) must not leave load generators behind.
+process.on("disconnect", () => process.exit(0));

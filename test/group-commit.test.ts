@@ -1,0 +1,59 @@
+// Group commit of message appends: concurrent appends share one INSERT and keep the semantics
+// of one insert per message (resends, reused clientIds, errors), on PGlite and PostgreSQL.
+import test from "ava";
+import { createRepositories } from "../server/db/repositories.js";
+import { BACKENDS, newUser, perBackend, SKIPPED_BACKENDS, uuid } from "./helpers/harness.js";
+
+const servers = perBackend(test);
+for (const b of SKIPPED_BACKENDS) test.skip(`group commit on ${b} (skipped: DATABASE_URL is not set)`, () => {});
+
+for (const backend of BACKENDS) {
+  test(`concurrent appends are stored once each, resends answer the original and a reused clientId stays detectable (${backend})`, async (t) => {
+    const server = servers.get(backend)!;
+    const repos = createRepositories(server.db.prisma, { groupCommit: true });
+    const alice = await newUser(server, "gca");
+    const general = alice.ready.chats[0]!.id;
+    const ids = Array.from({ length: 300 }, () => uuid());
+    const first = await Promise.all(ids.map((clientId, i) => repos.messages.append({ chatId: general, senderId: alice.user.id, kind: "text", text: `m${i}`, clientId })));
+    t.true(first.every((r) => r.created));
+    t.deepEqual(first.map((r) => r.message.text), ids.map((_, i) => `m${i}`));
+    t.true(first.every((r) => r.message.senderNick === alice.user.nick && r.message.createdAt instanceof Date));
+    t.is(new Set(first.map((r) => r.message.id)).size, ids.length);
+    const sorted = [...first.map((r) => r.message.id)].sort((a, b) => a - b);
+    t.deepEqual(first.map((r) => r.message.id), sorted, "ids follow the order of the appends");
+
+    // Resends of stored messages, a new one, and the same new clientId twice in one group.
+    const twice = uuid();
+    const again = await Promise.all([
+      repos.messages.append({ chatId: general, senderId: alice.user.id, kind: "text", text: "m0", clientId: ids[0]! }),
+      repos.messages.append({ chatId: general, senderId: alice.user.id, kind: "text", text: "new", clientId: uuid() }),
+      repos.messages.append({ chatId: general, senderId: alice.user.id, kind: "text", text: "one", clientId: twice }),
+      repos.messages.append({ chatId: general, senderId: alice.user.id, kind: "text", text: "two", clientId: twice }),
+      repos.messages.append({ chatId: general, senderId: alice.user.id, kind: "text", text: "different", clientId: ids[1]! }),
+    ]);
+    t.deepEqual(again.map((r) => r.created), [false, true, true, false, false]);
+    t.is(again[0]!.message.id, first[0]!.message.id);
+    t.is(again[3]!.message.text, "one", "the second append of a clientId gets the first one's row");
+    t.is(again[4]!.message.text, "m1", "a reused clientId returns the stored text, so the service can refuse it");
+    alice.close();
+  });
+
+  test(`an append the database refuses fails alone, the rest of its group is stored (${backend})`, async (t) => {
+    const server = servers.get(backend)!;
+    const repos = createRepositories(server.db.prisma, { groupCommit: true });
+    const bob = await newUser(server, "gcb");
+    const general = bob.ready.chats[0]!.id;
+    const results = await Promise.allSettled([
+      repos.messages.append({ chatId: general, senderId: bob.user.id, kind: "text", text: "ok 1", clientId: uuid() }),
+      repos.messages.append({ chatId: general, senderId: bob.user.id, kind: "text", text: "ok 2", clientId: uuid() }),
+      repos.messages.append({ chatId: 987654, senderId: bob.user.id, kind: "text", text: "no such chat", clientId: uuid() }),
+      repos.messages.append({ chatId: general, senderId: bob.user.id, kind: "text", text: "ok 3", clientId: uuid() }),
+    ]);
+    t.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    const single = await createRepositories(server.db.prisma, { groupCommit: false }).messages
+      .append({ chatId: 987654, senderId: bob.user.id, kind: "text", text: "no such chat", clientId: uuid() })
+      .catch((e: unknown) => e);
+    t.is((results[2] as PromiseRejectedResult).reason.code, (single as { code: string }).code, "the same error as without group commit");
+    bob.close();
+  });
+}
