@@ -5,8 +5,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import test, { type ExecutionContext } from "ava";
-import { BACKENDS, newUser, perBackend, sleep, SKIPPED_BACKENDS, startTestServer, uuid, type Backend, type Client } from "./helpers/harness.js";
-import { FILE_CHUNK_BYTES, type ChatDto, type MessageDto } from "../server/protocol/index.js";
+import {
+  api, BACKENDS, connect, newUser, nick, perBackend, sleep, SKIPPED_BACKENDS, startTestServer, uuid, type Backend, type Client,
+} from "./helpers/harness.js";
+import { FILE_CHUNK_BYTES, type AuthResponse, type ChatDto, type MessageDto } from "../server/protocol/index.js";
 import { downloadFile, uploadFile, type Requester, type TransferHooks } from "../tui/net/transfer.js";
 
 const LIMITS = { maxFileBytes: 1024 * 1024, quotaBytesPerUser: 3 * 1024 * 1024 - 100, maxTransfersPerUser: 2, uploadIdleMs: 60_000 };
@@ -274,6 +276,32 @@ for (const backend of BACKENDS) {
     const e2 = await t.throwsAsync(downloadFile(countingRead.request, { fileId: done.file.id, dest: out }, hooks(alice, { signal: stop.signal })));
     t.is((e2 as { code?: string }).code, "CANCELLED");
     t.deepEqual(await readdir(out), [], "no partial file is left");
+  });
+
+  it("a shared file is deleted by its uploader or a moderator, not by other members; its message stays without it", async (t) => {
+    const [alice, bob] = [await newUser(srv(), "fk"), await newUser(srv(), "fj")];
+    const name = nick("mod");
+    await srv().accounts.addUser({ nick: name, password: "staff-password", role: "moderator" });
+    const login = await api<AuthResponse>(srv().url, "/api/v1/login", { nick: name, password: "staff-password" });
+    const mod = await connect(srv().url, login.body);
+    const chatId = general(alice).id;
+    const src = path.join(await tmpDir(), "del.txt");
+    await writeFile(src, "delete me");
+    const one = await uploadFile(requester(alice), { chatId, file: src, clientId: uuid() }, hooks(alice));
+    const two = await uploadFile(requester(alice), { chatId, file: src, clientId: uuid() }, hooks(alice));
+    const byBob = await bob.request("file:delete", { fileId: one.file.id });
+    t.is(byBob.ok ? "" : byBob.error.code, "FORBIDDEN");
+    t.deepEqual(await alice.ok("file:delete", { fileId: one.file.id }), { fileId: one.file.id, name: "del.txt" });
+    t.deepEqual(await mod.ok("file:delete", { fileId: two.file.id }), { fileId: two.file.id, name: "del.txt" });
+    for (const f of [one, two]) {
+      const r = await bob.request("file:read", { fileId: f.file.id, offset: 0 });
+      t.is(r.ok ? "" : r.error.code, "FILE_NOT_FOUND");
+    }
+    const page = await bob.ok("history:fetch", { chatId, after: one.message.id - 1 });
+    const shared = page.messages.filter((m: MessageDto) => m.id === one.message.id || m.id === two.message.id);
+    t.is(shared.length, 2, "the messages stay");
+    t.true(shared.every((m: MessageDto) => m.kind === "file" && m.file === undefined && m.text === "del.txt"), "without their file");
+    mod.close();
   });
 
   it("a download never overwrites: the second copy gets a suffix", async (t) => {

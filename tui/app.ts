@@ -479,6 +479,11 @@ export function createController(store: Store, view: View, opts: AppOptions) {
       case "files":
         if (!v) return notice("No chat is open.", "error");
         return listFiles(v.chat.id);
+      case "rmfile": {
+        const r = await request(c.request("file:delete", { fileId: parsed.fileId }));
+        if (r) notice(`Deleted ${r.name} (file #${r.fileId}); its line in the history stays.`, "info", v?.chat.id ?? null);
+        return;
+      }
       case "msg": {
         const chat = await openChat(c.request("dm:open", { nick: parsed.nick }));
         if (chat) sendText(chat.id, parsed.text);

@@ -33,6 +33,7 @@ export interface ClientToServerEvents {
   "file:chunk": (p: UploadChunk, ack: Ack<UploadProgress>) => void;
   "file:complete": (p: FileRef, ack: Ack<UploadDone>) => void;
   "file:cancel": (p: FileRef, ack: Ack<{ fileId: number }>) => void;
+  "file:delete": (p: FileRef, ack: Ack<{ fileId: number; name: string }>) => void;
   "file:info": (p: FileRef, ack: Ack<FileDto>) => void;
   "file:read": (p: ReadChunk, ack: Ack<FileChunk>) => void;
   "file:list": (p: ListFiles, ack: Ack<FileList>) => void;
@@ -60,7 +61,7 @@ export const CLIENT_EVENTS: readonly ClientEventName[] = [
   "message:send", "history:fetch", "dm:open", "room:create", "room:join", "room:leave", "room:invite",
   "rooms:list", "chat:close", "chat:read", "users:list", "ping:rtt",
   "admin:kick", "admin:ban", "admin:unban", "admin:mute", "admin:unmute", "admin:shutdown", "admin:metrics",
-  "file:begin", "file:chunk", "file:complete", "file:cancel", "file:info", "file:read", "file:list",
+  "file:begin", "file:chunk", "file:complete", "file:cancel", "file:delete", "file:info", "file:read", "file:list",
 ];
 
 /** Close reasons sent in the handshake error's `data.code`. */

@@ -33,6 +33,8 @@ export interface FileService {
   chunk(user: UserDto, input: UploadChunk): Promise<UploadProgress>;
   complete(user: UserDto, fileId: number): Promise<UploadDone>;
   cancel(user: UserDto, fileId: number): Promise<{ fileId: number }>;
+  /** Deletes a shared file (its uploader, or a moderator or admin who is in the chat); its message stays, without the file. */
+  remove(user: UserDto, fileId: number): Promise<{ fileId: number; name: string }>;
   info(user: UserDto, fileId: number): Promise<FileDto>;
   read(user: UserDto, input: ReadChunk): Promise<FileChunk>;
   list(user: UserDto, input: ListFiles): Promise<FileList>;
@@ -183,6 +185,18 @@ export function createFileService(deps: { repos: Repositories; chat: ChatService
       if (file.status === "complete") throw new AppError("VALIDATION_FAILED", `${file.name} was already shared; only an unfinished upload can be cancelled.`);
       await repos.files.remove(fileId);
       return { fileId };
+    },
+
+    async remove(user, fileId) {
+      const file = await repos.files.findById(fileId);
+      if (!file) throw notFound(fileId);
+      if (file.uploaderId !== user.id) {
+        await requireMember(user.id, file.chatId, () => notFound(fileId));
+        if (user.role === "user") throw new AppError("FORBIDDEN", `Only ${file.uploaderNick}, who shared ${file.name}, or a moderator can delete it.`);
+      }
+      // The chunks go with the row; the message that shared it stays, without its file.
+      await repos.files.remove(fileId);
+      return { fileId, name: file.name };
     },
 
     async info(user, fileId) {

@@ -21,6 +21,7 @@ export type Parsed =
   | { kind: "send"; path: string }
   | { kind: "download"; fileId: number; dest: string | undefined }
   | { kind: "files" }
+  | { kind: "rmfile"; fileId: number }
   | { kind: "cancel" }
   | { kind: "error"; message: string };
 
@@ -80,6 +81,13 @@ export const SLASH_COMMANDS: Spec[] = [
       if (!m) return null;
       const dest = pathArg(rest.replace(/^\S+\s*/, ""));
       return { kind: "download", fileId: Number(m[1]), dest: dest || undefined };
+    },
+  },
+  {
+    name: "rmfile", aliases: [], usage: "/rmfile <id>", help: "delete a file you shared (moderators: any file in the chat)",
+    parse: (a) => {
+      const m = /^#?(\d{1,10})$/.exec(a[0] ?? "");
+      return m && a.length === 1 ? { kind: "rmfile", fileId: Number(m[1]) } : null;
     },
   },
   { name: "files", aliases: [], usage: "/files", help: "list the files shared in the active chat", parse: (a) => (a.length === 0 ? { kind: "files" } : null) },
