@@ -94,8 +94,11 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
     socketRooms: (userId) => repos.chats.openRoomIds(userId),
 
     async send(user, { chatId, text, clientId }) {
-      const { chat, membership } = await requireMember(user.id, chatId);
-      const mute = await repos.sanctions.active(user.id, "mute", new Date());
+      // Membership, chat and mute in one round trip: read on every send, never cached, so a
+      // kick, leave or mute holds for the very next message on every node.
+      const context = await repos.chats.sendContext(chatId, user.id, new Date());
+      if (!context) throw notFound(chatId);
+      const { chat, membership, mute } = context;
       if (mute) {
         // A resend of a message stored before the mute still gets its original back.
         const earlier = await repos.messages.findByClientId(user.id, clientId);
