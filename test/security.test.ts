@@ -249,6 +249,10 @@ test.serial("logs are JSON lines with no passwords, tokens or message bodies, ev
   const body = "the body of a private message";
   await c.ok("message:send", { chatId, text: body, clientId: uuid() });
   // Make the database fail mid-request: Prisma's error text would carry the query's arguments.
+  // Both insert paths fail: group commit's multi-row INSERT and the single insert it falls back to.
+  const raw = server.db.prisma.$queryRawUnsafe.bind(server.db.prisma);
+  (server.db.prisma as unknown as { $queryRawUnsafe: unknown }).$queryRawUnsafe = (sql: string, ...params: unknown[]) =>
+    raw(sql, ...(sql.includes("INSERT INTO messages") ? params.map((p, i) => (i % 5 === 0 ? 999_999 : p)) : params));
   const original = server.db.prisma.message.create.bind(server.db.prisma.message);
   (server.db.prisma.message as unknown as { create: unknown }).create = (args: unknown) => original({ ...(args as object), data: { ...(args as { data: object }).data, chatId: 999_999 } } as never);
   const failed = await c.request("message:send", { chatId, text: `${body} #2`, clientId: uuid() });

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { resolveConfig } from "../../server/config.js";
 import { openDatabase, type Database } from "../../server/db/client.js";
 import { createServices } from "../../server/main.js";
@@ -64,6 +65,8 @@ export function verdict(row: Row): string {
 // ---- processes ------------------------------------------------------------------------------
 
 const children = new Set<ChildProcess>();
+/** Databases to drop should the run be interrupted before a benchmark drops them itself. */
+export const pendingDrops = new Set<() => Promise<void>>();
 
 /** Registers a child so it is killed when the run ends, fails or is interrupted. */
 export function track<T extends ChildProcess>(child: T): T {
@@ -181,7 +184,9 @@ export type Seed = {
 export function openSeedDatabase(seed: Seed): Promise<Database> {
   const i = seed.args.indexOf(seed.backend === "pglite" ? "--data-dir" : "--database-url");
   const where = seed.args[i + 1]!;
-  return openDatabase(seed.backend === "pglite" ? { dataDir: where } : { dataDir: "", databaseUrl: where });
+  // Migrated already by seedDatabase; a second migration run on PostgreSQL leaves its connection
+  // open holding the schema engine's advisory lock, and the server's own migration then waits on it.
+  return openDatabase(seed.backend === "pglite" ? { dataDir: where, migrate: false } : { dataDir: "", databaseUrl: where, migrate: false });
 }
 
 /**
@@ -202,7 +207,12 @@ export async function seedDatabase(ctx: Ctx, opts: { backend: "pglite" | "postgr
     const fresh = await freshPostgresDatabase();
     db = await openDatabase({ dataDir: "", databaseUrl: fresh.url });
     args = ["--database-url", fresh.url];
-    drop = () => fresh.drop();
+    const once = async () => {
+      pendingDrops.delete(once);
+      await fresh.drop();
+    };
+    pendingDrops.add(once);
+    drop = once;
   }
   try {
     const config = resolveConfig({ scryptLogN: 10, dataDir: "memory://" }, {});
@@ -228,6 +238,22 @@ export async function seedDatabase(ctx: Ctx, opts: { backend: "pglite" | "postgr
     return { backend: opts.backend, args, users, generalId: general, rooms, drop };
   } finally {
     await db.close();
+    if (opts.backend === "postgres") await releaseMigrationConnection(args[1]!);
+  }
+}
+
+/**
+ * openDatabase leaves the pool it migrated with open, and its connection keeps the schema
+ * engine's advisory lock until the pool's 10 s idle timeout: a server started on the database
+ * meanwhile waits for it. Ending that connection releases the lock at once.
+ */
+async function releaseMigrationConnection(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  } finally {
+    await c.end();
   }
 }
 
@@ -241,7 +267,7 @@ export async function startChatServer(seed: Seed, env: Record<string, string> = 
     events: { points: 1_000_000, windowSec: 10 },
     connectionsPerAccount: 100_000,
   };
-  const server = await spawnServer(["--port", String(port), ...seed.args], {
+  const server = await spawnServer(["--port", String(port), "--drain-seconds", "1", ...seed.args], {
     CHAT_RATE_LIMITS: JSON.stringify(limits),
     LOG_LEVEL: "error",
     ...env,

@@ -6,7 +6,7 @@ import { PACKAGE_ROOT } from "../../server/paths.js";
 import { connections } from "./connections.js";
 import { fanout } from "./fanout.js";
 import { history } from "./history.js";
-import { fdLimit, killAll, machine, makeTmp, ratio, targetRatio, verdict, type BenchOutput, type Ctx, type Row } from "./lib.js";
+import { fdLimit, killAll, pendingDrops, machine, makeTmp, ratio, targetRatio, verdict, type BenchOutput, type Ctx, type Row } from "./lib.js";
 import { throughput } from "./throughput.js";
 import { tui } from "./tui.js";
 import { wire } from "./wire.js";
@@ -69,7 +69,8 @@ async function main() {
     interrupted = true;
     process.stderr.write(`bench: ${signal}, stopping every child process\n`);
     killAll();
-    void cleanup().finally(() => process.exit(130));
+    const drops = Promise.all([...pendingDrops].map((d) => d().catch(() => undefined)));
+    void Promise.race([drops, new Promise((r) => setTimeout(r, 5000))]).then(cleanup).finally(() => process.exit(130));
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));

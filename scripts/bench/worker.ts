@@ -17,6 +17,8 @@ let window = { from: Infinity, to: Infinity };
 let inWindow = 0;
 /** Deliveries that arrived within the window, whenever sent (throughput under overload). */
 let arrived = 0;
+/** When the last delivery of a message sent within the window arrived. */
+let lastAt = 0;
 
 function onData(buf: Buffer) {
   eachStamp(buf, (sentAt) => {
@@ -24,6 +26,7 @@ function onData(buf: Buffer) {
     if (at >= window.from && at <= window.to) arrived++;
     if (sentAt < window.from || sentAt > window.to) return;
     inWindow++;
+    lastAt = at;
     deliveries.record(at - sentAt);
   });
 }
@@ -67,11 +70,12 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
     window = a;
     inWindow = 0;
     arrived = 0;
+    lastAt = 0;
     return null;
   },
 
   async report() {
-    return { deliveries: inWindow, arrived, hist: deliveries.toJSON() };
+    return { deliveries: inWindow, arrived, lastAt, hist: deliveries.toJSON() };
   },
 
   async bytes() {

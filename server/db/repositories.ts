@@ -126,6 +126,26 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
       const m = await prisma.membership.findUnique({ where: { chatId_userId: { chatId, userId } } });
       return m && { chatId: m.chatId, userId: m.userId, open: m.open, lastReadId: Number(m.lastReadId) };
     },
+    async sendContext(chatId, userId, now) {
+      const [r] = await prisma.$queryRaw<(SummaryRow & { mute_id: number | null; mute_reason: string | null; mute_until: Date | null; mute_by: string | null })[]>`
+        SELECT c.id AS chat_id, c.kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at, m.open, m.last_read_id,
+          s.id AS mute_id, s.reason AS mute_reason, s.until AS mute_until, b.nick AS mute_by
+        FROM memberships m
+        JOIN chats c ON c.id = m.chat_id
+        LEFT JOIN LATERAL (
+          SELECT x.id, x.reason, x.until, x.by_id FROM sanctions x
+          WHERE x.user_id = ${userId} AND x.kind = 'mute' AND x.lifted_at IS NULL AND (x.until IS NULL OR x.until > ${now})
+          ORDER BY x.id DESC LIMIT 1
+        ) s ON true
+        LEFT JOIN users b ON b.id = s.by_id
+        WHERE m.chat_id = ${chatId} AND m.user_id = ${userId}`;
+      if (!r) return null;
+      return {
+        chat: toChat({ id: r.chat_id, kind: r.kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.created_at }),
+        membership: { chatId, userId, open: r.open, lastReadId: Number(r.last_read_id) },
+        mute: r.mute_id === null ? null : { id: r.mute_id, kind: "mute", userId, reason: r.mute_reason ?? "", until: r.mute_until, byNick: r.mute_by },
+      };
+    },
     async addMember(chatId, userId) {
       const before = await prisma.membership.findUnique({ where: { chatId_userId: { chatId, userId } }, select: { open: true } });
       await prisma.membership.upsert({

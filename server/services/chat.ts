@@ -91,8 +91,11 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
   async function publish(user: UserDto, input: { chatId: number; text: string; clientId: string; kind: "text" | "file"; fileId?: number }): Promise<MessageDto> {
     const { chatId, text, clientId, kind } = input;
     const same = (m: { chatId: number; text: string; kind: string }) => m.chatId === chatId && m.text === text && m.kind === kind;
-    const { chat, membership } = await requireMember(user.id, chatId);
-    const mute = await repos.sanctions.active(user.id, "mute", new Date());
+    // Membership, chat and mute in one round trip: read on every send, never cached, so a
+    // kick, leave or mute holds for the very next message on every node.
+    const context = await repos.chats.sendContext(chatId, user.id, new Date());
+    if (!context) throw notFound(chatId);
+    const { chat, membership, mute } = context;
     if (mute) {
       // A resend of a message stored before the mute still gets its original back.
       const earlier = await repos.messages.findByClientId(user.id, clientId);

@@ -86,6 +86,11 @@ export interface ChatRepository {
   /** The direct-message chat of two users, created with both memberships when missing. */
   findOrCreateDm(a: number, b: number): Promise<ChatRecord>;
   getMembership(chatId: number, userId: number): Promise<MembershipRecord | null>;
+  /**
+   * What a send checks, read in one query: the chat, the sender's membership and the mute in
+   * force now (as SanctionRepository.active); null when the user is not a member.
+   */
+  sendContext(chatId: number, userId: number, now: Date): Promise<{ chat: ChatRecord; membership: MembershipRecord; mute: SanctionRecord | null } | null>;
   /** Adds the membership or reopens it; returns whether the user was not a member before. */
   addMember(chatId: number, userId: number): Promise<boolean>;
   removeMember(chatId: number, userId: number): Promise<void>;
