@@ -2,6 +2,7 @@
 // offered load, and the most deliveries per second under overload, on chat-server (every
 // message persisted), the `ws` floor and ngIRCd, with the same clients and the same load.
 import { Histogram, cpuMsOf, now, seedDatabase, sleep, startChatServer, startWorker, type BenchOutput, type Ctx, type Row, type Worker } from "./lib.js";
+import { byPackage, topFrames } from "./profile.js";
 import { NGIRCD, NGIRCD_SKIP, startNgircd, startWsFloor, type RefServer } from "./servers.js";
 
 export type Scenario = {
@@ -20,7 +21,7 @@ export type Scenario = {
 
 type Figures = {
   p50: number; p99: number; deliveredPerSec: number; deliveredFraction: number;
-  capacityPerSec: number; ackP99?: number; serverCpu?: number; errors?: number; firstError?: string | null;
+  capacityPerSec: number; ackP99?: number; serverCpu?: number; errors?: number; firstError?: string | null; profile?: unknown;
 };
 
 const RECEIVER_WORKERS = 2;
@@ -58,6 +59,8 @@ async function measure(ctx: Ctx, sc: Scenario, kind: "chat" | "ws" | "irc", setu
     const hist = new Histogram();
     for (const r of reports) hist.merge(r.hist);
     const delivered = reports.reduce((n, r) => n + r.deliveries, 0);
+    // Over the window, or until the last of its messages arrived when the server fell behind.
+    const steadySeconds = Math.max(sc.durationMs, Math.max(...reports.map((r) => r.lastAt)) - from) / 1000;
     const expected = (sc.rate * sc.durationMs * sc.members) / 1000;
 
     // Overload: offered far above capacity for a while; capacity is every delivery of those
@@ -74,7 +77,7 @@ async function measure(ctx: Ctx, sc: Scenario, kind: "chat" | "ws" | "irc", setu
     return {
       p50: hist.pct(50),
       p99: hist.pct(99),
-      deliveredPerSec: delivered / (sc.durationMs / 1000),
+      deliveredPerSec: delivered / steadySeconds,
       deliveredFraction: delivered / expected,
       capacityPerSec: overDelivered / Math.max(sc.overloadMs / 1000, (lastAt - oFrom) / 1000),
       ...(kind === "chat"
@@ -90,20 +93,26 @@ async function chatFigures(ctx: Ctx, sc: Scenario, backend: "pglite" | "postgres
   const single = sc.rooms === 1;
   // One room: everyone is in general. Rooms: members+1 consecutive users per room, the last one sends.
   const seed = await seedDatabase(ctx, single ? { backend, users: sc.members + 1 } : { backend, users: sc.rooms * (sc.members + 1), rooms: sc.rooms, roomSize: sc.members + 1 });
-  const server = await startChatServer(seed, env);
+  // --profile: the chat-server of the scenario runs with --cpu-prof; its top frames go in the JSON.
+  const profDir = ctx.profile ? await ctx.tmp() : null;
+  const server = await startChatServer(seed, env, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
+  let stopped = false;
   try {
     const groups = single ? [{ id: seed.generalId, members: seed.users.map((_, i) => i) }] : seed.rooms;
     const receivers = groups.flatMap((g) => g.members.slice(0, sc.members));
     const senders = groups.map((g) => g.members[g.members.length - 1]!);
-    return await measure(ctx, sc, "chat", {
+    const figures = await measure(ctx, sc, "chat", {
       target: { kind: "sio", url: server.url },
       receiverSpecs: receivers.map((i) => ({ token: seed.users[i]!.token })),
       senderSpecs: senders.map((i) => ({ token: seed.users[i]!.token })),
       chatIds: groups.map((g) => g.id),
       pid: server.pid,
     });
-  } finally {
     await server.stop();
+    stopped = true;
+    return profDir ? { ...figures, profile: { top: await topFrames(profDir), byPackage: await byPackage(profDir) } } : figures;
+  } finally {
+    if (!stopped) await server.stop();
     await seed.drop();
   }
 }

@@ -37,6 +37,8 @@ export type BenchOutput = { rows: Row[]; details?: Record<string, unknown> };
 
 export type Ctx = {
   quick: boolean;
+  /** Run chat-server with --cpu-prof where a benchmark supports it (fan-out; throughput profiles in full runs always). */
+  profile: boolean;
   log: (msg: string) => void;
   /** A temporary directory removed at the end of the run. */
   tmp: () => Promise<string>;

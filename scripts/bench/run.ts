@@ -14,15 +14,16 @@ import { wire } from "./wire.js";
 export const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, tui, wire };
 
 function parseArgs(argv: string[]) {
-  const opts = { quick: false, only: Object.keys(BENCHMARKS), out: "" };
+  const opts = { quick: false, profile: false, only: Object.keys(BENCHMARKS), out: "" };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => (a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i] ?? "");
     if (a === "--quick") opts.quick = true;
+    else if (a === "--profile") opts.profile = true;
     else if (a.startsWith("--only")) opts.only = value().split(",").map((s) => s.trim()).filter(Boolean);
     else if (a.startsWith("--out")) opts.out = value();
     else if (a === "--help" || a === "-h") {
-      console.log(`usage: npm run bench -- [--quick] [--only ${Object.keys(BENCHMARKS).join(",")}] [--out results.json]`);
+      console.log(`usage: npm run bench -- [--quick] [--only ${Object.keys(BENCHMARKS).join(",")}] [--out results.json] [--profile]`);
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -62,7 +63,7 @@ async function main() {
   const started = new Date();
   const out = opts.out || path.join(PACKAGE_ROOT, "bench-results", `${started.toISOString().replace(/[:.]/g, "-")}${opts.quick ? "-quick" : ""}.json`);
   const { tmp, cleanup } = await makeTmp();
-  const ctx: Ctx = { quick: opts.quick, tmp, log: (m) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${m}\n`) };
+  const ctx: Ctx = { quick: opts.quick, profile: opts.profile, tmp, log: (m) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0)}s] ${m}\n`) };
   let interrupted = false;
   const stop = (signal: string) => {
     if (interrupted) return;
