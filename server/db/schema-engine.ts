@@ -71,11 +71,30 @@ export const NO_FILTERS = { externalTables: [], externalEnums: [] };
 
 /** Applies pending migrations (like `prisma migrate deploy`); returns the names applied. */
 export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
-  const engine = await openSchemaEngine(adapterFactory);
+  // The engine takes an advisory lock on its connection and never closes it; disposing what it
+  // opened ends that connection (and the lock) now, not when the pool's idle timer fires 10 s
+  // later, so a second server opening the same database does not wait for it.
+  const opened: { dispose(): Promise<void> }[] = [];
+  const tracked: SqlMigrationAwareDriverAdapterFactory = {
+    provider: adapterFactory.provider,
+    adapterName: adapterFactory.adapterName,
+    connect: async () => {
+      const adapter = await adapterFactory.connect();
+      opened.push(adapter);
+      return adapter;
+    },
+    connectToShadowDb: async () => {
+      const adapter = await adapterFactory.connectToShadowDb();
+      opened.push(adapter);
+      return adapter;
+    },
+  };
+  const engine = await openSchemaEngine(tracked);
   try {
     const out = await engine.applyMigrations({ migrationsList: await readMigrations(), filters: NO_FILTERS });
     return out.appliedMigrationNames;
   } finally {
     engine.free();
+    await Promise.all(opened.map((a) => a.dispose().catch(() => undefined)));
   }
 }
