@@ -5,7 +5,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { resolveConfig } from "../../server/config.js";
 import { openDatabase, type Database } from "../../server/db/client.js";
 import { createServices } from "../../server/main.js";
@@ -186,8 +185,7 @@ export type Seed = {
 export function openSeedDatabase(seed: Seed): Promise<Database> {
   const i = seed.args.indexOf(seed.backend === "pglite" ? "--data-dir" : "--database-url");
   const where = seed.args[i + 1]!;
-  // Migrated already by seedDatabase; a second migration run on PostgreSQL leaves its connection
-  // open holding the schema engine's advisory lock, and the server's own migration then waits on it.
+  // Migrated already by seedDatabase.
   return openDatabase(seed.backend === "pglite" ? { dataDir: where, migrate: false } : { dataDir: "", databaseUrl: where, migrate: false });
 }
 
@@ -240,22 +238,6 @@ export async function seedDatabase(ctx: Ctx, opts: { backend: "pglite" | "postgr
     return { backend: opts.backend, args, users, generalId: general, rooms, drop };
   } finally {
     await db.close();
-    if (opts.backend === "postgres") await releaseMigrationConnection(args[1]!);
-  }
-}
-
-/**
- * openDatabase leaves the pool it migrated with open, and its connection keeps the schema
- * engine's advisory lock until the pool's 10 s idle timeout: a server started on the database
- * meanwhile waits for it. Ending that connection releases the lock at once.
- */
-async function releaseMigrationConnection(url: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
-  } finally {
-    await c.end();
   }
 }
 
