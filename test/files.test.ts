@@ -202,6 +202,9 @@ for (const backend of BACKENDS) {
     const done = await uploadFile(requester(alice), { chatId: dm.id, file: src, clientId: uuid() }, hooks(alice));
     const got = await downloadFile(requester(bob), { fileId: done.file.id, dest: await tmpDir() }, hooks(bob));
     t.is(await readFile(got.path, "utf8"), "for bob only");
+    const again = await connect(srv().url, bob.auth);
+    t.is(again.ready.chats.find((c) => c.id === dm.id)?.unread, 1, "a shared file counts as unread for the other person");
+    again.close();
     for (const [event, payload, code] of [
       ["file:info", { fileId: done.file.id }, "FILE_NOT_FOUND"],
       ["file:read", { fileId: done.file.id, offset: 0 }, "FILE_NOT_FOUND"],

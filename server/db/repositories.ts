@@ -178,7 +178,7 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
         SELECT m.chat_id, c.kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at, m.open, m.last_read_id,
           (SELECT max(x.id) FROM messages x WHERE x.chat_id = m.chat_id) AS last_id,
           (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.chat_id = m.chat_id AND x.id > m.last_read_id
-             AND x.sender_id <> m.user_id AND x.kind = 'text' LIMIT ${UNREAD_CAP}) u) AS unread,
+             AND x.sender_id <> m.user_id AND x.kind IN ('text', 'file') LIMIT ${UNREAD_CAP}) u) AS unread,
           p.id AS peer_id, p.nick AS peer_nick, p.role AS peer_role
         FROM memberships m
         JOIN chats c ON c.id = m.chat_id

@@ -36,6 +36,14 @@ test("own messages and join lines are never unread; duplicates are ignored", (t)
   t.is(s.chats[2]?.messages.length, 2);
 });
 
+test("a file shared by someone else counts as unread, and its name never counts as a mention", (t) => {
+  let s = loggedIn();
+  const file = { id: 7, chatId: 2, name: "alice.txt", size: 3, sha256: "a".repeat(64), sender: "u2", senderId: 2, createdAt: "2026-11-21T10:00:00.000Z" };
+  s = run(s, { type: "message.received", message: msg(10, 2, 2, "alice.txt", { kind: "file", file }) });
+  t.is(s.chats[2]?.chat.unread, 1);
+  t.false(s.chats[2]?.mention);
+});
+
 test("a message the server already counted (the one that reopened a DM) is not counted twice", (t) => {
   let s = loggedIn();
   s = reducer(s, { type: "chat.updated", update: { reason: "opened", chat: dm(7, { id: 5, nick: "carol" }, { unread: 1, lastMessageId: 40 }) } });

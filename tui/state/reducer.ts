@@ -110,7 +110,7 @@ function receive(state: State, message: MessageDto, own: boolean): State {
       hasOlder = true;
     }
   }
-  const fromOther = !own && message.senderId !== state.me?.id && message.kind === "text";
+  const fromOther = !own && message.senderId !== state.me?.id && (message.kind === "text" || message.kind === "file");
   const seeing = state.active === message.chatId && view.scroll === null && state.screen === "chat";
   // A message at or below lastMessageId is already in the server's unread count (a DM that
   // reopened for this message arrives with it counted).
@@ -120,7 +120,7 @@ function receive(state: State, message: MessageDto, own: boolean): State {
     lastMessageId: Math.max(view.chat.lastMessageId, message.id),
     unread: countIt ? view.chat.unread + 1 : view.chat.unread,
   };
-  const mention = view.mention || (countIt && mentions(message.text, state.me?.nick ?? ""));
+  const mention = view.mention || (countIt && message.kind === "text" && mentions(message.text, state.me?.nick ?? ""));
   return { ...state, pending, chats: { ...state.chats, [message.chatId]: { ...view, chat, messages, hasOlder, mention } } };
 }
 
