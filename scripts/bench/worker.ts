@@ -38,6 +38,25 @@ async function connectOne(target: Target, spec: Spec, localAddress: string | und
   return IrcClient.connect(target.port, spec.nick!, spec.channel!, opts);
 }
 
+/** Acknowledgements of message:send: how many, their latency, and the first error. */
+function ackTally() {
+  const hist = new Histogram();
+  const t = { acked: 0, errors: 0, firstError: null as string | null };
+  return {
+    t,
+    hist,
+    record(r: { ok: boolean; error?: { code: string; message: string } }, at: number) {
+      if (r.ok) {
+        t.acked++;
+        hist.record(now() - at);
+      } else {
+        t.errors++;
+        t.firstError ??= `${r.error?.code}: ${r.error?.message}`;
+      }
+    },
+  };
+}
+
 const commands: Record<string, (a: any) => Promise<unknown>> = {
   /** Connects one client per spec, `concurrency` at a time; returns how many and the first error. */
   async connect(a: { target: Target; specs: Spec[]; concurrency?: number; localAddresses?: string[]; listen?: boolean }) {
@@ -89,11 +108,8 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
    */
   async send(a: { rate: number; durationMs: number; senders: number; chatIds?: number[]; textSize?: number; drainMs?: number }) {
     const senders = clients.slice(0, a.senders);
-    const acks = new Histogram();
+    const acks = ackTally();
     let sent = 0;
-    let acked = 0;
-    let errors = 0;
-    let firstError: string | null = null;
     const start = now();
     let turn = 0;
     while (now() - start < a.durationMs) {
@@ -104,23 +120,15 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
         const text = stampedText(a.textSize ?? 60);
         if (c instanceof SioClient) {
           const at = now();
-          c.emit("message:send", { chatId: a.chatIds![i % a.chatIds!.length], text, clientId: randomUUID() }, (r) => {
-            if (r.ok) {
-              acked++;
-              acks.record(now() - at);
-            } else {
-              errors++;
-              firstError ??= `${r.error?.code}: ${r.error?.message}`;
-            }
-          });
+          c.emit("message:send", { chatId: a.chatIds![i % a.chatIds!.length], text, clientId: randomUUID() }, (r) => acks.record(r, at));
         } else (c as WsClient | IrcClient).send(text);
         sent++;
       }
       await sleep(2);
     }
     const deadline = now() + (a.drainMs ?? 5000);
-    while (senders[0] instanceof SioClient && acked + errors < sent && now() < deadline) await sleep(10);
-    return { sent, acked, errors, firstError, elapsedMs: now() - start, ackHist: acks.toJSON() };
+    while (senders[0] instanceof SioClient && acks.t.acked + acks.t.errors < sent && now() < deadline) await sleep(10);
+    return { sent, ...acks.t, elapsedMs: now() - start, ackHist: acks.hist.toJSON() };
   },
 
   /**
@@ -128,10 +136,7 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
    * measures acknowledged messages per second and ack latency (socket.io only).
    */
   async blast(a: { durationMs: number; senders: number; window: number; chatIds: number[]; textSize?: number }) {
-    const acks = new Histogram();
-    let acked = 0;
-    let errors = 0;
-    let firstError: string | null = null;
+    const acks = ackTally();
     const start = now();
     const end = start + a.durationMs;
     await Promise.all(
@@ -141,19 +146,13 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
             while (now() < end) {
               const at = now();
               const r = await (c as SioClient).request("message:send", { chatId: a.chatIds[i % a.chatIds.length], text: stampedText(a.textSize ?? 60), clientId: randomUUID() });
-              if (r.ok) {
-                acked++;
-                acks.record(now() - at);
-              } else {
-                errors++;
-                firstError ??= `${r.error?.code}: ${r.error?.message}`;
-              }
+              acks.record(r, at);
             }
           }),
         ),
       ),
     );
-    return { acked, errors, firstError, elapsedMs: now() - start, ackHist: acks.toJSON() };
+    return { ...acks.t, elapsedMs: now() - start, ackHist: acks.hist.toJSON() };
   },
 
   /** Sends one request from client `index` and returns its result and the round-trip time. */
