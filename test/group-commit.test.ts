@@ -10,7 +10,16 @@ for (const b of SKIPPED_BACKENDS) test.skip(`group commit on ${b} (skipped: DATA
 for (const backend of BACKENDS) {
   test(`concurrent appends are stored once each, resends answer the original and a reused clientId stays detectable (${backend})`, async (t) => {
     const server = servers.get(backend)!;
-    const repos = createRepositories(server.db.prisma, { groupCommit: true });
+    // Counts the group INSERTs (the single-insert path goes through prisma.message.create).
+    let groups = 0;
+    const prisma = new Proxy(server.db.prisma, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (key === "$queryRawUnsafe") return (...args: unknown[]) => (groups++, (value as (...a: unknown[]) => unknown).apply(target, args));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const repos = createRepositories(prisma, { groupCommit: true });
     const alice = await newUser(server, "gca");
     const general = alice.ready.chats[0]!.id;
     const ids = Array.from({ length: 300 }, () => uuid());
@@ -21,6 +30,7 @@ for (const backend of BACKENDS) {
     t.is(new Set(first.map((r) => r.message.id)).size, ids.length);
     const sorted = [...first.map((r) => r.message.id)].sort((a, b) => a - b);
     t.deepEqual(first.map((r) => r.message.id), sorted, "ids follow the order of the appends");
+    t.true(groups >= 1 && groups <= 30, `300 concurrent appends went in ${groups} INSERTs, not one each`);
 
     // Resends of stored messages, a new one, and the same new clientId twice in one group.
     const twice = uuid();

@@ -245,21 +245,25 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean })
 
   async function flush(): Promise<void> {
     flushing = true;
-    while (queue.length > 0) {
-      const batch = queue.splice(0, GROUP_COMMIT_MAX);
-      try {
-        const results = await insertGroup(batch.map((p) => p.m));
-        batch.forEach((p, i) => p.resolve(results[i]!));
-      } catch (e) {
-        // A statement the database refused (P2xxx: constraint, data) rolled back as a whole:
-        // each message gets what it would have got alone. Anything else (connection lost, the
-        // database gone) may have committed or not, so it fails the group as it would one.
-        const refused = typeof (e as { code?: unknown }).code === "string" && (e as { code: string }).code.startsWith("P2");
-        if (!refused) batch.forEach((p) => p.reject(e));
-        else await Promise.all(batch.map((p) => appendOne(p.m).then(p.resolve, p.reject)));
+    try {
+      while (queue.length > 0) {
+        const batch = queue.splice(0, GROUP_COMMIT_MAX);
+        try {
+          const results = await insertGroup(batch.map((p) => p.m));
+          batch.forEach((p, i) => p.resolve(results[i]!));
+        } catch (e) {
+          // A statement the database refused (P2xxx: constraint, data) rolled back as a whole:
+          // each message gets what it would have got alone, one after the other so that ids keep
+          // the order of the appends. Anything else (connection lost, the database gone) may
+          // have committed or not, so it fails the group as it would fail one.
+          const code = typeof e === "object" && e !== null ? (e as { code?: unknown }).code : undefined;
+          if (typeof code !== "string" || !code.startsWith("P2")) batch.forEach((p) => p.reject(e));
+          else for (const p of batch) await appendOne(p.m).then(p.resolve, p.reject);
+        }
       }
+    } finally {
+      flushing = false;
     }
-    flushing = false;
   }
 
   async function insertGroup(group: NewMessage[]): Promise<{ message: MessageRecord; created: boolean }[]> {
