@@ -4,7 +4,7 @@
 import net from "node:net";
 import WebSocket from "ws";
 
-export const STAMP = Buffer.from("~T");
+const STAMP = Buffer.from("~T");
 
 /** Calls `fn` with the send time of every stamped message in the chunk (see stampedText). */
 export function eachStamp(buf: Buffer, fn: (sentAt: number) => void): void {
@@ -80,6 +80,9 @@ export class SioClient implements BenchClient {
       });
       ws.on("close", () => {
         if (!ready) fail(new Error("closed before session:ready"));
+        // Nothing answers the requests still waiting once the socket is gone: fail them.
+        for (const ack of client.acks.values()) ack({ ok: false, error: { code: "CLOSED", message: "the connection closed before the answer" } } as Parameters<Ack>[0]);
+        client.acks.clear();
       });
     });
   }
@@ -139,6 +142,7 @@ export class IrcClient implements BenchClient {
     return new Promise((resolve, reject) => {
       let ready = false;
       let pending = "";
+      let tail = Buffer.alloc(0);
       const timer = setTimeout(() => fail(new Error(`IRC ${nick}: not joined in time`)), opts.timeoutMs ?? 60_000);
       const fail = (e: Error) => {
         clearTimeout(timer);
@@ -148,9 +152,14 @@ export class IrcClient implements BenchClient {
       socket.on("error", (e) => (ready ? undefined : fail(e)));
       socket.on("data", (buf: Buffer) => {
         if (ready) {
+          // TCP cuts lines anywhere: hand on whole lines only, keeping the partial last one.
+          const whole = tail.length ? Buffer.concat([tail, buf]) : buf;
+          const cut = whole.lastIndexOf(10 /* \n */) + 1;
+          tail = Buffer.from(whole.subarray(cut));
+          const lines = whole.subarray(0, cut);
           // PING can arrive at any time; it is rare, so a cheap check first.
-          if (buf.includes("PING ")) for (const m of buf.toString("latin1").matchAll(/^PING (.*)\r$/gm)) socket.write(`PONG ${m[1]}\r\n`);
-          client.onData?.(buf);
+          if (lines.includes("PING ")) for (const m of lines.toString("latin1").matchAll(/^PING (.*)\r$/gm)) socket.write(`PONG ${m[1]}\r\n`);
+          if (lines.length) client.onData?.(lines);
           return;
         }
         pending += buf.toString("latin1");

@@ -5,7 +5,7 @@ import { Histogram, cpuMsOf, now, seedDatabase, sleep, startChatServer, startWor
 import { byPackage, topFrames } from "./profile.js";
 import { NGIRCD, NGIRCD_SKIP, startNgircd, startWsFloor, type RefServer } from "./servers.js";
 
-export type Scenario = {
+type Scenario = {
   name: string;
   rooms: number;
   /** Receivers per room (the sender of each room is one more member). */

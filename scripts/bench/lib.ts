@@ -36,7 +36,7 @@ export type BenchOutput = { rows: Row[]; details?: Record<string, unknown> };
 
 export type Ctx = {
   quick: boolean;
-  /** Run chat-server with --cpu-prof where a benchmark supports it (fan-out; throughput profiles in full runs always). */
+  /** Run chat-server with --cpu-prof where a benchmark supports it (fan-out, throughput): profiled figures are slower. */
   profile: boolean;
   log: (msg: string) => void;
   /** A temporary directory removed at the end of the run. */
@@ -132,6 +132,9 @@ export function fdLimit(): number {
 /** A forked worker (scripts/bench/worker.ts) that hosts load-generating clients; call() is RPC over IPC. */
 export type Worker = { child: ChildProcess; call<T = any>(cmd: string, args?: Record<string, unknown>): Promise<T>; close(): Promise<void> };
 
+/** The longest any worker command may take (a 10,000-socket connect on two cores is the slowest). */
+const CALL_TIMEOUT_MS = 180_000;
+
 export function startWorker(name: string): Worker {
   const child = track(fork(path.join(HERE, "worker.js"), [name], { stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" }));
   child.on("error", () => {}); // a closed IPC channel shows as a rejected call instead
@@ -154,7 +157,15 @@ export function startWorker(name: string): Worker {
       const id = ++seq;
       if (!child.connected) return Promise.reject(new Error(`worker ${name} is gone`));
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        // Every command is bounded; one that never answers fails the benchmark, not the run.
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`worker ${name}: ${cmd} did not answer within ${CALL_TIMEOUT_MS / 1000} s`));
+        }, CALL_TIMEOUT_MS);
+        pending.set(id, {
+          resolve: (v) => (clearTimeout(timer), resolve(v)),
+          reject: (e) => (clearTimeout(timer), reject(e)),
+        });
         child.send({ id, cmd, args });
       });
     },
@@ -254,6 +265,7 @@ export async function startChatServer(seed: Seed, env: Record<string, string> = 
   const server = await spawnServer(["--port", String(port), "--drain-seconds", "1", ...seed.args], {
     CHAT_RATE_LIMITS: JSON.stringify(limits),
     LOG_LEVEL: "error",
+    HOST: "127.0.0.1", // loopback only, whatever the shell's HOST says
     ...env,
   }, nodeArgs);
   track(server.child);

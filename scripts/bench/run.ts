@@ -11,7 +11,7 @@ import { throughput } from "./throughput.js";
 import { tui } from "./tui.js";
 import { wire } from "./wire.js";
 
-export const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, tui, wire };
+const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, tui, wire };
 
 function parseArgs(argv: string[]) {
   const opts = { quick: false, profile: false, only: Object.keys(BENCHMARKS), out: "" };
@@ -41,7 +41,7 @@ const fmt = (v: number | null | undefined): string => {
   return v.toFixed(2);
 };
 
-export function table(rows: Row[]): string {
+function table(rows: Row[]): string {
   const head = ["benchmark", "metric", "value", "reference(s)", "ratio", "target", "vs target", "verdict"];
   const body = rows.map((r) => [
     r.bench,
@@ -76,13 +76,12 @@ async function main() {
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.on("exit", killAll);
-  // openDatabase leaves the migration connection of a PostgreSQL database open; dropping the
-  // benchmark's database (WITH FORCE) terminates it, which pg reports as an unhandled error.
   process.on("uncaughtException", (e: Error & { code?: string }) => {
+    // Dropping a benchmark's database WITH (FORCE) terminates connections still open to it; an
+    // idle pool client reports that as an error no one awaits. Anything else stops the run.
     if (e.code === "57P01") return;
     process.stderr.write(`bench: ${e.stack ?? e.message}\n`);
-    killAll();
-    process.exit(1);
+    stop("an uncaught exception");
   });
 
   const results: Record<string, BenchOutput & { seconds: number; error?: string }> = {};
@@ -107,6 +106,8 @@ async function main() {
     }
   } finally {
     killAll();
+    // Databases of a benchmark that failed between creating and dropping them.
+    await Promise.all([...pendingDrops].map((d) => d().catch(() => undefined)));
     await cleanup();
   }
   const report = {

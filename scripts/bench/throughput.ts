@@ -107,9 +107,9 @@ export async function throughput(ctx: Ctx): Promise<BenchOutput> {
     const seed = await seedDatabase(ctx, { backend, users: senders, rooms: senders, roomSize: 1 });
     try {
       ctx.log(`throughput ${backend}: group commit off`);
-      const before = await runServer(ctx, seed, { groupCommit: false, senders, window, durationMs, profile: !q });
+      const before = await runServer(ctx, seed, { groupCommit: false, senders, window, durationMs, profile: ctx.profile });
       ctx.log(`throughput ${backend}: group commit on`);
-      const after = await runServer(ctx, seed, { groupCommit: true, senders, window, durationMs, profile: !q });
+      const after = await runServer(ctx, seed, { groupCommit: true, senders, window, durationMs, profile: ctx.profile });
       ctx.log(`throughput ${backend}: raw multi-row INSERTs`);
       const where = seed.args[1]!;
       const raw = backend === "postgres" ? await rawPostgres(where, seed, q ? 500 : 4000) : await rawPglite(where, seed, q ? 500 : 4000);

@@ -38,6 +38,7 @@ async function keyLatency(tmux: Tmux, count: number, visible: (screen: string, t
     await tmux.type(ch);
     const deadline = t0 + 5000;
     while (!visible(await tmux.screen(), typed) && now() < deadline);
+    if (now() >= deadline) throw new Error(`the key "${ch}" never reached the screen`);
     times.push(now() - t0);
     await sleep(20);
   }

@@ -17,6 +17,7 @@ async function count(sender: BenchClient, receiver: BenchClient, n: number, send
   for (let i = 0; i < n; i++) await send();
   const deadline = Date.now() + 10_000;
   while (received() < n && Date.now() < deadline) await sleep(5);
+  if (received() < n) throw new Error(`only ${received()} of ${n} messages arrived`);
   await sleep(100);
   return { sent: (sender.bytesWritten() - s0) / n, delivered: (receiver.bytesRead() - r0) / n, senderIn: (sender.bytesRead() - si0) / n };
 }

@@ -30,7 +30,10 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
   child.stderr?.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`chat-server did not start: ${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`chat-server did not start within 30 s: ${output}`));
+    }, 30_000);
     const onData = () => {
       const m = /listening on (http\S+)/.exec(output);
       if (m?.[1]) {
