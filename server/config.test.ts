@@ -1,5 +1,5 @@
 import test from "ava";
-import { DEFAULT_LIMITS, parseLimits, resolveConfig } from "./config.js";
+import { DEFAULT_LIMITS, parseLimits, parseSize, resolveConfig } from "./config.js";
 
 test("CHAT_RATE_LIMITS overrides one field of a limit and keeps the rest", (t) => {
   const limits = parseLimits('{"messages":{"points":60},"connectionsPerAccount":3}');
@@ -19,4 +19,17 @@ test("configuration comes from the environment and from options, options winning
   t.true(c.trustProxy);
   t.throws(() => resolveConfig({ port: 70000 }, {}), { message: /port/ });
   t.throws(() => resolveConfig({ tlsCert: "x.pem" }, {}), { message: /both/ });
+});
+
+test("file sizes read as people write them; anything else is refused by name", (t) => {
+  t.is(parseSize("25MiB", "x"), 25 * 1024 * 1024);
+  t.is(parseSize("500k", "x"), 500 * 1024);
+  t.is(parseSize("1g", "x"), 1024 ** 3);
+  t.is(parseSize("2 MB", "x"), 2_000_000);
+  t.is(parseSize("1048576", "x"), 1048576);
+  t.is(parseSize("1.5MiB", "x"), 1.5 * 1024 * 1024);
+  t.throws(() => parseSize("lots", "--file-quota"), { message: /--file-quota: "lots" is not a size/ });
+  t.throws(() => parseSize("10 parsecs", "--max-file-size"), { message: /--max-file-size/ });
+  const config = resolveConfig({ files: { maxTransfersPerUser: 5 } }, { CHAT_MAX_FILE_SIZE: "2MiB", CHAT_FILE_QUOTA: "1g" });
+  t.deepEqual(config.files, { maxFileBytes: 2 * 1024 * 1024, quotaBytesPerUser: 1024 ** 3, maxTransfersPerUser: 5, uploadIdleMs: 3600 * 1000 });
 });

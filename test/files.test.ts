@@ -116,10 +116,12 @@ for (const backend of BACKENDS) {
     const src = path.join(await tmpDir(), "quota.bin");
     await writeFile(src, bytes);
     await alice.ok("file:cancel", { fileId: d.ok ? d.data.file.id : 0 });
-    await uploadFile(requester(alice), { chatId, file: src, clientId: uuid() }, hooks(alice));
+    const shared = await uploadFile(requester(alice), { chatId, file: src, clientId: uuid() }, hooks(alice));
     const q = await begin(LIMITS.maxFileBytes);
     t.is(q.ok ? "" : q.error.code, "QUOTA_EXCEEDED", "1 MiB shared + 1 MiB unfinished + 1 MiB more is over the quota");
     t.regex(q.ok ? "" : q.error.message, /does not fit/);
+    await alice.ok("file:delete", { fileId: shared.file.id });
+    t.true((await begin(LIMITS.maxFileBytes)).ok, "deleting a shared file frees its bytes");
   });
 
   it("an upload cut off midway resumes where it stopped, and so does a download", async (t) => {
@@ -292,6 +294,10 @@ for (const backend of BACKENDS) {
     await writeFile(src, "delete me");
     const one = await uploadFile(requester(alice), { chatId, file: src, clientId: uuid() }, hooks(alice));
     const two = await uploadFile(requester(alice), { chatId, file: src, clientId: uuid() }, hooks(alice));
+    const unfinished = await alice.ok("file:begin", { chatId, name: "wip.txt", size: 3, sha256: "a".repeat(64), clientId: uuid() });
+    const byMod = await mod.request("file:delete", { fileId: unfinished.file.id });
+    t.is(byMod.ok ? "" : byMod.error.code, "FILE_NOT_FOUND", "someone else's unfinished upload is invisible, even to a moderator");
+    await alice.ok("file:delete", { fileId: unfinished.file.id });
     const byBob = await bob.request("file:delete", { fileId: one.file.id });
     t.is(byBob.ok ? "" : byBob.error.code, "FORBIDDEN");
     t.deepEqual(await alice.ok("file:delete", { fileId: one.file.id }), { fileId: one.file.id, name: "del.txt" });
@@ -304,6 +310,41 @@ for (const backend of BACKENDS) {
     const shared = page.messages.filter((m: MessageDto) => m.id === one.message.id || m.id === two.message.id);
     t.is(shared.length, 2, "the messages stay");
     t.true(shared.every((m: MessageDto) => m.kind === "file" && m.file === undefined && m.text === "del.txt"), "without their file");
+    mod.close();
+  });
+
+  it("completing twice answers the same message; file:list pages with before; a muted user cannot share", async (t) => {
+    const [alice, bob] = [await newUser(srv(), "fq"), await newUser(srv(), "fw")];
+    const room = await roomWith(alice, [bob]);
+    const dir = await tmpDir();
+    const done: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const src = path.join(dir, `p${i}.txt`);
+      await writeFile(src, `page ${i}`);
+      done.push((await uploadFile(requester(alice), { chatId: room.id, file: src, clientId: uuid() }, hooks(alice))).file.id);
+    }
+    const first = await alice.ok("file:complete", { fileId: done[0] });
+    const again = await alice.ok("file:complete", { fileId: done[0] });
+    t.is(again.message.id, first.message.id, "one message per file, however often it is completed");
+    const page1 = await bob.ok("file:list", { chatId: room.id, limit: 2 });
+    t.deepEqual(page1.files.map((f: { id: number }) => f.id), [done[2], done[1]]);
+    t.true(page1.hasMore);
+    const page2 = await bob.ok("file:list", { chatId: room.id, limit: 2, before: done[1] });
+    t.deepEqual(page2.files.map((f: { id: number }) => f.id), [done[0]]);
+    t.false(page2.hasMore);
+
+    const name = nick("mu");
+    await srv().accounts.addUser({ nick: name, password: "staff-password", role: "moderator" });
+    const mod = await connect(srv().url, (await api<AuthResponse>(srv().url, "/api/v1/login", { nick: name, password: "staff-password" })).body);
+    const begun = await bob.ok("file:begin", { chatId: room.id, name: "b.txt", size: 1, sha256: sha(Buffer.from("b")), clientId: uuid() });
+    await bob.ok("file:chunk", { fileId: begun.file.id, offset: 0, data: Buffer.from("b") });
+    await mod.ok("admin:mute", { nick: bob.user.nick });
+    const muted = await bob.request("file:begin", { chatId: room.id, name: "c.txt", size: 1, sha256: sha(Buffer.from("c")), clientId: uuid() });
+    t.is(muted.ok ? "" : muted.error.code, "MUTED");
+    const mutedComplete = await bob.request("file:complete", { fileId: begun.file.id });
+    t.is(mutedComplete.ok ? "" : mutedComplete.error.code, "MUTED", "an upload finished while muted is not shared");
+    await mod.ok("admin:unmute", { nick: bob.user.nick });
+    t.is((await bob.ok("file:complete", { fileId: begun.file.id })).message.kind, "file", "after the mute it can be shared");
     mod.close();
   });
 

@@ -9,7 +9,7 @@ import { loadConfig, saveConfig, serverKey } from "./config.js";
 import { resolveKey, type Mode } from "./keys/keymap.js";
 import { completionsAt, parseInput, type Parsed } from "./keys/slash.js";
 import { authenticate, logout as httpLogout } from "./net/auth.js";
-import { CLIENT_ERRORS, openConnection, type Connection } from "./net/connection.js";
+import { CLIENT_ERRORS, openConnection, TRANSIENT_ERRORS, type Connection } from "./net/connection.js";
 import type { TlsOptions } from "./net/tls.js";
 import { downloadFile, TransferError, uploadFile, type Progress, type Requester, type TransferHooks } from "./net/transfer.js";
 import type { Action } from "./state/actions.js";
@@ -39,8 +39,6 @@ const expandPath = (p: string) => path.resolve(p === "~" ? os.homedir() : p.star
 /** How long a finished transfer stays on screen. */
 const TRANSFER_LINGER_MS = 5000;
 
-// Errors that mean "try again later", not "this message is wrong".
-const TRANSIENT = new Set<string>([CLIENT_ERRORS.timeout, CLIENT_ERRORS.offline, "UNAVAILABLE", "INTERNAL", "RATE_LIMITED"]);
 const CATCH_UP_PAGES = 5;
 /**
  * Catch-up re-reads this many ids below the last one seen: ids are taken before commit, so a
@@ -303,7 +301,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
         dispatch({ type: "send.sending", clientId: next.clientId });
         const r = await conn.request("message:send", { chatId: next.chatId, text: next.text, clientId: next.clientId });
         if (r.ok) dispatch({ type: "send.acked", clientId: next.clientId, message: r.data });
-        else if (TRANSIENT.has(r.error.code)) {
+        else if (TRANSIENT_ERRORS.has(r.error.code)) {
           // Resent after reconnecting (or shortly); the server keeps one copy per clientId.
           dispatch({ type: "send.retry", clientId: next.clientId });
           if (conn?.connected) setTimeout(() => void flushOutbox(), 2000).unref();
@@ -318,6 +316,8 @@ export function createController(store: Store, view: View, opts: AppOptions) {
   // ---- files ---------------------------------------------------------------------------------
 
   const transferControl = new Map<string, AbortController>();
+  /** Transfers still settling (after a cancel, a download removes its temporary file). */
+  const transferRuns = new Set<Promise<void>>();
   const requester: Requester = ((event: string, payload: unknown, timeoutMs?: number) =>
     conn
       ? (conn.request as (e: string, p: unknown, t?: number) => Promise<Result<unknown>>)(event, payload, timeoutMs)
@@ -355,7 +355,13 @@ export function createController(store: Store, view: View, opts: AppOptions) {
   }
 
   /** Runs a transfer with its progress line; the line goes away a moment after it ends. */
-  async function runTransfer(transfer: Transfer, chatId: number | null, work: (hooks: TransferHooks) => Promise<string>) {
+  function runTransfer(transfer: Transfer, chatId: number | null, work: (hooks: TransferHooks) => Promise<string>): Promise<void> {
+    const run = transferRun(transfer, chatId, work).finally(() => transferRuns.delete(run));
+    transferRuns.add(run);
+    return run;
+  }
+
+  async function transferRun(transfer: Transfer, chatId: number | null, work: (hooks: TransferHooks) => Promise<string>) {
     const control = new AbortController();
     transferControl.set(transfer.id, control);
     dispatch({ type: "transfer.started", transfer });
@@ -377,11 +383,11 @@ export function createController(store: Store, view: View, opts: AppOptions) {
   function sendFile(chatId: number, raw: string) {
     const file = expandPath(raw);
     const id = randomUUID();
-    const transfer: Transfer = { id, direction: "up", name: path.basename(file), fileId: null, bytes: 0, total: 0, rateBps: 0, state: "hashing" };
+    const transfer: Transfer = { id, direction: "up", name: path.basename(file), bytes: 0, total: 0, rateBps: 0, state: "hashing" };
     return runTransfer(transfer, chatId, async (hooks) => {
       const done = await uploadFile(
         requester,
-        { chatId, file, clientId: id, started: (s) => updateTransfer(id, { fileId: s.fileId, name: s.name, total: s.size, state: "active" }) },
+        { chatId, file, clientId: id, started: (s) => updateTransfer(id, { name: s.name, total: s.size, state: "active" }) },
         hooks,
       );
       updateTransfer(id, { bytes: done.file.size, total: done.file.size });
@@ -394,7 +400,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     // A directory given with a trailing slash, or the default one, is created when missing.
     if (!dest || /[/\\]$/.test(dest)) await mkdir(target, { recursive: true }).catch(() => undefined);
     const id = randomUUID();
-    const transfer: Transfer = { id, direction: "down", name: `file #${fileId}`, fileId, bytes: 0, total: 0, rateBps: 0, state: "active" };
+    const transfer: Transfer = { id, direction: "down", name: `file #${fileId}`, bytes: 0, total: 0, rateBps: 0, state: "active" };
     return runTransfer(transfer, chatId, async (hooks) => {
       const got = await downloadFile(requester, { fileId, dest: target, started: (f) => updateTransfer(id, { name: f.name, total: f.size }) }, hooks);
       return `Saved ${got.file.name} (${formatBytes(got.file.size)}, SHA-256 checked) to ${got.path}`;
@@ -603,8 +609,10 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     if (chat) dispatch({ type: "focus.set", focus: "input" });
   }
 
-  function quit() {
+  async function quit() {
+    // Cancelled transfers clean up (a download's temporary file), for at most a second.
     stopTimers();
+    await Promise.race([Promise.allSettled([...transferRuns]), new Promise((r) => setTimeout(r, 1000))]);
     conn?.close();
     view.destroy();
     process.exit(0);

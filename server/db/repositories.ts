@@ -13,10 +13,11 @@ const isUniqueViolation = (e: unknown): boolean =>
 
 type FileRow = {
   id: number; chatId: number; uploaderId: number; clientId: string; name: string; size: bigint; sha256: string; received: bigint;
-  status: FileStatus; createdAt: Date; updatedAt: Date; uploader: { nick: string };
+  status: FileStatus; createdAt: Date; updatedAt: Date;
 };
-const toFile = (r: FileRow): FileRecord => ({
-  id: r.id, chatId: r.chatId, uploaderId: r.uploaderId, uploaderNick: r.uploader.nick, clientId: r.clientId, name: r.name,
+/** The uploader's nick comes from the caller: a file's own row, or the message that shared it (same person). */
+const toFile = (r: FileRow, uploaderNick: string): FileRecord => ({
+  id: r.id, chatId: r.chatId, uploaderId: r.uploaderId, uploaderNick, clientId: r.clientId, name: r.name,
   size: Number(r.size), sha256: r.sha256, received: Number(r.received), status: r.status, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 const withUploader = { uploader: { select: { nick: true } } } as const;
@@ -27,9 +28,10 @@ type MessageRow = {
 };
 const toMessage = (r: MessageRow): MessageRecord => ({
   id: Number(r.id), chatId: r.chatId, kind: r.kind, senderId: r.senderId, senderNick: r.sender.nick,
-  text: r.text, clientId: r.clientId, createdAt: r.createdAt, file: r.file && toFile(r.file),
+  text: r.text, clientId: r.clientId, createdAt: r.createdAt, file: r.file && toFile(r.file, r.sender.nick),
 });
-const withSender = { sender: { select: { nick: true } }, file: { include: withUploader } } as const;
+const withSender = { sender: { select: { nick: true } }, file: true } as const;
+const toUploadedFile = (r: FileRow & { uploader: { nick: string } }) => toFile(r, r.uploader.nick);
 
 type ChatRow = { id: number; kind: ChatKind; name: string | null; nameKey: string | null; dmKey: string | null; isPrivate: boolean; createdAt: Date };
 const toChat = (r: ChatRow): ChatRecord => ({
@@ -375,7 +377,7 @@ function fileRepository(prisma: PrismaClient): FileRepository {
     async begin(u, { activeSince, admit }) {
       const find = () => prisma.file.findUnique({ where: { uploaderId_clientId: { uploaderId: u.uploaderId, clientId: u.clientId } }, include: withUploader });
       const existing = await find();
-      if (existing) return { file: toFile(existing), created: false };
+      if (existing) return { file: toUploadedFile(existing), created: false };
       try {
         return await prisma.$transaction(async (tx) => {
           // One upload is admitted at a time per uploader, so parallel begins cannot overrun the quota.
@@ -389,19 +391,19 @@ function fileRepository(prisma: PrismaClient): FileRepository {
             data: { ...u, size: BigInt(u.size) },
             include: withUploader,
           });
-          return { file: toFile(row), created: true };
+          return { file: toUploadedFile(row), created: true };
         });
       } catch (e) {
         // The same upload begun twice at once: the other insert won.
         if (!isUniqueViolation(e)) throw e;
         const row = await find();
         if (!row) throw e;
-        return { file: toFile(row), created: false };
+        return { file: toUploadedFile(row), created: false };
       }
     },
     async findById(fileId) {
       const row = await prisma.file.findUnique({ where: { id: fileId }, include: withUploader });
-      return row && toFile(row);
+      return row && toUploadedFile(row);
     },
     async appendChunk(fileId, seq, offset, data) {
       // One statement: the counter moves and the chunk is stored together, or neither happens.
@@ -439,7 +441,7 @@ function fileRepository(prisma: PrismaClient): FileRepository {
         take: limit,
         include: withUploader,
       });
-      return rows.map(toFile);
+      return rows.map(toUploadedFile);
     },
     async removeStale(idleBefore) {
       const r = await prisma.file.deleteMany({ where: { status: "uploading", updatedAt: { lt: idleBefore } } });

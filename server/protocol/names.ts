@@ -38,11 +38,14 @@ export function checkRoomName(raw: string): NameCheck {
   return { ok: true, value, key: foldKey(value) };
 }
 
-// Characters no stored or displayed file name keeps: C0/C1 controls and DEL; bidi embeddings,
-// overrides, isolates and marks (they make "evil\u202Egpj.exe" show as "evilexe.jpg"); other
-// invisible formatters; line and paragraph separators.
+/**
+ * Bidi embeddings, overrides, isolates and marks (they make "evil\u202Egpj.exe" show as
+ * "evilexe.jpg"), line and paragraph separators, and other invisible formatters: never shown
+ * as they are (the terminal client and file names both use this set).
+ */
+export const INVISIBLE_CHARS = /[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+// Characters no stored or displayed file name keeps: C0/C1 controls and DEL.
 const NAME_CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-const NAME_INVISIBLE = /[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
 // Path separators, and what Windows and macOS refuse or treat specially in a name.
 const NAME_RESERVED = /[/\\:*?"<>|]/g;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
@@ -61,7 +64,7 @@ const utf8Length = (s: string) => encoder.encode(s).length;
 export function safeFileName(raw: string): string {
   let name = raw
     .normalize("NFC")
-    .replace(NAME_INVISIBLE, "")
+    .replace(INVISIBLE_CHARS, "")
     .replace(NAME_CONTROL, "_")
     .replace(NAME_RESERVED, "_")
     .replace(/\s+/g, " ")

@@ -8,7 +8,7 @@ import {
   type UploadProgress, type UploadState, type UserDto,
 } from "../protocol/index.js";
 import type { ChatService } from "./chat.js";
-import { toFileDto, toMessageDto } from "./dto.js";
+import { toFileDto } from "./dto.js";
 import { describeSanction } from "./moderation.js";
 import type { FileRecord, Repositories } from "./ports.js";
 
@@ -55,9 +55,11 @@ export function createFileService(deps: { repos: Repositories; chat: ChatService
     if (!(await repos.chats.getMembership(chatId, userId))) throw error();
   }
 
-  async function refuseMuted(userId: number): Promise<void> {
-    const mute = await repos.sanctions.active(userId, "mute", new Date());
-    if (mute) throw new AppError("MUTED", `You are muted ${describeSanction(mute)}; you cannot share files.`);
+  /** A file may be shared into the chat: the user is a member and not muted (one query, as for a message). */
+  async function requireCanShare(userId: number, chatId: number): Promise<void> {
+    const context = await repos.chats.sendContext(chatId, userId, new Date());
+    if (!context) throw chatNotFound(chatId);
+    if (context.mute) throw new AppError("MUTED", `You are muted ${describeSanction(context.mute)}; you cannot share files.`);
   }
 
   /** The user's own upload. */
@@ -108,8 +110,7 @@ export function createFileService(deps: { repos: Repositories; chat: ChatService
 
   return {
     async begin(user, input) {
-      await requireMember(user.id, input.chatId, () => chatNotFound(input.chatId));
-      await refuseMuted(user.id);
+      await requireCanShare(user.id, input.chatId);
       const name = safeFileName(input.name);
       if (input.size > limits.maxFileBytes) {
         throw new AppError("FILE_TOO_LARGE", `${name} has ${formatBytes(input.size)}; this server takes files of up to ${formatBytes(limits.maxFileBytes)}.`);
@@ -161,16 +162,13 @@ export function createFileService(deps: { repos: Repositories; chat: ChatService
 
     async complete(user, fileId) {
       const file = await ownUpload(user, fileId);
-      if (file.status === "complete") {
-        // A repeated complete (its acknowledgement was lost): the message already exists.
-        const earlier = await repos.messages.findByClientId(user.id, file.clientId);
-        return { file: toFileDto(file), message: earlier ? toMessageDto(earlier) : await chat.shareFile(user, file) };
-      }
+      // A repeated complete (its acknowledgement was lost): sharing again returns the message
+      // stored the first time (same clientId).
+      if (file.status === "complete") return { file: toFileDto(file), message: await chat.shareFile(user, file) };
       if (file.received !== file.size) {
         throw new AppError("UPLOAD_INCOMPLETE", `The server has ${file.received} of ${file.size} bytes of ${file.name}; send the rest first.`);
       }
-      await requireMember(user.id, file.chatId, () => chatNotFound(file.chatId));
-      await refuseMuted(user.id);
+      await requireCanShare(user.id, file.chatId);
       if (!(await verify(file))) {
         await repos.files.remove(fileId);
         throw new AppError("HASH_MISMATCH", `${file.name} arrived with a different SHA-256 than declared, so it was corrupted on the way; it was discarded. Send it again.`);
@@ -189,7 +187,8 @@ export function createFileService(deps: { repos: Repositories; chat: ChatService
 
     async remove(user, fileId) {
       const file = await repos.files.findById(fileId);
-      if (!file) throw notFound(fileId);
+      // Someone else's unfinished upload is invisible, as everywhere else.
+      if (!file || (file.uploaderId !== user.id && file.status !== "complete")) throw notFound(fileId);
       if (file.uploaderId !== user.id) {
         await requireMember(user.id, file.chatId, () => notFound(fileId));
         if (user.role === "user") throw new AppError("FORBIDDEN", `Only ${file.uploaderNick}, who shared ${file.name}, or a moderator can delete it.`);

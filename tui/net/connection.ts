@@ -35,6 +35,9 @@ export interface Connection {
 /** Error codes the client makes up for requests that never reached an answer. */
 export const CLIENT_ERRORS = { timeout: "TIMEOUT", offline: "OFFLINE" } as const;
 
+/** Errors that mean "try again later", not "this request is wrong". */
+export const TRANSIENT_ERRORS: ReadonlySet<string> = new Set([CLIENT_ERRORS.timeout, CLIENT_ERRORS.offline, "UNAVAILABLE", "INTERNAL", "RATE_LIMITED"]);
+
 /** Opens the socket; socket.io-client is loaded here, after the first frame is on screen. */
 export async function openConnection(server: string, token: string, on: ConnectionEvents, tls: TlsOptions = { rejectUnauthorized: true }): Promise<Connection> {
   on.status("connecting", 0, null);

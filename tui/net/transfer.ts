@@ -2,13 +2,13 @@
 // (the acknowledgement is the backpressure, so a large file never sits in memory), SHA-256
 // checked end to end, resumed after a dropped connection, cancellable with an AbortSignal.
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { link, mkdir, open, stat, unlink, type FileHandle } from "node:fs/promises";
+import { constants as fsConstants, createReadStream } from "node:fs";
+import { copyFile, link, open, stat, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import {
   FILE_CHUNK_BYTES, FILE_NAME_MAX_BYTES, safeFileName, type ClientToServerEvents, type FileDto, type Result, type UploadDone,
 } from "../../server/protocol/index.js";
-import { CLIENT_ERRORS } from "./connection.js";
+import { CLIENT_ERRORS, TRANSIENT_ERRORS } from "./connection.js";
 
 type AckData<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends (r: Result<infer T>) => void ? T : never;
 type Payload<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
@@ -21,8 +21,8 @@ export type TransferHooks = {
   progress?: (p: Progress) => void;
   /** Resolves when the connection is back (after a drop); the transfer then resumes. */
   waitOnline: () => Promise<void>;
-  /** How many times a transfer may resume before it gives up (default 20). */
-  maxResumes?: number;
+  /** How many times one request of a transfer is retried before the transfer gives up (default 20). */
+  maxRetries?: number;
   /** Called when a transfer picks up again after a drop, with the byte it resumes from. */
   resumed?: (from: number) => void;
 };
@@ -33,8 +33,6 @@ export class TransferError extends Error {
   }
 }
 
-/** Failures that a reconnect can cure; everything else ends the transfer. */
-const TRANSIENT = new Set<string>([CLIENT_ERRORS.timeout, CLIENT_ERRORS.offline, "UNAVAILABLE", "RATE_LIMITED", "INTERNAL"]);
 const CANCELLED = "CANCELLED";
 
 function checkAbort(signal?: AbortSignal): void {
@@ -53,23 +51,39 @@ function rateMeter() {
   };
 }
 
-/** Runs a request; on a transient failure waits for the connection (or a moment) and sends it again. */
+/**
+ * Runs a request; on a transient failure waits (for the connection when it is down, else a
+ * growing pause: the server may be draining or its database away) and sends it again.
+ */
 async function call<T>(send: () => Promise<Result<T>>, hooks: TransferHooks, onDrop: () => void): Promise<T> {
-  let resumes = 0;
+  let retries = 0;
   for (;;) {
     checkAbort(hooks.signal);
     const r = await send();
     if (r.ok) return r.data;
     checkAbort(hooks.signal);
-    if (!TRANSIENT.has(r.error.code) || ++resumes > (hooks.maxResumes ?? 20)) throw new TransferError(r.error.code, r.error.message);
-    if (r.error.code === "RATE_LIMITED") await new Promise((res) => setTimeout(res, 1000));
-    else await hooks.waitOnline();
+    if (!TRANSIENT_ERRORS.has(r.error.code) || ++retries > (hooks.maxRetries ?? 20)) throw new TransferError(r.error.code, r.error.message);
+    if ((r.error.code as string) !== CLIENT_ERRORS.offline) await pause(Math.min(10_000, 250 * 2 ** retries), hooks.signal);
+    await hooks.waitOnline();
     onDrop();
   }
 }
 
+/** Waits `ms`, or less when the transfer is cancelled meanwhile. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done);
+  });
+}
+
 /** SHA-256 and size of a file, read as a stream. */
-export async function hashFile(file: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+async function hashFile(file: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
   const hash = createHash("sha256");
   let size = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
@@ -143,7 +157,7 @@ export async function uploadFile(
 }
 
 /** "name.txt", "name (1).txt", "name (2).txt", ... (the stem shortened to stay within 255 bytes). */
-export function withSuffix(name: string, n: number): string {
+function withSuffix(name: string, n: number): string {
   if (n === 0) return name;
   const dot = name.lastIndexOf(".");
   const ext = dot > 0 ? name.slice(dot) : "";
@@ -154,7 +168,7 @@ export function withSuffix(name: string, n: number): string {
 }
 
 /** Where a download goes: into `dest` when it is a directory, else to the path `dest` names. */
-export async function resolveTarget(dest: string, fileName: string): Promise<{ dir: string; name: string }> {
+async function resolveTarget(dest: string, fileName: string): Promise<{ dir: string; name: string }> {
   const safe = safeFileName(fileName);
   const s = await stat(dest).catch(() => null);
   if (s?.isDirectory()) return { dir: dest, name: safe };
@@ -164,12 +178,24 @@ export async function resolveTarget(dest: string, fileName: string): Promise<{ d
   return { dir, name: safeFileName(path.basename(dest)) };
 }
 
-/** Links the finished temporary file under the first free name: never overwrites anything. */
+/**
+ * Gives the finished temporary file the first free name: never overwrites anything. A hard link
+ * is atomic; where the file system has none (FAT, some network drives) an exclusive copy is.
+ */
 async function placeWithoutOverwrite(tmp: string, dir: string, name: string): Promise<string> {
+  let canLink = true;
   for (let n = 0; n < 1000; n++) {
     const target = path.join(dir, withSuffix(name, n));
     try {
-      await link(tmp, target);
+      if (canLink) {
+        try {
+          await link(tmp, target);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "EEXIST") throw e;
+          canLink = false;
+        }
+      }
+      if (!canLink) await copyFile(tmp, target, fsConstants.COPYFILE_EXCL);
       await unlink(tmp);
       return target;
     } catch (e) {
@@ -192,7 +218,6 @@ export async function downloadFile(
   const file = await call(() => request("file:info", { fileId: opts.fileId }), hooks, () => {});
   opts.started?.(file);
   const { dir, name } = await resolveTarget(opts.dest, file.name);
-  await mkdir(dir, { recursive: true });
   // Hidden, and short whatever the name's length: the name itself may use all 255 bytes.
   const tmp = path.join(dir, `.chat-download-${file.id}-${process.pid}-${randomBytes(4).toString("hex")}.part`);
   let out: FileHandle | null = await open(tmp, "w", 0o600);

@@ -1,6 +1,6 @@
 import test from "ava";
 import { loggedIn, msg, run } from "./fixtures.js";
-import { fuzzyScore, historyEntries, pendingRead, sortedUsers, switcherCandidates, tabs } from "./selectors.js";
+import { fuzzyScore, historyEntries, pendingRead, sortedUsers, stepFileSelection, switcherCandidates, tabs } from "./selectors.js";
 
 test("tabs show rooms with # and DMs by nick, with unread counts and the active one", (t) => {
   const s = run(loggedIn(), { type: "message.received", message: msg(5, 3, 2) });
@@ -52,4 +52,22 @@ test("a read marker is due for the active chat only when the newest message is o
   t.is(pendingRead(s), null);
   s = run(s, { type: "message.received", message: msg(11, 1, 2) }, { type: "scroll.set", chatId: 1, anchor: { id: 10, line: 0 } });
   t.is(pendingRead(s), null, "not while scrolled up");
+});
+
+test("file selection starts at the newest file line of the active chat and moves among file lines only", (t) => {
+  const file = (id: number) => ({ id, chatId: 1, name: `f${id}`, size: 1, sha256: "a".repeat(64), sender: "u2", senderId: 2, createdAt: "2026-11-21T10:00:00.000Z" });
+  let s = loggedIn();
+  s = run(
+    s,
+    { type: "tab.activate", chatId: 1 },
+    // A page comes newest first, as the server sends it.
+    { type: "history.loaded", page: { chatId: 1, messages: [msg(12, 1, 2, "f2", { kind: "file", file: file(2) }), msg(11, 1, 2), msg(10, 1, 2, "f1", { kind: "file", file: file(1) })], hasMore: false }, direction: "latest" },
+  );
+  t.is(stepFileSelection(s, 0)?.id, 12, "nothing selected: the newest file");
+  s = run(s, { type: "file.select", chatId: 1, messageId: 12 });
+  t.is(stepFileSelection(s, -1)?.id, 10, "older skips the text message");
+  s = run(s, { type: "file.select", chatId: 1, messageId: 10 });
+  t.is(stepFileSelection(s, -1)?.id, 10, "stays at the oldest");
+  t.is(stepFileSelection(s, 1)?.id, 12);
+  t.is(stepFileSelection(run(s, { type: "tab.activate", chatId: 2 }), 0), null, "no file lines in the other chat");
 });

@@ -32,7 +32,6 @@ export type Transfer = {
   id: string;
   direction: "up" | "down";
   name: string;
-  fileId: number | null;
   bytes: number;
   total: number;
   rateBps: number;

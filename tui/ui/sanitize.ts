@@ -1,13 +1,12 @@
 // Makes untrusted text (messages, nicks, room names from other users) inert for the terminal:
 // escape sequences and control characters become visible caret notation, bidi and other
 // invisible format characters become U+FFFD, and blessed's tag braces are escaped later.
+import { INVISIBLE_CHARS } from "../../server/protocol/index.js";
 
 // A whole escape sequence: CSI, OSC/DCS/APC/PM/SOS strings (to BEL or ST), or ESC + one char.
 const ESCAPE_SEQ = /\u001b(?:\[[0-?]*[ -/]*[@-~]?|[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[ -~]?)|\u009b[0-?]*[ -/]*[@-~]?|[\u0090\u009d\u009e\u009f][^\u0007\u009c]*[\u0007\u009c]?/g;
 // C0 (but tab/newline, handled by callers), DEL, C1.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\u0080-\u009f]/g;
-// Bidi embeddings/overrides/isolates, line/paragraph separators, and other invisible formatters.
-const INVISIBLE = /[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
 
 const caret = (ch: string): string => {
   const code = ch.charCodeAt(0);
@@ -26,7 +25,7 @@ export function sanitizeLine(input: string): string {
     .replace(/\t/g, "    ")
     .replace(/\r\n|\r|\n/g, " ⏎ ")
     .replace(CONTROL, caret)
-    .replace(INVISIBLE, "\ufffd");
+    .replace(INVISIBLE_CHARS, "\ufffd");
 }
 
 /** Multi-line untrusted text: each line sanitised, the line structure kept. */

@@ -54,3 +54,15 @@ test("scroll anchors keep the same line at the top when lines are added at the b
   t.is(back.anchor, null);
   t.deepEqual(anchorAt(lines, 1), { id: 1, line: 1 });
 });
+
+test("a file line shows id, name and size; a deleted file says so; a hostile name stays inert", (t) => {
+  const file = { id: 7, chatId: 1, name: "report.pdf", size: 1536, sha256: "a".repeat(64), sender: "bob", senderId: 2, createdAt: "2026-11-21T10:00:00.000Z" };
+  const plain = (e: HistoryEntry[]) => layoutHistory(e, 80, { hasOlder: false, loadingOlder: false, hasNewer: false }).map((l) => l.text.replace(/\{[^}]*\}/g, ""));
+  const shared = plain([{ kind: "message", own: false, message: msg(1, 1, 2, "report.pdf", { kind: "file", file, sender: "bob" }) }]);
+  t.regex(shared.at(-1)!, /<bob> \[file #7\] report\.pdf \(1\.50 KiB\)$/);
+  const gone = plain([{ kind: "message", own: false, message: msg(2, 1, 2, "report.pdf", { kind: "file", sender: "bob" }) }]);
+  t.regex(gone.at(-1)!, /<bob> \[file\] report\.pdf \(no longer available\)$/);
+  const evil = layoutHistory([{ kind: "message", own: false, message: msg(3, 1, 2, "x", { kind: "file", file: { ...file, name: "a\u001b[2J{bold}.txt" } }) }], 80, { hasOlder: false, loadingOlder: false, hasNewer: false });
+  t.false(evil.some((l) => l.text.includes("\u001b")));
+  t.true(evil.some((l) => l.text.includes("{open}bold{close}")));
+});

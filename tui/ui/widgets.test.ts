@@ -3,7 +3,7 @@ import type { Transfer } from "../state/types.js";
 import { renderTransfer } from "./widgets.js";
 
 const plain = (s: string) => s.replace(/\{[^}]*\}/g, "");
-const base: Transfer = { id: "t", direction: "up", name: "report.pdf", fileId: 3, bytes: 0, total: 4 * 1024 * 1024, rateBps: 0, state: "active" };
+const base: Transfer = { id: "t", direction: "up", name: "report.pdf", bytes: 0, total: 4 * 1024 * 1024, rateBps: 0, state: "active" };
 
 test("a transfer line shows direction, name, a bar, bytes, rate and how to cancel", (t) => {
   const line = plain(renderTransfer({ ...base, bytes: 1024 * 1024, rateBps: 512 * 1024 }, 100));

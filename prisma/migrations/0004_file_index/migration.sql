@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "messages_file_id_idx" ON "messages"("file_id");
