@@ -66,7 +66,7 @@ export function verdict(row: Row): string {
 // ---- processes ------------------------------------------------------------------------------
 
 const children = new Set<ChildProcess>();
-/** Databases to drop should the run be interrupted before a benchmark drops them itself. */
+/** Clean-ups (databases to drop, tmux servers to stop) for a run that ends before a benchmark does them itself. */
 export const pendingDrops = new Set<() => Promise<void>>();
 
 /** Registers a child so it is killed when the run ends, fails or is interrupted. */

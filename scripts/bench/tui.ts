@@ -8,7 +8,7 @@ import { PACKAGE_ROOT } from "../../server/paths.js";
 import { hasTmux, Tmux } from "../../test/helpers/tmux.js";
 import { SioClient } from "./clients.js";
 import { bulkLoad } from "./history.js";
-import { HERE, now, percentile, rssOf, seedDatabase, sleep, startChatServer, type BenchOutput, type Ctx, type Row } from "./lib.js";
+import { HERE, now, pendingDrops, percentile, rssOf, seedDatabase, sleep, startChatServer, type BenchOutput, type Ctx, type Row } from "./lib.js";
 
 const CLI = path.join(PACKAGE_ROOT, "dist", "tui", "cli.js");
 type Frame = { at: number; ms: number; sinceStart: number };
@@ -25,6 +25,17 @@ async function waitFrames(file: string, n: number, timeoutMs = 15_000): Promise<
     if (f.length >= n || Date.now() > deadline) return f;
     await sleep(50);
   }
+}
+
+/** A tmux server that stopping the run also stops (killAll knows only child processes). */
+function trackedTmux(): Tmux {
+  const tmux = new Tmux();
+  const kill = async () => {
+    pendingDrops.delete(kill);
+    await tmux.kill();
+  };
+  pendingDrops.add(kill);
+  return tmux;
 }
 
 /** Types `count` characters one at a time; each is timed from send-keys until tmux shows it. */
@@ -61,7 +72,7 @@ export async function tui(ctx: Ctx): Promise<BenchOutput> {
     const config = path.join(dir, "tui.json");
     await writeFile(config, JSON.stringify({ sessions: { [new URL(server.url).origin]: { nick: seed.users[0]!.nick, token: seed.users[0]!.token } } }), { mode: 0o600 });
     const traceFile = path.join(dir, "tui.trace");
-    const tmux = new Tmux();
+    const tmux = trackedTmux();
     let app: Record<string, unknown>;
     try {
       const t0 = now();
@@ -112,7 +123,7 @@ export async function tui(ctx: Ctx): Promise<BenchOutput> {
 
     // ---- references: a bare blessed screen, and cat for the keys ----
     const floorTrace = path.join(dir, "floor.trace");
-    const floor = new Tmux();
+    const floor = trackedTmux();
     let ref: Record<string, unknown>;
     try {
       await floor.start(`exec node ${path.join(HERE, "blessed-floor.js")} 200`, { width: 100, height: 30, env: { CHAT_TUI_TRACE: floorTrace } });
@@ -122,7 +133,7 @@ export async function tui(ctx: Ctx): Promise<BenchOutput> {
     } finally {
       await floor.kill();
     }
-    const cat = new Tmux();
+    const cat = trackedTmux();
     try {
       await cat.start("exec cat", { width: 100, height: 30 });
       await sleep(300);
