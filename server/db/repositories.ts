@@ -129,7 +129,7 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
       return m && { chatId: m.chatId, userId: m.userId, open: m.open, lastReadId: Number(m.lastReadId) };
     },
     async sendContext(chatId, userId, now) {
-      const [r] = await prisma.$queryRaw<(SummaryRow & { mute_id: number | null; mute_reason: string | null; mute_until: Date | null; mute_by: string | null })[]>`
+      const [r] = await prisma.$queryRaw<(Omit<SummaryRow, "last_id" | "unread" | "peer_id" | "peer_nick" | "peer_role"> & { mute_id: number | null; mute_reason: string | null; mute_until: Date | null; mute_by: string | null })[]>`
         SELECT c.id AS chat_id, c.kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at, m.open, m.last_read_id,
           s.id AS mute_id, s.reason AS mute_reason, s.until AS mute_until, b.nick AS mute_by
         FROM memberships m
