@@ -295,16 +295,79 @@ tuiTest("the login form explains failures, the session is saved 0600, /logout fo
   await second.waitFor(/EXITED 0/);
 });
 
-tuiTest("works on an 8-colour terminal and with TERM=screen-256color without terminfo noise", async (t) => {
-  for (const term of ["xterm", "screen-256color"]) {
+/** SGR parameter lists in a captured screen line: "\e[1;38;5;245m" -> ["1;38;5;245"]. */
+const sgrs = (line: string) => [...line.matchAll(/\x1b\[([0-9;]*)m/g)].map((m) => m[1]!);
+/** The foreground colours an SGR list sets (30-37, 90-97, 38;5;n). */
+function foregrounds(sgr: string): string[] {
+  const parts = sgr.split(";");
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = Number(parts[i]);
+    if (p === 38 && parts[i + 1] === "5") out.push(`38;5;${parts[(i += 2)]}`);
+    else if ((p >= 30 && p <= 37) || (p >= 90 && p <= 97)) out.push(String(p));
+  }
+  return out;
+}
+
+/** The foreground in effect at `index` of a capture-pane -e screen (attributes carry across rows). */
+function foregroundAt(screen: string, index: number): string {
+  let fg = "default";
+  for (const m of screen.slice(0, index).matchAll(/\x1b\[([0-9;]*)m/g)) {
+    const parts = (m[1] || "0").split(";");
+    for (let i = 0; i < parts.length; i++) {
+      const p = Number(parts[i]);
+      if (p === 0 || p === 39) fg = "default";
+      else if (p === 38 && parts[i + 1] === "5") fg = `38;5;${parts[(i += 2)]}`;
+      else if ((p >= 30 && p <= 37) || (p >= 90 && p <= 97)) fg = String(p);
+    }
+  }
+  return fg;
+}
+
+tuiTest("every common TERM: grey roles get a colour the terminal has (never black), no terminfo noise, at 80x24 and 120x35", async (t) => {
+  const sender = await newUser(server, "clr");
+  const general = sender.ready.chats[0]!.id;
+  const expected: Record<string, { colours: "none" | "8" | "256" }> = {
+    xterm: { colours: "8" },
+    "xterm-256color": { colours: "256" },
+    screen: { colours: "8" },
+    "screen-256color": { colours: "256" },
+    "tmux-256color": { colours: "256" },
+    vt100: { colours: "none" },
+    linux: { colours: "8" },
+  };
+  for (const [term, want] of Object.entries(expected)) {
     const tui = await openTui(t, server.url, { width: 80, height: 24, term });
-    await logIn(tui, nick("tm"), "term-password");
-    const screen = await tui.screen();
-    t.notRegex(screen, /Error on|plab_norm|function/, term);
-    t.regex(screen, /● online/, term);
+    const name = nick("tm");
+    await logIn(tui, name, "term-password");
+    await sender.ok("message:send", { chatId: general, text: `colour check ${term}`, clientId: uuid() });
+    for (const [w, h] of [[80, 24], [120, 35]] as const) {
+      if (w !== 80) await tui.resize(w, h);
+      const plain = await tui.waitFor((s) => s.includes(`colour check ${term}`) && s.includes(`${name} joined`) && s.split("\n").length >= h && /F1 help/.test(s));
+      t.notRegex(plain, /Error on|plab_norm|function/, `${term}: no terminfo error text`);
+      t.regex(plain, /\d\d:\d\d --> \S+ joined/, `${term}: a join line`);
+      t.regex(plain, /│/, `${term}: the pane separator`);
+      const rows = (await tui.screenWithAttributes()).split("\n");
+      const joinRow = rows.find((r) => / joined/.test(r.replace(/\x1b\[[0-9;]*m/g, "")))!;
+      const msgRow = rows.find((r) => r.includes(`colour check ${term}`))!;
+      const statusRow = rows.find((r) => r.includes("F1 help"))!;
+      for (const [what, row] of [["join line", joinRow], ["message line", msgRow], ["status bar", statusRow]] as const) {
+        const fgs = sgrs(row).flatMap(foregrounds);
+        t.false(fgs.includes("30"), `${term} ${w}x${h} ${what}: no text in black (SGR 30): ${JSON.stringify(row)}`);
+        if (want.colours === "none") t.deepEqual(fgs, [], `${term}: no colours at all on a terminal without them: ${JSON.stringify(row)}`);
+        if (want.colours === "8") t.true(fgs.every((f) => /^3[1-7]$/.test(f)), `${term}: only the 8 colours it has: ${fgs.join(",")}`);
+      }
+      const whole = rows.join("\n");
+      const stamp = whole.indexOf(msgRow) + (/\d\d:\d\d/.exec(msgRow)?.index ?? 0);
+      const stampColour = foregroundAt(whole, stamp);
+      // Timestamps: a mid grey where there are 256 colours, else the default colour (not black).
+      t.is(stampColour, want.colours === "256" ? "38;5;245" : "default", `${term}: the timestamp's colour`);
+      if (want.colours === "none") t.regex(rows.join("\n"), /\x1b\[[0-9;]*7[0-9;]*m 1:#general/, `${term}: the active tab in inverse video`);
+    }
     t.is(await readFile(`${tui.config}.stderr`, "utf8").catch(() => ""), "", `${term}: nothing written to stderr`);
     await tui.kill();
   }
+  sender.close();
 });
 
 tuiTest("moderation on screen: a hostile kick reason stays inert, a ban is explained at login, /shutdown counts down", async (t) => {

@@ -27,6 +27,8 @@ export type AppOptions = {
   tls?: TlsOptions;
   /** Where /download saves by default (created when missing). */
   downloadDir?: string;
+  /** --unicode / --ascii (otherwise the locale decides). */
+  charset?: "unicode" | "ascii" | undefined;
 };
 
 /** $CHAT_DOWNLOAD_DIR, $XDG_DOWNLOAD_DIR, or ~/Downloads. */
@@ -48,7 +50,7 @@ const CATCH_UP_OVERLAP = 200;
 
 export async function runApp(opts: AppOptions): Promise<void> {
   const store = createStore(initialState(opts.server, opts.user ?? ""));
-  const screen = createScreen();
+  const screen = createScreen({ charset: opts.charset });
   const view = createView(screen, store);
   const app = createController(store, view, opts);
   screen.on("keypress", (ch: string | undefined, key: Widgets.Events.IKeyEventArg | undefined) => app.key(ch, key));

@@ -45,6 +45,12 @@ export class Tmux {
     return stdout;
   }
 
+  /** The screen with its attributes as SGR escape sequences (capture-pane -e). */
+  async screenWithAttributes(): Promise<string> {
+    const { stdout } = await this.run("capture-pane", "-e", "-p", "-t", "t");
+    return stdout;
+  }
+
   async lines(): Promise<string[]> {
     return (await this.screen()).split("\n");
   }
