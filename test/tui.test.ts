@@ -39,16 +39,16 @@ type Tui = Tmux & { config: string };
 async function openTui(
   t: ExecutionContext,
   url: string,
-  opts: { user?: string; config?: string; width?: number; height?: number; term?: string; downloadDir?: string } = {},
+  opts: { user?: string; config?: string; width?: number; height?: number; term?: string; downloadDir?: string; env?: Record<string, string>; args?: string } = {},
 ): Promise<Tui> {
   const config = opts.config ?? path.join(await tempDir(t), "tui.json");
   const tmux = new Tmux();
   t.teardown(() => tmux.kill());
   const user = `${opts.user ? ` --user '${opts.user}'` : ""}${opts.downloadDir ? ` --download-dir '${opts.downloadDir}'` : ""}`;
-  await tmux.start(`node ${CLI} --server ${url} --config ${config}${user} 2>>${config}.stderr; echo "EXITED $?"; sleep 60`, {
+  await tmux.start(`node ${CLI} --server ${url} --config ${config}${user}${opts.args ? ` ${opts.args}` : ""} 2>>${config}.stderr; echo "EXITED $?"; sleep 60`, {
     width: opts.width ?? 100,
     height: opts.height ?? 30,
-    env: { TERM: opts.term ?? "xterm-256color" },
+    env: { TERM: opts.term ?? "xterm-256color", ...opts.env },
   });
   return Object.assign(tmux, { config });
 }
@@ -367,6 +367,39 @@ tuiTest("every common TERM: grey roles get a colour the terminal has (never blac
     t.is(await readFile(`${tui.config}.stderr`, "utf8").catch(() => ""), "", `${term}: nothing written to stderr`);
     await tui.kill();
   }
+  sender.close();
+});
+
+tuiTest("LANG=C: an ASCII screen with a notice, other people's and one's own non-ASCII text as visible codes (never ?), --unicode overrides", async (t) => {
+  const sender = await newUser(server, "asc");
+  const general = sender.ready.chats[0]!.id;
+  const tui = await openTui(t, server.url, { width: 80, height: 24, env: { LANG: "C", LC_ALL: "", LC_CTYPE: "" } });
+  const form = await tui.waitFor(/Password/);
+  t.regex(form, /ASCII mode: your locale \(C\) is not UTF-8; --unicode to override/, "said once in the status bar");
+  t.regex(form, /^\s*\+-{20,}\+\s*$/m, "the login box has ASCII borders");
+  t.notRegex(form, /[^\x00-\x7f]/, "nothing but ASCII on the screen");
+  const name = nick("asc");
+  await logIn(tui, name, "ascii-password");
+  await sender.ok("message:send", { chatId: general, text: "Привет 😀 café", clientId: uuid() });
+  const chat = await tui.waitFor(/<U\+041F><U\+0440>/);
+  t.regex(chat, /ASCII mode: your locale \(C\)/, "the notice stays until the first key on the chat screen");
+  t.regex(chat, /<U\+1F600> cafe/, "emoji as a code, accents dropped");
+  t.regex(chat, /\|\* /, "separator and online marker in ASCII");
+  t.notRegex(chat, /[^\x00-\x7f]/, "nothing but ASCII on the screen");
+  t.notRegex(chat.split("\n").find((l) => l.includes("<U+041F>")) ?? "", /\?/, "no question marks");
+  await tui.type("да");
+  const typed = await tui.waitFor(/#general> <U\+0434><U\+0430>/);
+  t.notRegex(typed, /ASCII mode/, "the notice went away with the first key");
+  await tui.keys("Enter");
+  t.is((await sender.next<MessageDto>("message:new", (m) => m.sender === name && m.text === "да")).text, "да", "what was sent is the real text");
+  await tui.kill();
+
+  // The terminal is UTF-8 although the locale is not: --unicode draws Unicode.
+  const uni = await openTui(t, server.url, { width: 80, height: 24, env: { LANG: "C" }, args: "--unicode" });
+  await logIn(uni, nick("uni"), "unicode-password");
+  const screen = await uni.waitFor(/Привет 😀 café/);
+  t.regex(screen, /│● /, "box characters and markers in Unicode");
+  t.notRegex(screen, /ASCII mode/);
   sender.close();
 });
 

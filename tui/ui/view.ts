@@ -113,7 +113,9 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     const bar = renderStatus(s, width);
     return notice ? `${paint("warn", escapeTags(notice))}  ${bar}` : bar;
   }
-  if (notice) screen.once("keypress", () => ((notice = null), schedule()));
+  // Not once(): blessed's emitter skips the next listener when one removes itself mid-emit.
+  // Shown until the first key on the chat screen (the login form's keys do not count).
+  if (notice) screen.on("keypress", () => notice && store.getState().screen === "chat" && ((notice = null), schedule()));
 
   function layout(s: State) {
     const W = screen.width as number;
