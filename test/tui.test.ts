@@ -227,6 +227,49 @@ tuiTest("hostile escape sequences render as inert text and wide characters stay 
   sender.close();
 });
 
+tuiTest("wide and combining text (ZWJ, flags, skin tones, VS16, combining marks, Arabic, Hebrew, CJK) never shifts or eats cells while scrolling and resizing", async (t) => {
+  const sender = await newUser(server, "wide");
+  const general = sender.ready.chats[0]!.id;
+  const tui = await openTui(t, server.url, { width: 120, height: 35 });
+  await logIn(tui, nick("wv"), "wide-password");
+  const wide = (i: number) => `w${i} 👩‍💻 🇺🇦 👍🏽 ❤️ e\u0301 عَرَبِيّ שלום 漢字 end${i}`;
+  const check = async (label: string, last: number) => {
+    const screen = await tui.waitFor((s) => s.includes(`plain ${last} ascii`));
+    await new Promise((r) => setTimeout(r, 300));
+    const rows = (await tui.lines()).slice(1, -3);
+    const withSep = rows.filter((r) => r.includes("│"));
+    t.true(withSep.length > 5, `${label}: the user pane is shown`);
+    const columns = new Set(withSep.map((r) => termWidth(r.slice(0, r.indexOf("│")))));
+    t.is(columns.size, 1, `${label}: one separator column (${[...columns].join(",")}):\n${rows.join("\n")}`);
+    for (const r of rows.filter((x) => /plain \d+ ascii/.test(x))) t.regex(r, /plain \d+ ascii\s*│/, `${label}: no stale cells after a plain line: ${JSON.stringify(r)}`);
+    for (const r of rows.filter((x) => /<\S+> w\d+ /.test(x))) {
+      // What is drawn before the separator is the line as shown, in order (it may wrap after 漢字).
+      const shown = /> (w\d+ .*?)\s*│/.exec(r)?.[1] ?? "";
+      const n = /w(\d+)/.exec(shown)?.[1] ?? "";
+      t.true(shown.length > 30 && `w${n} 👩💻 [UA] 👍 ❤ é عَرَبِيّ שלום 漢字 end${n}`.startsWith(shown), `${label}: the wide line is whole and in order: ${JSON.stringify(r)}`);
+      t.is(r.split("│").length, 2, `${label}: exactly one separator on ${JSON.stringify(r)}`);
+    }
+    t.false(screen.includes("\ufffd"), `${label}: no replacement characters`);
+  };
+  for (let i = 0; i < 40; i++) await sender.ok("message:send", { chatId: general, text: i % 2 ? `plain ${i} ascii` : wide(i), clientId: uuid() });
+  await check("120x35", 39);
+  await tui.resize(80, 24);
+  await tui.waitFor((s) => s.split("\n").length <= 25);
+  await check("80x24", 39);
+  // Scroll up through the wide lines and back.
+  await tui.keys("PageUp");
+  await tui.waitFor((s) => !s.includes("plain 39 ascii"));
+  const up = (await tui.lines()).slice(1, -3).filter((r) => r.includes("│"));
+  t.is(new Set(up.map((r) => termWidth(r.slice(0, r.indexOf("│"))))).size, 1, `scrolled up: one separator column:\n${up.join("\n")}`);
+  await tui.keys("End");
+  for (let i = 40; i < 46; i++) await sender.ok("message:send", { chatId: general, text: i % 2 ? `plain ${i} ascii` : wide(i), clientId: uuid() });
+  await check("80x24 after scrolling", 45);
+  await tui.resize(100, 30);
+  await tui.waitFor((s) => s.split("\n").length >= 30 && /Users \d+\/\d+/.test(s));
+  await check("100x30", 45);
+  sender.close();
+});
+
 tuiTest("survives a server restart: queued lines are sent once, missed messages appear in order", async (t) => {
   const dir = await tempDir(t);
   const config = resolveConfig({ port: 0, host: "127.0.0.1", dataDir: path.join(dir, "db"), scryptLogN: 10, limits: TEST_LIMITS }, {});
