@@ -116,7 +116,7 @@ tuiTest("two users log in, broadcast in general, exchange a DM, switch tabs and 
   await a.keys("F1");
   const help = await a.waitFor(/Keys/);
   t.regex(help, /Alt\+1/);
-  await a.keys("PageDown", "PageDown", "PageDown");
+  for (let i = 0; i < 30 && !(await a.screen()).includes("/create <room> [--private]"); i++) await a.keys("PageDown");
   await a.waitFor(/\/create <room> \[--private\]/);
   await a.keys("Escape");
   await a.waitFor((s) => !s.includes("Keys"));
@@ -335,6 +335,8 @@ tuiTest("the login form explains failures, the session is saved 0600, /logout fo
   const refused = await api<{ error: { code: string } }>(server.url, "/api/v1/logout", {});
   t.is(refused.status, 401);
   await second.keys("Escape");
+  await second.waitFor(/Quit chat-tui\?/);
+  await second.keys("Enter");
   await second.waitFor(/EXITED 0/);
 });
 
@@ -444,6 +446,123 @@ tuiTest("LANG=C: an ASCII screen with a notice, other people's and one's own non
   t.regex(screen, /│● /, "box characters and markers in Unicode");
   t.notRegex(screen, /ASCII mode/);
   sender.close();
+});
+
+tuiTest("the login form fits 80x24 and wraps a long ban reason; it shows no keys it does not handle; Esc asks before quitting", async (t) => {
+  const adminNick = nick("lfa");
+  await server.accounts.addUser({ nick: adminNick, password: "admin-password", role: "admin" });
+  const admin = await connect(server.url, (await api<never>(server.url, "/api/v1/login", { nick: adminNick, password: "admin-password" })).body);
+  const victim = nick("lfv");
+  await register(server.url, victim, "victim-password");
+  const reason = `${"a long and detailed reason for this ban, ".repeat(6)}END-OF-REASON`;
+  await admin.ok("admin:ban", { nick: victim, durationSec: 3600, reason });
+  const tui = await openTui(t, server.url, { width: 80, height: 24, user: victim });
+  const form = await tui.waitFor(/Password/);
+  t.regex(form, /Esc: quit/, "the Esc hint is visible at 80 columns");
+  t.notRegex(form, /F1|Ctrl\+K/, "no hints for keys the form does not handle");
+  await tui.type("victim-password");
+  await tui.keys("Enter");
+  const banned = await tui.waitFor(/END-OF-REASON/);
+  t.regex(banned.replace(/[│\s]+/g, " "), /You are banned until .* UTC: a long and detailed reason .* END-OF-REASON/, "the whole reason, wrapped");
+  const rows = banned.split("\n");
+  t.true(rows.every((r) => termWidth(r) <= 80), "nothing wider than the terminal");
+  t.regex(banned, /Esc: quit/, "the hints still fit below the error");
+  await tui.keys("F1");
+  await tui.keys("C-k");
+  await new Promise((r) => setTimeout(r, 300));
+  t.notRegex(await tui.screen(), /Keys|Go to:/, "F1 and Ctrl+K do nothing on the form");
+
+  await tui.keys("Escape");
+  await tui.waitFor(/Quit chat-tui\? Enter: quit · Esc: stay/);
+  await tui.keys("Escape");
+  await tui.waitFor((s) => !s.includes("Quit chat-tui?") && s.includes("Password"));
+  await tui.keys("Escape");
+  await tui.waitFor(/Quit chat-tui\?/);
+  await tui.keys("Enter");
+  await tui.waitFor(/EXITED 0/);
+
+  // Wider terminals get a wider form: at 120 columns the error is on fewer lines.
+  const wide = await openTui(t, server.url, { width: 120, height: 35, user: victim });
+  await wide.waitFor(/Password/);
+  await wide.type("victim-password");
+  await wide.keys("Enter");
+  const wideBanned = await wide.waitFor(/END-OF-REASON/);
+  const errorRows = (sc: string) => sc.split("\n").filter((r) => /You are banned|long and detailed|END-OF-REASON/.test(r)).length;
+  t.true(errorRows(wideBanned) < errorRows(banned), `fewer rows at 120 columns (${errorRows(wideBanned)} vs ${errorRows(banned)})`);
+  admin.close();
+});
+
+tuiTest("main screen: help fits and lists every key at 80x24 and 120x35; Tab keeps the focus on a typed line; a multi-line paste is one message after asking; Esc asks before quitting", async (t) => {
+  const { helpSections, keyLabel, KEYMAP } = await import("../tui/keys/keymap.js");
+  const other = await newUser(server, "pst");
+  const name = nick("hlp");
+  const tui = await openTui(t, server.url, { width: 80, height: 24 });
+  await logIn(tui, name, "help-password");
+  for (const [w, h] of [[80, 24], [120, 35]] as const) {
+    await tui.resize(w, h);
+    await tui.waitFor((s) => s.split("\n").length >= h && /#general>/.test(s));
+    await tui.keys("F1");
+    let screen = await tui.waitFor(/Keys/);
+    let seen = screen;
+    for (let i = 0; i < 40 && /more: Down or PgDn/.test(screen); i++) {
+      await tui.keys("PageDown");
+      await new Promise((r) => setTimeout(r, 150));
+      screen = await tui.screen();
+      t.true(screen.split("\n").every((r) => termWidth(r) <= w), `${w}x${h}: the help fits the width`);
+      seen += screen;
+    }
+    t.notRegex(screen, /more: Down or PgDn/, `${w}x${h}: the end of the help is reachable`);
+    const flat = seen.replace(/[│\s]+/g, " ");
+    for (const section of helpSections()) {
+      t.true(flat.includes(section.title), `${w}x${h}: section ${section.title}`);
+    }
+    for (const [mode, table] of Object.entries(KEYMAP)) {
+      for (const key of Object.keys(table)) {
+        if (/^M-[2-9]$/.test(key)) continue;
+        t.true(flat.includes(keyLabel(key)), `${w}x${h}: ${mode} key ${keyLabel(key)} is in the help`);
+      }
+    }
+    for (const k of ["Ctrl+A", "Ctrl+E", "Alt+B", "Alt+F", "Alt+Backspace"]) t.true(flat.includes(k), `${w}x${h}: ${k}`);
+    await tui.keys("Escape");
+    await tui.waitFor((s) => !s.includes("Keys"));
+  }
+
+  // Tab with nothing to complete keeps typing in the input line.
+  await tui.type("zzq");
+  await tui.keys("Tab");
+  await tui.type("x");
+  const typed = await tui.waitFor(/#general> zzqx/);
+  t.notRegex(typed, /\[users\]|\[history\]/, "the focus stayed on the input line");
+  await tui.keys("C-u");
+
+  // A multi-line paste: one message with its line breaks, after a question.
+  await tui.paste("first pasted line\nsecond pasted line\nthird pasted line\n");
+  await tui.waitFor(/Send 3 lines as one message\? Enter: send · Esc: cancel/);
+  t.is(other.received("message:new", (m: MessageDto) => m.text.includes("pasted line")).length, 0, "nothing is sent before the answer");
+  await tui.keys("Enter");
+  const got = await other.next<MessageDto>("message:new", (m) => m.sender === name && m.text.includes("pasted line"));
+  t.is(got.text, "first pasted line\nsecond pasted line\nthird pasted line", "one message, line breaks kept");
+  const shown = await tui.waitFor(/third pasted line/);
+  const at = shown.split("\n").findIndex((r) => r.includes("first pasted line"));
+  t.regex(shown.split("\n")[at + 1] ?? "", /^\s+second pasted line/, "each line of the message on its own row");
+  await tui.paste("cancelled one\ncancelled two");
+  await tui.waitFor(/Send 2 lines/);
+  await tui.keys("Escape");
+  await tui.waitFor((s) => !s.includes("Send 2 lines"));
+  await tui.paste("just one line");
+  await tui.waitFor(/#general> just one line/);
+  t.is(other.received("message:new", (m: MessageDto) => m.text.includes("cancelled")).length, 0, "a cancelled paste is not sent");
+  await tui.keys("C-u");
+
+  await tui.keys("Escape");
+  await tui.waitFor(/Quit chat-tui\?/);
+  await tui.keys("Escape");
+  await tui.waitFor((s) => !s.includes("Quit chat-tui?"));
+  await tui.keys("Escape");
+  await tui.waitFor(/Quit chat-tui\?/);
+  await tui.keys("Enter");
+  await tui.waitFor(/EXITED 0/);
+  other.close();
 });
 
 tuiTest("moderation on screen: a hostile kick reason stays inert, a ban is explained at login, /shutdown counts down", async (t) => {

@@ -169,8 +169,13 @@ function messageLines(m: MessageDto, own: boolean, width: number, ascii: boolean
   let lines: { text: string; wide: boolean }[];
   if (m.kind === "text") {
     const nickTag = nickTagged(nick, m.sender, own);
-    const body = m.text.split(/\r\n|\r|\n/).map(show).join(ascii ? " | " : " ⏎ ");
-    lines = block(`${time} <${nick}> `, `${ts} <${nickTag}> `, body, width, own ? (s) => `{bold}${s}{/bold}` : (s) => s);
+    // A multi-line message (a confirmed paste) keeps its lines, each under the first.
+    const [first = "", ...more] = m.text.split(/\r\n|\r|\n/).map(show);
+    const prefix = `${time} <${nick}> `;
+    const style = own ? (s: string) => `{bold}${s}{/bold}` : (s: string) => s;
+    lines = block(prefix, `${ts} <${nickTag}> `, first, width, style);
+    const indent = prefix.length <= width / 2 ? strWidth(prefix) : 2;
+    for (const line of more) for (const part of wrap(line, width - indent)) lines.push({ text: " ".repeat(indent) + style(escapeTags(part)), wide: hasWide(part) });
   } else if (m.kind === "file") {
     const name = show(m.file?.name ?? m.text);
     const what = m.file ? `${name} (${formatBytes(m.file.size)})` : `${name} (no longer available)`;

@@ -5,10 +5,12 @@ import { activeView, historyEntries, selectedFileMessage, sortedUsers, switcherC
 import type { Store } from "../state/store.js";
 import type { State } from "../state/types.js";
 import { toAscii } from "./glyphs.js";
+import { DISABLE_PASTE, ENABLE_PASTE, interceptPaste } from "./paste.js";
 import { createPalette, paint, type Palette } from "./palette.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
 import { colourDepth, detectCharset, patchTerminfoReader, type Charset, type TerminalCaps } from "./terminal-caps.js";
-import { charWidth, layoutHistory, topIndex, type HistoryLine } from "./text.js";
+import { resolveKey } from "../keys/keymap.js";
+import { charWidth, layoutHistory, strWidth, topIndex, wrap, type HistoryLine } from "./text.js";
 import { createRenderTrace } from "./trace.js";
 import { renderComposer, renderHelp, renderLogin, renderStatus, renderSwitcher, renderTabs, renderTransfer, renderUsers } from "./widgets.js";
 
@@ -22,6 +24,12 @@ export interface View {
   destroy(): void;
   /** Resolves after the first frame was written. */
   firstPaint: Promise<void>;
+  /** Asks a yes/no question in a box; it takes the keys (see KEYMAP.confirm) until answered. */
+  ask(question: string, onYes: () => void, onNo?: () => void): void;
+  /** Gives a key to the open question; false when there is none (the key is the app's). */
+  answer(key: string): boolean;
+  /** Where bracketed pastes go (whole, line breaks kept), instead of being typed key by key. */
+  onPaste(handler: (text: string) => void): void;
 }
 
 const FRAME_MS = 16;
@@ -92,7 +100,13 @@ export function createView(screen: Widgets.Screen, store: Store): View {
   const status = box({ height: 1, left: 0, width: "100%", style: palette.styles.status });
   const login = box({ top: "center", left: "center", width: 60, height: 12, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true });
   const overlay = box({ top: "center", left: "center", width: 70, height: 20, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true, style: { border: palette.styles.border } });
-  for (const w of [tabBar, history, separator, users, transfers, composer, status, login, overlay]) screen.append(w);
+  const question = box({ top: "center", left: "center", width: 50, height: 5, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true, style: { border: palette.styles.border } });
+  for (const w of [tabBar, history, separator, users, transfers, composer, status, login, overlay, question]) screen.append(w);
+  let asking: { text: string; yes: () => void; no: () => void } | null = null;
+  let pasteHandler: (text: string) => void = () => {};
+  const program = screen.program as unknown as { input: Parameters<typeof interceptPaste>[0]; output: NodeJS.WritableStream };
+  const stopPaste = interceptPaste(program.input, (text) => pasteHandler(text));
+  program.output.write(ENABLE_PASTE);
   screen.program.hideCursor();
 
   let lastLines: HistoryLine[] = [];
@@ -117,6 +131,18 @@ export function createView(screen: Widgets.Screen, store: Store): View {
   // Shown until the first key on the chat screen (the login form's keys do not count).
   if (notice) screen.on("keypress", () => notice && store.getState().screen === "chat" && ((notice = null), schedule()));
 
+  function layoutQuestion() {
+    if (!asking) return void question.hide();
+    const W = screen.width as number;
+    const H = screen.height as number;
+    question.width = Math.max(10, Math.min(W - 2, Math.max(40, strWidth(asking.text) + 6)));
+    const lines = wrap(asking.text, (question.width as number) - 4);
+    question.height = Math.min(H, lines.length + 2);
+    set(question, lines.map((l) => `{bold}${escapeTags(l)}{/bold}`).join("\n"));
+    question.show();
+    question.setFront();
+  }
+
   function layout(s: State) {
     const W = screen.width as number;
     const H = screen.height as number;
@@ -125,9 +151,12 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     if (!chat) transfers.hide();
     if (!chat) {
       login.show();
-      login.width = Math.min(W - 2, 72);
-      login.height = 14;
-      set(login, renderLogin(s, (login.width as number) - 4));
+      // As wide as the terminal allows (up to 100), as tall as its wrapped content.
+      login.width = Math.max(10, Math.min(W - 2, 100));
+      const form = renderLogin(s, (login.width as number) - 4);
+      login.height = Math.max(3, Math.min(H - 1, form.split("\n").length + 2));
+      set(login, form);
+      layoutQuestion();
       status.show();
       status.top = H - 1;
       set(status, statusLine(s, W));
@@ -189,13 +218,14 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     set(composer, renderComposer(s.composer, { width: W, focused: s.focus === "input" && s.overlay === null, prompt, ascii }));
     set(status, statusLine(s, W));
 
+    layoutQuestion();
     if (s.overlay === null) overlay.hide();
     else {
       overlay.show();
-      overlay.width = Math.min(W - 2, 84);
-      overlay.height = Math.min(H - 2, s.overlay.kind === "help" ? 34 : 18);
+      overlay.width = Math.min(W - 2, s.overlay.kind === "help" ? 110 : 84);
+      overlay.height = Math.min(H - 2, s.overlay.kind === "help" ? 40 : 18);
       if (s.overlay.kind === "help") {
-        const lines = renderHelp().split("\n");
+        const lines = renderHelp((overlay.width as number) - 4).split("\n");
         const room = (overlay.height as number) - 2;
         const offset = Math.min(s.overlay.offset, Math.max(0, lines.length - room));
         const more = offset + room < lines.length;
@@ -270,12 +300,32 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     screen,
     firstPaint,
     historyLayout: () => ({ lines: lastLines, height: lastHeight }),
+    ask(text, yes, no = () => {}) {
+      asking = { text, yes, no };
+      schedule();
+    },
+    answer(key) {
+      if (!asking) return false;
+      const command = resolveKey("confirm", key);
+      const q = asking;
+      if (command === "confirm.yes" || command === "confirm.no") {
+        asking = null;
+        schedule();
+        (command === "confirm.yes" ? q.yes : q.no)();
+      }
+      return true;
+    },
     redraw() {
       screen.realloc();
       render();
     },
+    onPaste(handler) {
+      pasteHandler = handler;
+    },
     destroy() {
       if (scheduled) clearTimeout(scheduled);
+      program.output.write(DISABLE_PASTE);
+      stopPaste();
       screen.program.showCursor();
       screen.destroy();
     },

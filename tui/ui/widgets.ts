@@ -1,5 +1,5 @@
 // Widget content: pure functions from selector output to blessed-tagged text.
-import { helpRows } from "../keys/keymap.js";
+import { helpSections } from "../keys/keymap.js";
 import { SLASH_COMMANDS } from "../keys/slash.js";
 import type { Candidate, Tab, UserRow } from "../state/selectors.js";
 import type { Composer, State, Transfer } from "../state/types.js";
@@ -7,7 +7,7 @@ import { formatBytes } from "../../server/protocol/index.js";
 import { forScreen } from "./glyphs.js";
 import { paint } from "./palette.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
-import { padTo, strWidth, truncate } from "./text.js";
+import { padTo, strWidth, truncate, wrap } from "./text.js";
 
 /** The tab bar: "1:#general  2:alice(3)  3:#dev(1)!" with the active tab inverse. */
 export function renderTabs(tabs: Tab[], width: number, ascii = false): string {
@@ -112,6 +112,8 @@ export function renderStatus(state: State, width: number): string {
     return `${left} {red-fg}{bold}${escapeTags(text)}{/bold}{/red-fg}`;
   }
   const plainLeft = left.replace(/\{[^}]*\}/g, "");
+  // The login form has its own hints (F1 and Ctrl+K do nothing there).
+  if (state.screen !== "chat") return left;
   for (const hint of ["F1 help · Ctrl+K switch · Ctrl+C quit", "F1 help"]) {
     const gap = width - strWidth(plainLeft) - hint.length - 1;
     if (gap > 1) return `${left}${" ".repeat(gap)}${paint("hint", hint)}`;
@@ -119,17 +121,35 @@ export function renderStatus(state: State, width: number): string {
   return left;
 }
 
-/** The help overlay's lines; the view shows a window of them (Up/Down/PgUp/PgDn scroll). */
-export function renderHelp(): string {
-  const rows = helpRows();
-  const keyW = Math.min(28, Math.max(...rows.map((r) => r.keys.length)));
-  const lines = ["{bold}Keys{/bold}", ...rows.map((r) => `  {cyan-fg}${escapeTags(padTo(r.keys, keyW))}{/cyan-fg}  ${escapeTags(r.text)}`), "", "{bold}Commands{/bold}"];
-  const usageW = Math.max(...SLASH_COMMANDS.map((s) => s.usage.length));
-  for (const s of SLASH_COMMANDS) {
-    const aliases = s.aliases.length ? ` (${s.aliases.map((a) => `/${a}`).join(" ")})` : "";
-    lines.push(`  {cyan-fg}${escapeTags(padTo(s.usage, usageW))}{/cyan-fg}  ${escapeTags(s.help + aliases)}`);
+/**
+ * The help overlay's lines for a window `width` cells wide, generated from the keymap; the
+ * view shows a window of them (Up/Down/PgUp/PgDn scroll). Long descriptions wrap.
+ */
+export function renderHelp(width = 80): string {
+  const lines: string[] = [];
+  const item = (keys: string, text: string, keyW: number) => {
+    const textW = Math.max(10, width - keyW - 4);
+    const wrapped = wrap(text, textW);
+    const keyLines = keys.length > keyW ? wrap(keys, keyW) : [keys];
+    for (let i = 0; i < Math.max(wrapped.length, keyLines.length); i++) {
+      lines.push(`  ${paint("accent", escapeTags(padTo(keyLines[i] ?? "", keyW)))}  ${escapeTags(wrapped[i] ?? "")}`);
+    }
+  };
+  const sections = helpSections();
+  const keyW = Math.min(Math.max(12, Math.floor(width / 3)), Math.max(...sections.flatMap((x) => x.rows.map((r) => r.keys.length))));
+  lines.push("{bold}Keys{/bold}");
+  for (const section of sections) {
+    lines.push("", `{bold}${escapeTags(section.title)}{/bold}`);
+    for (const r of section.rows) item(r.keys, r.text, keyW);
   }
-  lines.push("", "{@muted}Alt keys need Meta/Esc+ in your terminal; see the README. Esc closes this.{/@muted}");
+  lines.push("", "{bold}Commands{/bold}");
+  const usageW = Math.min(Math.floor(width / 2), Math.max(...SLASH_COMMANDS.map((x) => x.usage.length)));
+  for (const c of SLASH_COMMANDS) {
+    const aliases = c.aliases.length ? ` (${c.aliases.map((a) => `/${a}`).join(" ")})` : "";
+    item(c.usage, c.help + aliases, usageW);
+  }
+  lines.push("");
+  for (const l of wrap("Alt keys need Meta/Esc+ in your terminal; see the README. Esc closes this.", width)) lines.push(paint("hint", escapeTags(l)));
   return lines.join("\n");
 }
 
@@ -147,25 +167,36 @@ export function renderSwitcher(query: string, candidates: Candidate[], selected:
   return lines.join("\n");
 }
 
+/** The login form for a box `width` cells wide: errors and hints wrap, nothing is cut off. */
 export function renderLogin(state: State, width: number): string {
   const l = state.login;
+  const w = Math.max(20, width);
   const field = (name: "nick" | "password", label: string, value: string) => {
     const active = l.field === name;
-    const shown = padTo(value, Math.max(10, width - 16));
+    const shown = padTo(value, Math.max(8, w - 12));
     const box = active ? `{inverse}${escapeTags(shown)}{/inverse}` : `{underline}${escapeTags(shown)}{/underline}`;
     return `${active ? "{bold}" : ""}${label.padStart(10)}${active ? "{/bold}" : ""}  ${box}`;
   };
+  const wrapped = (text: string, style: (s: string) => string) => wrap(text, w).map((x) => style(escapeTags(x)));
+  const message = l.busy ? [paint("warn", "Working…")] : l.error ? wrapped(sanitizeLine(l.error), (x) => paint("error", x)) : [""];
+  // Hints wrap between items, never inside one.
+  const hints: string[] = [];
+  for (const hint of ["Enter: log in", "Ctrl+R: register this nick", "Tab: next field", "Esc: quit"]) {
+    const last = hints.length - 1;
+    if (last >= 0 && strWidth(hints[last]!) + 3 + strWidth(hint) <= w) hints[last] += `   ${hint}`;
+    else hints.push(hint);
+  }
   const lines = [
     "{bold}socket-messenger{/bold}",
-    `{@muted}server ${escapeTags(truncate(state.conn.server, width - 10))}{/@muted}`,
+    ...wrapped(`server ${state.conn.server}`, (x) => paint("muted", x)),
     "",
     field("nick", "Nick", sanitizeLine(l.nick)),
     "",
     field("password", "Password", "•".repeat([...l.password].length)),
     "",
-    l.busy ? "{yellow-fg}Working…{/yellow-fg}" : l.error ? `{red-fg}${escapeTags(sanitizeLine(l.error))}{/red-fg}` : "",
+    ...message,
     "",
-    "{@muted}Enter: log in   Ctrl+R: register this nick   Tab: next field   Esc: quit{/@muted}",
+    ...hints.map((h) => paint("hint", h)),
   ];
   return lines.join("\n");
 }
