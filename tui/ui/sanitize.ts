@@ -1,7 +1,7 @@
 // Makes untrusted text (messages, nicks, room names from other users) inert for the terminal:
 // escape sequences and control characters become visible caret notation, bidi and other
 // invisible format characters become U+FFFD, and blessed's tag braces are escaped later.
-import { INVISIBLE_CHARS } from "../../server/protocol/index.js";
+import { INVISIBLE_CHARS } from "../../server/protocol/names.js";
 import { safeText } from "./glyphs.js";
 
 // A whole escape sequence: CSI, OSC/DCS/APC/PM/SOS strings (to BEL or ST), or ESC + one char.

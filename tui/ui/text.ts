@@ -1,7 +1,9 @@
 // Display width and wrapping with blessed's own width table (so layout matches what it draws),
 // and the history layout: entries -> screen lines, plus scroll anchors over those lines.
 import { createRequire } from "node:module";
-import { formatBytes, type MessageDto } from "../../server/protocol/index.js";
+// names.js, not index.js: the index also loads the zod schemas (about 8 MiB of RSS).
+import { formatBytes } from "../../server/protocol/names.js";
+import type { MessageDto } from "../../server/protocol/index.js";
 import type { HistoryEntry } from "../state/selectors.js";
 import type { ScrollAnchor } from "../state/types.js";
 import { forScreen } from "./glyphs.js";

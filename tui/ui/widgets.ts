@@ -3,7 +3,7 @@ import { helpSections } from "../keys/keymap.js";
 import { SLASH_COMMANDS } from "../keys/slash.js";
 import type { Candidate, Tab, UserRow } from "../state/selectors.js";
 import type { Composer, State, Transfer } from "../state/types.js";
-import { formatBytes } from "../../server/protocol/index.js";
+import { formatBytes } from "../../server/protocol/names.js";
 import { forScreen } from "./glyphs.js";
 import { paint } from "./palette.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
