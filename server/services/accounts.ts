@@ -51,8 +51,12 @@ export function createAccountService(deps: {
     if (await repos.users.findByNickKey(checked.key)) {
       throw new AppError("NICK_TAKEN", `The nickname "${checked.value}" is taken; choose another.`);
     }
+    const lookalike = await repos.users.findBySkeleton(checked.skeleton);
+    if (lookalike) {
+      throw new AppError("NICK_TAKEN", `The nickname "${checked.value}" looks like "${lookalike.nick}", which is taken; choose one that cannot be mistaken for it.`);
+    }
     const passwordHash = await hasher.hash(password);
-    const user = await repos.users.create({ nick: checked.value, nickKey: checked.key, passwordHash, role });
+    const user = await repos.users.create({ nick: checked.value, nickKey: checked.key, nickSkeleton: checked.skeleton, passwordHash, role });
     await joinGeneral(user);
     return user;
   }
