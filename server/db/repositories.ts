@@ -95,15 +95,16 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
       return r && toChat(r);
     },
     async findRoomByKey(nameKey, viewerId) {
+      if (viewerId !== undefined) {
+        // Private rooms share names freely; a member means their own (the oldest, if several).
+        const own = await prisma.chat.findFirst({
+          where: { nameKey, kind: "room", isPrivate: true, memberships: { some: { userId: viewerId } } },
+          orderBy: { id: "asc" },
+        });
+        if (own) return toChat(own);
+      }
       const pub = await prisma.chat.findUnique({ where: { publicKey: nameKey } });
-      if (pub) return toChat(pub);
-      if (viewerId === undefined) return null;
-      // Private rooms share names freely; the viewer's oldest one of that name is meant.
-      const own = await prisma.chat.findFirst({
-        where: { nameKey, kind: "room", isPrivate: true, memberships: { some: { userId: viewerId } } },
-        orderBy: { id: "asc" },
-      });
-      return own && toChat(own);
+      return pub && toChat(pub);
     },
     async findPublicRoomBySkeleton(nameSkeleton) {
       const r = await prisma.chat.findUnique({ where: { nameSkeleton } });

@@ -83,8 +83,8 @@ export interface SanctionRepository {
 export interface ChatRepository {
   findById(chatId: number): Promise<ChatRecord | null>;
   /**
-   * The public room with this folded name; failing that, when `viewerId` is given, a private
-   * room of that name the viewer is a member of. Private rooms are not found by anyone else.
+   * A private room of this folded name that `viewerId` is a member of (when given); failing
+   * that, the public room of that name. Private rooms are not found by anyone else.
    */
   findRoomByKey(nameKey: string, viewerId?: number): Promise<ChatRecord | null>;
   /** The public room whose name has this confusable skeleton. */

@@ -20,6 +20,6 @@ CREATE INDEX "chats_name_key_idx" ON "chats"("name_key");
 -- CreateIndex
 CREATE UNIQUE INDEX "users_nick_skeleton_key" ON "users"("nick_skeleton");
 
--- Public rooms keep their names unique; private rooms leave the public namespace. The
+-- Public rooms keep their names unique, private rooms leave the public namespace. The
 -- skeleton columns are filled by the server at start (the confusables table lives in code).
 UPDATE "chats" SET "public_key" = "name_key" WHERE "kind" = 'room' AND NOT "is_private";
