@@ -59,7 +59,7 @@ export function createSendQueue(deps: { limits: Limits; bounds: QueueBounds }): 
       // The sender hung up: nobody could be told the outcome, so the message is not stored
       // (clients resend unacknowledged messages with the same clientId).
       if (draining || head.gone()) {
-        take(q).resolve({ ok: false, reason: draining ? "draining" : "gone" });
+        take(q).resolve({ ok: false, reason: head.gone() ? "gone" : "draining" });
         continue;
       }
       // Points are spent one send at a time, so an account's sends pass in arrival order.
