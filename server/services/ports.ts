@@ -181,3 +181,17 @@ export interface Notifier {
   /** Disconnects every socket of the user (after telling them why with session:ended). */
   endUser(userId: number): void;
 }
+
+/** What the audit log records: sign-ins, accounts, roles and every moderation action. */
+export type AuditEvent =
+  | "login.ok" | "login.failed" | "login.refused" | "register" | "user.added" | "role.changed"
+  | "kick" | "ban" | "unban" | "mute" | "unmute" | "shutdown";
+export type AuditFields = Record<string, string | number | boolean | null | undefined>;
+
+/** Where services tell the operator who did what; never given a password or a token. */
+export interface AuditLog {
+  record(event: AuditEvent, fields: AuditFields): void;
+}
+
+/** For callers with no operator to tell (unit tests). */
+export const noAudit: AuditLog = { record() {} };
