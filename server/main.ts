@@ -131,6 +131,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const sockets = attachSocketHandlers(io, {
     accounts, chat, files, presence, moderation, limits, log,
     maxConnectionsPerAccount: config.limits.connectionsPerAccount,
+    sessionCheckMs: config.sessionCheckMs,
     strikes: config.limits.strikes,
     strikeWindowSec: config.limits.events.windowSec,
     nodeId,
