@@ -148,6 +148,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     accounts, chat, files, presence, moderation, limits, log,
     maxConnectionsPerAccount: config.limits.connectionsPerAccount,
     messageQueue: config.limits.messageQueue,
+    sessionCheckMs: config.sessionCheckMs,
     strikes: config.limits.strikes,
     strikeWindowSec: config.limits.events.windowSec,
     nodeId,

@@ -67,7 +67,15 @@ export interface SessionRepository {
   revoke(tokenHash: Buffer, now: Date): Promise<number | null>;
   /** Revokes every session of the user (kick, ban). */
   revokeAll(userId: number, now: Date): Promise<void>;
+  /**
+   * The sessions with these ids as they are now, in one query: revocation, expiry, the user
+   * (current role and nick) and their ban in force at `now`. Ids that do not exist are absent.
+   */
+  states(sessionIds: number[], now: Date): Promise<SessionState[]>;
 }
+
+/** A session re-read for the sockets that use it. */
+export type SessionState = { sessionId: number; revokedAt: Date | null; expiresAt: Date; user: UserRecord; ban: SanctionRecord | null };
 
 export type SanctionKind = "ban" | "mute";
 export type SanctionRecord = { id: number; kind: SanctionKind; userId: number; reason: string; until: Date | null; byNick: string | null };
