@@ -1,8 +1,9 @@
 // Faults that must not hang the server: Redis absent at start or gone while running, stdout a
-// broken pipe at shutdown. Each server here is a child process, killed when the test ends.
+// broken pipe at shutdown, a client hanging up mid-request. Each server here is a child process, killed when the test ends.
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import test, { type ExecutionContext } from "ava";
@@ -153,4 +154,65 @@ withRedis("Redis stopped while running: events, logins and new connections answe
   const out = server.output();
   t.is(out.split("redis unreachable").length - 1, 1, `the outage is logged once:\n${out}`);
   t.is(out.split('"redis is back"').length - 1, 1, "the recovery is logged once");
+});
+
+/** Resolves with the exit code, or rejects (the caller's teardown kills the child) after `ms`. */
+function exitWithin(child: ChildProcess, ms: number, what: () => string): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`still running ${ms / 1000} s later:\n${what()}`)), ms);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+test("the logger stops writing to a broken standard output instead of retrying at exit forever", async (t) => {
+  const logModule = path.join(path.dirname(SERVER_CLI), "log.js");
+  const script = `
+    const { createLogger } = await import(${JSON.stringify(logModule)});
+    const log = createLogger("info");
+    await new Promise((r) => setTimeout(r, 300)); // by now the reader has gone
+    for (let i = 0; i < 2000; i++) log.info({ i }, "a line nobody reads");
+    process.exit(0);`;
+  const child = spawnTracked(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+  t.teardown(() => killTree(child));
+  child.stdout!.destroy(); // the reading end closes: every write is EPIPE
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  t.is(await exitWithin(child, 20_000, () => stderr), 0);
+  t.regex(stderr, /stopped logging to standard output: its reader went away \(EPIPE\)/);
+  t.is(stderr.split("stopped logging").length - 1, 1, "said once");
+});
+
+test("SIGTERM stops a server whose standard output is a broken pipe", async (t) => {
+  const dir = await tempDir(t);
+  const server = await spawnServer(["--port", "0", "--data-dir", path.join(dir, "db")], { LOG_LEVEL: "debug" });
+  t.teardown(() => killTree(server.child));
+  server.child.stdout!.destroy();
+  const client = await connect(server.url, await register(server.url));
+  t.teardown(() => client.close());
+  await client.ok("ping:rtt", {}); // logs at debug level go to the broken pipe
+  server.child.kill("SIGTERM");
+  t.is(await exitWithin(server.child, 30_000, server.output), 0);
+});
+
+test("a client that hangs up mid-request is logged at debug level as gone, not as an unexpected error", async (t) => {
+  const dir = await tempDir(t);
+  const server = await spawnServer(["--port", "0", "--data-dir", path.join(dir, "db")], { LOG_LEVEL: "debug" });
+  t.teardown(() => killTree(server.child));
+  const { hostname, port } = new URL(server.url);
+  for (const route of ["/api/v1/login", "/api/v1/register"]) {
+    const socket = net.connect(Number(port), hostname);
+    await new Promise((r) => socket.once("connect", r));
+    socket.write(`POST ${route} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"nick":"half`);
+    await sleep(200);
+    socket.destroy();
+  }
+  await waitFor("both hang-ups are logged", async () => server.output().split('"client went away"').length - 1 >= 2, 15_000);
+  const lines = server.output().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { level: number; msg: string; route?: string });
+  const gone = lines.filter((l) => l.msg === "client went away");
+  t.deepEqual(gone.map((l) => [l.level, l.route]), [[20, "POST /api/v1/login"], [20, "POST /api/v1/register"]]);
+  t.deepEqual(lines.filter((l) => l.level >= 50), [], "nothing logged as an error");
 });
