@@ -4,6 +4,8 @@
 // out of the global hash and the users it alone held are announced offline, so no ghosts stay.
 // Connection reservations (the per-account cap) are counted the same way in two more hashes,
 // checked and taken in one script so concurrent handshakes on any nodes cannot overshoot.
+// While Redis is unreachable presence falls back to this node's own sockets, and is counted
+// again in Redis (resync) when it is back.
 import type { createClient } from "redis";
 import type { Logger } from "../log.js";
 import type { UserDto } from "../protocol/index.js";
@@ -101,7 +103,10 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
   let registered = false;
 
   async function resync() {
-    // Our counts in Redis are gone or stale: rebuild them from the sockets this node holds.
+    // Our counts in Redis are gone or stale: take out whatever is left of them (the reaper's
+    // path, on ourselves; nothing if Redis restarted empty or another node reaped us), then
+    // count again the sockets this node holds.
+    await redis.eval(REAP, { keys: [K.nodes, K.node(nodeId), K.global], arguments: [nodeId] });
     const multi = redis.multi().del(K.node(nodeId));
     for (const { user, count } of local.users()) {
       multi.hIncrBy(K.node(nodeId), String(user.id), count).hIncrBy(K.global, String(user.id), count).hSet(K.users, String(user.id), userKey(user));
@@ -137,35 +142,53 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
   }
 
   const tick = () => {
+    // During an outage the connection's own log line says it all, once.
+    if (!redis.isReady) return;
     heartbeat().then(sweep).catch((e: Error) => log.warn({ err: e.message }, "presence heartbeat failed"));
   };
   const timer = setInterval(tick, Math.max(200, Math.floor(deps.ttlMs / 3)));
   timer.unref();
-  const started = heartbeat();
+  const started = heartbeat().catch((e: Error) => log.warn({ err: e.message }, "presence heartbeat failed"));
+
+  // Redis commands fail at once while it is unreachable (and time out when it hangs): then this
+  // node answers from its own sockets, as a single node would.
+  const localOnline = () => local.users().map((e) => e.user).sort(byNick);
 
   return {
     resync,
     async connect(user, socketId) {
-      local.add(user, socketId);
+      const first = local.add(user, socketId);
       await started;
-      const count = Number(await redis.eval(CONNECT, { keys: [K.node(nodeId), K.global, K.users], arguments: [String(user.id), userKey(user)] }));
+      const count = await redis
+        .eval(CONNECT, { keys: [K.node(nodeId), K.global, K.users], arguments: [String(user.id), userKey(user)] })
+        .then(Number, () => (first ? 1 : 0));
       if (count === 1) notifier.toAll("presence:update", { user, online: true });
     },
     async disconnect(user, socketId) {
-      local.remove(user.id, socketId);
-      const left = Number(await redis.eval(DISCONNECT, { keys: [K.node(nodeId), K.global], arguments: [String(user.id)] }));
+      const last = local.remove(user.id, socketId);
+      const left = await redis
+        .eval(DISCONNECT, { keys: [K.node(nodeId), K.global], arguments: [String(user.id)] })
+        .then(Number, () => (last ? 0 : -1));
       if (left === 0) notifier.toAll("presence:update", { user, online: false });
     },
     async online() {
-      const counts = await redis.hGetAll(K.global);
-      const ids = Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => id);
-      if (!ids.length) return [];
-      const users = await redis.hmGet(K.users, ids);
-      return users.flatMap((j) => (j ? [JSON.parse(j) as UserDto] : [])).sort(byNick);
+      try {
+        const counts = await redis.hGetAll(K.global);
+        const ids = Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => id);
+        if (!ids.length) return [];
+        const users = await redis.hmGet(K.users, ids);
+        return users.flatMap((j) => (j ? [JSON.parse(j) as UserDto] : [])).sort(byNick);
+      } catch {
+        return localOnline();
+      }
     },
     async onlineIds() {
-      const counts = await redis.hGetAll(K.global);
-      return new Set(Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => Number(id)));
+      try {
+        const counts = await redis.hGetAll(K.global);
+        return new Set(Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => Number(id)));
+      } catch {
+        return new Set(local.users().map((e) => e.user.id));
+      }
     },
     socketCount: (userId) => local.count(userId),
     async reserve(userId, socketId, max) {
