@@ -211,7 +211,8 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
     },
     async release(userId, socketId) {
       if (!reserved.give(userId, socketId) || !counted.delete(socketId)) return;
-      await redis.eval(DISCONNECT, { keys: [K.nodeConns(nodeId), K.conns], arguments: [String(userId)] });
+      // Redis unreachable: the count left behind is put right by the resync when it is back.
+      await redis.eval(DISCONNECT, { keys: [K.nodeConns(nodeId), K.conns], arguments: [String(userId)] }).catch(() => undefined);
     },
     async close() {
       clearInterval(timer);

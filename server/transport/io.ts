@@ -53,7 +53,7 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean | number
 }
 
 /** The origin a request was addressed to: its scheme and Host (a trusted proxy's forwarded ones). */
-export function ownOrigin(req: IncomingMessage, trustProxy: boolean): string | null {
+export function ownOrigin(req: IncomingMessage, trustProxy: boolean | number): string | null {
   // The entry the trusted proxy added is the last one; anything before it the client wrote.
   const forwarded = (name: string) => (trustProxy ? String(req.headers[name] ?? "").split(",").at(-1)?.trim() || undefined : undefined);
   const host = forwarded("x-forwarded-host") ?? req.headers.host;
@@ -75,7 +75,7 @@ function normalOrigin(origin: string): string {
   }
 }
 
-export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean }): ChatServer {
+export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean | number }): ChatServer {
   const allowed = new Set(opts.allowedOrigins.map(normalOrigin));
   return new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
