@@ -73,6 +73,22 @@ function sessionRepository(prisma: PrismaClient): SessionRepository {
     async revokeAll(userId, now) {
       await prisma.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
     },
+    async states(sessionIds, now) {
+      if (sessionIds.length === 0) return [];
+      const rows = await prisma.session.findMany({
+        where: { id: { in: sessionIds } },
+        select: {
+          id: true, revokedAt: true, expiresAt: true,
+          // The ban in force, as SanctionRepository.active reads it.
+          user: { include: { sanctions: { where: { kind: "ban", liftedAt: null, OR: [{ until: null }, { until: { gt: now } }] }, orderBy: { id: "desc" }, take: 1, include: { by: { select: { nick: true } } } } } },
+        },
+      });
+      return rows.map(({ id, revokedAt, expiresAt, user: { sanctions, ...user } }) => {
+        const b = sanctions[0];
+        const ban = b ? { id: b.id, kind: b.kind, userId: b.userId, reason: b.reason, until: b.until, byNick: b.by?.nick ?? null } : null;
+        return { sessionId: id, revokedAt, expiresAt, user, ban };
+      });
+    },
     async revoke(tokenHash, now) {
       const s = await prisma.session.findUnique({ where: { tokenHash: new Uint8Array(tokenHash) }, select: { id: true, revokedAt: true } });
       if (!s || s.revokedAt) return null;

@@ -67,7 +67,15 @@ export interface SessionRepository {
   revoke(tokenHash: Buffer, now: Date): Promise<number | null>;
   /** Revokes every session of the user (kick, ban). */
   revokeAll(userId: number, now: Date): Promise<void>;
+  /**
+   * The sessions with these ids as they are now, in one query: revocation, expiry, the user
+   * (current role and nick) and their ban in force at `now`. Ids that do not exist are absent.
+   */
+  states(sessionIds: number[], now: Date): Promise<SessionState[]>;
 }
+
+/** A session re-read for the sockets that use it. */
+export type SessionState = { sessionId: number; revokedAt: Date | null; expiresAt: Date; user: UserRecord; ban: SanctionRecord | null };
 
 export type SanctionKind = "ban" | "mute";
 export type SanctionRecord = { id: number; kind: SanctionKind; userId: number; reason: string; until: Date | null; byNick: string | null };
@@ -181,3 +189,17 @@ export interface Notifier {
   /** Disconnects every socket of the user (after telling them why with session:ended). */
   endUser(userId: number): void;
 }
+
+/** What the audit log records: sign-ins, accounts, roles and every moderation action. */
+export type AuditEvent =
+  | "login.ok" | "login.failed" | "login.refused" | "register" | "user.added" | "role.changed"
+  | "kick" | "ban" | "unban" | "mute" | "unmute" | "shutdown";
+export type AuditFields = Record<string, string | number | boolean | null | undefined>;
+
+/** Where services tell the operator who did what; never given a password or a token. */
+export interface AuditLog {
+  record(event: AuditEvent, fields: AuditFields): void;
+}
+
+/** For callers with no operator to tell (unit tests). */
+export const noAudit: AuditLog = { record() {} };
