@@ -30,6 +30,11 @@ export type Config = {
   drainMs: number;
   /** Cluster: a node whose heartbeat is this old is taken for dead and its users offline. */
   nodeTtlMs: number;
+  /**
+   * How often each node re-checks the sessions of its sockets in the database (revocation,
+   * expiry, ban, role); a request is served only on a session checked within 1.5 times this.
+   */
+  sessionCheckMs: number;
   limits: LimitConfig;
   files: FileLimits;
   /** Concurrent message appends share one INSERT (on by default; CHAT_GROUP_COMMIT=0 turns it off, for benchmarks). */
@@ -153,6 +158,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env
     tlsKey: env["TLS_KEY"] || undefined,
     drainMs: 10_000,
     nodeTtlMs: env["CHAT_NODE_TTL_MS"] ? Number(env["CHAT_NODE_TTL_MS"]) : 15_000,
+    sessionCheckMs: env["CHAT_SESSION_CHECK_MS"] ? Number(env["CHAT_SESSION_CHECK_MS"]) : 1000,
     limits: parseLimits(env["CHAT_RATE_LIMITS"]),
     files: fileLimits(env),
     groupCommit: env["CHAT_GROUP_COMMIT"] !== "0",

@@ -12,7 +12,7 @@ import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { createRepositories } from "./db/repositories.js";
 import { createAuditLog, createLogger, safeError, type Logger } from "./log.js";
-import type { ServerShutdown } from "./protocol/index.js";
+import type { ClusterMetrics, ServerShutdown } from "./protocol/index.js";
 import { createAccountService, type AccountService } from "./services/accounts.js";
 import { createChatService, type ChatService } from "./services/chat.js";
 import { createFileService, type FileService } from "./services/files.js";
@@ -59,6 +59,10 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   let metrics: Metrics | undefined;
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery: (ms) => metrics?.dbQuery(ms / 1000) });
   log.info({ database: db.kind, location: db.location, migrationsApplied: db.applied }, "database ready");
+  if (db.skeletons.filled > 0) log.info({ filled: db.skeletons.filled }, "stored the lookalike keys of existing nicknames and room names");
+  for (const l of db.skeletons.lookalikes) {
+    log.warn(l, `existing ${l.kind} name looks like an older one; it keeps working, and new names are checked against the older one`);
+  }
   if (db.kind === "pglite") {
     log.warn(
       "embedded database: an acknowledged message survives a crash or kill of this process, but PGlite runs with fsync=off, " +
@@ -112,10 +116,20 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     onlineUsers: async () => (await presence.onlineIds()).size,
     chatName: async (chatId) => {
       const c = await repos.chats.findById(chatId);
-      return c?.kind === "room" ? `#${c.name}` : "(direct message)";
+      return c?.kind === "room" ? { name: `#${c.name}`, private: c.isPrivate } : { name: "(direct message)", private: false };
     },
   });
   const nodeMetrics = metrics;
+  /** An admin sees the names of the private rooms they are in; the others stay "(private room)". */
+  const revealOwnPrivateRooms = async (m: ClusterMetrics, viewerId: number): Promise<ClusterMetrics> => {
+    const ids = [...new Set(m.nodes.flatMap((n) => n.rooms.filter((r) => r.private).map((r) => r.chatId)))];
+    const shown = new Map<number, string>();
+    for (const id of ids) {
+      const chat = (await repos.chats.getMembership(id, viewerId)) && (await repos.chats.findById(id));
+      if (chat?.name) shown.set(id, `#${chat.name}`);
+    }
+    return { nodes: m.nodes.map((n) => ({ ...n, rooms: n.rooms.map((r) => (shown.has(r.chatId) ? { ...r, name: shown.get(r.chatId)! } : r)) })) };
+  };
   io.on("cluster:metrics", (ack) => void nodeMetrics.snapshot().then(ack));
   const readiness = async () => {
     const checks: Record<string, string> = {};
@@ -134,6 +148,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     accounts, chat, files, presence, moderation, limits, log,
     maxConnectionsPerAccount: config.limits.connectionsPerAccount,
     messageQueue: config.limits.messageQueue,
+    sessionCheckMs: config.sessionCheckMs,
     strikes: config.limits.strikes,
     strikeWindowSec: config.limits.events.windowSec,
     nodeId,
@@ -147,11 +162,11 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         return announceShutdown(inSeconds, reason, by);
       },
       pending: () => (shutdownNotice ? remaining(shutdownNotice) : null),
-      async metrics() {
+      async metrics(viewer) {
         const own = await nodeMetrics.snapshot();
         // Every other node answers through the adapter; one that does not in time is left out.
         const others = redis ? await io.serverSideEmitWithAck("cluster:metrics").catch(() => [] as never[]) : [];
-        return { nodes: [own, ...(others as typeof own[])] };
+        return revealOwnPrivateRooms({ nodes: [own, ...(others as typeof own[])] }, viewer.id);
       },
     },
   });

@@ -1,7 +1,7 @@
 // Accounts and sessions: registration, login, logout, token checks, roles.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { AppError } from "../app-error.js";
-import { checkNick, foldKey, type AuthResponse, type Role, type UserDto } from "../protocol/index.js";
+import { checkNick, foldKey, type AuthResponse, type Role, type SessionEnded, type UserDto } from "../protocol/index.js";
 import { toMessageDto, toUserDto } from "./dto.js";
 import type { PasswordHasher } from "./password.js";
 import { describeSanction } from "./moderation.js";
@@ -12,6 +12,8 @@ export const GENERAL_ROOM = "general";
 export type AuthenticatedSession = { sessionId: number; user: UserDto };
 /** Where a request comes from (for the audit log) and whether its client is still there. */
 export type RequestContext = { address?: string; signal?: AbortSignal };
+/** A live session re-checked: still good (with the user as they are now), or ended and why. */
+export type SessionVerdict = { ok: true; user: UserDto } | { ok: false; ended: SessionEnded };
 
 export interface AccountService {
   register(input: { nick: string; password: string }, ctx?: RequestContext): Promise<AuthResponse>;
@@ -19,6 +21,11 @@ export interface AccountService {
   /** Revokes the session of the token; returns its id so its sockets can be closed. */
   logout(token: string): Promise<number | null>;
   authenticate(token: string): Promise<AuthenticatedSession>;
+  /**
+   * Re-checks sessions that sockets hold, in one read: revoked, expired or banned ones are
+   * ended; good ones come with the user's current role and nick.
+   */
+  checkSessions(sessionIds: number[]): Promise<Map<number, SessionVerdict>>;
   /** Creates an account without a session (administration CLI). */
   addUser(input: { nick: string; password: string; role: Role }): Promise<UserDto>;
   setRole(nick: string, role: Role): Promise<UserDto>;
@@ -55,8 +62,12 @@ export function createAccountService(deps: {
     if (await repos.users.findByNickKey(checked.key)) {
       throw new AppError("NICK_TAKEN", `The nickname "${checked.value}" is taken; choose another.`);
     }
+    const lookalike = await repos.users.findBySkeleton(checked.skeleton);
+    if (lookalike) {
+      throw new AppError("NICK_TAKEN", `The nickname "${checked.value}" looks like "${lookalike.nick}", which is taken; choose one that cannot be mistaken for it.`);
+    }
     const passwordHash = await hasher.hash(password, { signal });
-    const user = await repos.users.create({ nick: checked.value, nickKey: checked.key, passwordHash, role });
+    const user = await repos.users.create({ nick: checked.value, nickKey: checked.key, nickSkeleton: checked.skeleton, passwordHash, role });
     await joinGeneral(user);
     return user;
   }
@@ -127,6 +138,21 @@ export function createAccountService(deps: {
       if (!found) throw new AppError("SESSION_INVALID", "The session has expired or was revoked; log in again.");
       await refuseBanned(found.user.id);
       return { sessionId: found.sessionId, user: toUserDto(found.user) };
+    },
+
+    async checkSessions(sessionIds) {
+      const at = now();
+      const verdicts = new Map<number, SessionVerdict>();
+      for (const id of sessionIds) verdicts.set(id, { ok: false, ended: { code: "REVOKED", reason: "the session no longer exists", by: null, until: null } });
+      for (const s of await repos.sessions.states(sessionIds, at)) {
+        const ended = (code: SessionEnded["code"], reason: string, by: string | null = null, until: Date | null = null) =>
+          verdicts.set(s.sessionId, { ok: false, ended: { code, reason, by, until: until?.toISOString() ?? null } });
+        if (s.ban) ended("BANNED", s.ban.reason, s.ban.byNick, s.ban.until);
+        else if (s.revokedAt) ended("REVOKED", "the session was ended (a kick, or a logout)");
+        else if (s.expiresAt <= at) ended("EXPIRED", "the session expired");
+        else verdicts.set(s.sessionId, { ok: true, user: toUserDto(s.user) });
+      }
+      return verdicts;
     },
 
     async addUser({ nick, password, role }) {

@@ -29,11 +29,13 @@ export function createModerationService(deps: { repos: Repositories; notifier: N
 
   /** The target, if the actor may act on them: moderators and admins, on lower roles only. */
   async function target(actor: UserDto, nick: string): Promise<UserRecord> {
-    if (RANK[actor.role] < RANK.moderator) throw new AppError("FORBIDDEN", "Only moderators and admins can do that.");
+    // The actor's role as stored now, not as their socket learned it: a demotion counts at once.
+    const role = (await repos.users.findById(actor.id))?.role ?? "user";
+    if (RANK[role] < RANK.moderator) throw new AppError("FORBIDDEN", "Only moderators and admins can do that.");
     const user = await repos.users.findByNickKey(foldKey(nick.trim()));
     if (!user) throw new AppError("USER_NOT_FOUND", `There is no user "${nick}".`);
     if (user.id === actor.id) throw new AppError("FORBIDDEN", "You cannot do that to yourself.");
-    if (RANK[user.role] >= RANK[actor.role]) throw new AppError("FORBIDDEN", `${user.nick} is ${user.role === "admin" ? "an admin" : `a ${user.role}`}; only someone of a higher role can do that.`);
+    if (RANK[user.role] >= RANK[role]) throw new AppError("FORBIDDEN", `${user.nick} is ${user.role === "admin" ? "an admin" : `a ${user.role}`}; only someone of a higher role can do that.`);
     return user;
   }
 

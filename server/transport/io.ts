@@ -20,6 +20,7 @@ import { fileHandlers } from "./handlers/file.js";
 import { messageHandlers } from "./handlers/message.js";
 import { presenceHandlers } from "./handlers/presence.js";
 import { roomHandlers } from "./handlers/room.js";
+import { createSessionGuard } from "./sessions.js";
 import { seconds, type LimitKind, type Limits } from "./limits.js";
 import { createSendQueue, type QueueBounds } from "./send-queue.js";
 import type { Metrics } from "../metrics.js";
@@ -124,6 +125,8 @@ export function attachSocketHandlers(
     limits: Limits;
     messageQueue: QueueBounds;
     maxConnectionsPerAccount: number;
+    /** Period of the re-check of this node's live sessions (see sessions.ts). */
+    sessionCheckMs: number;
     strikes: number;
     strikeWindowSec: number;
     trustProxy: boolean | number;
@@ -141,6 +144,7 @@ export function attachSocketHandlers(
   /** Sockets presence has counted (their disconnect must be uncounted). */
   const counted = new Set<string>();
   let idle: (() => void) | null = null;
+  const sessions = createSessionGuard({ io, accounts, intervalMs: deps.sessionCheckMs, log });
 
   // Handshakes are counted per client address before anything else is looked at.
   io.use((socket, next) => {
@@ -161,11 +165,16 @@ export function attachSocketHandlers(
       return;
     }
     accounts.authenticate(token).then(
-      ({ user, sessionId }) => {
-        if (presence.socketCount(user.id) >= deps.maxConnectionsPerAccount) {
+      async ({ user, sessionId }) => {
+        // Checked and taken in one step, so concurrent handshakes cannot all see room left.
+        if (!(await presence.reserve(user.id, socket.id, deps.maxConnectionsPerAccount))) {
           next(connectError({ code: "RATE_LIMITED", message: `This account has ${deps.maxConnectionsPerAccount} connections open already; close one first.` }));
           return;
         }
+        // Given back when the connection closes, also when that happens before the socket is set up.
+        const release = () => void presence.release(user.id, socket.id).catch((e: unknown) => log.warn({ err: safeError(e) }, "releasing a connection failed"));
+        if (socket.conn.readyState !== "open") return release();
+        socket.conn.once("close", release);
         socket.data.user = user;
         socket.data.sessionId = sessionId;
         next();
@@ -182,7 +191,8 @@ export function attachSocketHandlers(
 
   io.on("connection", (socket: ChatSocket) => {
     const { user, sessionId } = socket.data;
-    const ctx: HandlerContext = { user, sessionId, socketId: socket.id };
+    // The user as the latest session check found them: a role change counts from the next request.
+    const ctx: HandlerContext = { get user() { return socket.data.user; }, sessionId, socketId: socket.id };
     // Handlers are registered at once so no early event is lost; they wait for the setup.
     const ready = setup(socket).catch((e: unknown) => {
       log.error({ err: safeError(e), user: user.id }, "connection setup failed");
@@ -247,7 +257,7 @@ export function attachSocketHandlers(
               return;
             }
             try {
-              const result = await runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, onError });
+              const result = await runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, guard: () => sessions.admit(socket), onError });
               deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, result.ok);
               if (result.ok && event === "message:send") deps.metrics.messageStored((result.data as { chatId: number }).chatId);
               if (result.ok && event === "file:complete") deps.metrics.messageStored((result.data as { message: { chatId: number } }).message.chatId);
@@ -271,6 +281,7 @@ export function attachSocketHandlers(
       });
     });
     socket.on("disconnect", () => {
+      void presence.release(user.id, socket.id).catch((e: unknown) => log.warn({ err: safeError(e) }, "releasing a connection failed"));
       // After setup: a socket that left before it was counted is not uncounted.
       void ready
         .then(() => (counted.delete(socket.id) ? presence.disconnect(user, socket.id) : undefined))
@@ -280,9 +291,13 @@ export function attachSocketHandlers(
 
   async function setup(socket: ChatSocket): Promise<void> {
     const { user, sessionId } = socket.data;
-    const rooms = await chat.socketRooms(user.id);
-    if (socket.disconnected) return;
-    await socket.join([userRoom(user.id), sessionRoom(sessionId), ...rooms.map(roomOf)]);
+    // Into the rooms a kick, ban or logout disconnects first, then the session is read again:
+    // one that landed after the handshake read it either finds the socket in these rooms or is
+    // seen by this read.
+    await socket.join([userRoom(user.id), sessionRoom(sessionId)]);
+    const [rooms, current] = await Promise.all([chat.socketRooms(user.id), sessions.recheck(socket)]);
+    if (!current || socket.disconnected) return;
+    await socket.join(rooms.map(roomOf));
     if (socket.disconnected) return;
     // From here on the disconnect listener undoes this.
     counted.add(socket.id);
@@ -301,6 +316,7 @@ export function attachSocketHandlers(
       draining = true;
       // Queued messages are refused now rather than held across the drain.
       sendQueue.drain();
+      sessions.close();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, timeoutMs);
