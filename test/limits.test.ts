@@ -4,6 +4,7 @@
 import type { IncomingMessage } from "node:http";
 import { Writable } from "node:stream";
 import test, { type ExecutionContext } from "ava";
+import { createClient } from "redis";
 import { io as ioClient } from "socket.io-client";
 import { resolveConfig } from "../server/config.js";
 import { createLogger } from "../server/log.js";
@@ -133,6 +134,12 @@ for (const backend of BACKENDS as Backend[]) {
   const b = await startServer(config, createLogger("silent"));
   t.teardown(() => b.close());
   const auth = await register(a.url, nick("cl"));
+  // Counters are keyed by user id, and a fresh database hands out the ids an earlier run used:
+  // start this account's count from nothing.
+  const redis = createClient({ url: REDIS_URL });
+  await redis.connect();
+  await redis.del(`chat:message:${auth.user.id}`);
+  await redis.quit();
   const onA = await connect(a.url, auth);
   const chatId = (await onA.ok<ChatDto>("room:create", { name: `cl${Date.now().toString(36)}`, private: true })).id;
   const onB = await connect(b.url, auth);
