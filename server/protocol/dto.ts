@@ -101,7 +101,10 @@ export type NodeMetrics = {
   eventLoopLagMs: number;
   rssBytes: number;
   heapUsedBytes: number;
-  /** Chats with the most messages stored by this node in the last minute. */
-  rooms: { chatId: number; name: string; messages: number }[];
+  /**
+   * Chats with the most messages stored by this node in the last minute. A private room's name
+   * is "(private room)" unless the admin asking is one of its members.
+   */
+  rooms: { chatId: number; name: string; messages: number; private?: boolean }[];
 };
 export type ClusterMetrics = { nodes: NodeMetrics[] };

@@ -5,17 +5,19 @@ import { checkNick, foldKey, type AuthResponse, type Role, type SessionEnded, ty
 import { toMessageDto, toUserDto } from "./dto.js";
 import type { PasswordHasher } from "./password.js";
 import { describeSanction } from "./moderation.js";
-import type { Notifier, Repositories, UserRecord } from "./ports.js";
+import { noAudit, type AuditLog, type Notifier, type Repositories, type UserRecord } from "./ports.js";
 
 export const GENERAL_ROOM = "general";
 
 export type AuthenticatedSession = { sessionId: number; user: UserDto };
 /** A live session re-checked: still good (with the user as they are now), or ended and why. */
 export type SessionVerdict = { ok: true; user: UserDto } | { ok: false; ended: SessionEnded };
+/** Where a request comes from (for the audit log) and whether its client is still there. */
+export type RequestContext = { address?: string; signal?: AbortSignal };
 
 export interface AccountService {
-  register(input: { nick: string; password: string }): Promise<AuthResponse>;
-  login(input: { nick: string; password: string }): Promise<AuthResponse>;
+  register(input: { nick: string; password: string }, ctx?: RequestContext): Promise<AuthResponse>;
+  login(input: { nick: string; password: string }, ctx?: RequestContext): Promise<AuthResponse>;
   /** Revokes the session of the token; returns its id so its sockets can be closed. */
   logout(token: string): Promise<number | null>;
   authenticate(token: string): Promise<AuthenticatedSession>;
@@ -38,9 +40,11 @@ export function createAccountService(deps: {
   hasher: PasswordHasher;
   notifier: Notifier;
   sessionTtlMs: number;
+  audit?: AuditLog;
   now?: () => Date;
 }): AccountService {
   const { repos, hasher, notifier } = deps;
+  const audit = deps.audit ?? noAudit;
   const now = deps.now ?? (() => new Date());
   // Verified against when the nick does not exist, so a wrong nick costs as much as a wrong password.
   let dummyHash: Promise<string> | undefined;
@@ -52,14 +56,18 @@ export function createAccountService(deps: {
     return { token, user: toUserDto(user), expiresAt: expiresAt.toISOString() };
   }
 
-  async function createUser(nick: string, password: string, role: Role): Promise<UserRecord> {
+  async function createUser(nick: string, password: string, role: Role, signal?: AbortSignal): Promise<UserRecord> {
     const checked = checkNick(nick);
     if (!checked.ok) throw new AppError("VALIDATION_FAILED", checked.message);
     if (await repos.users.findByNickKey(checked.key)) {
       throw new AppError("NICK_TAKEN", `The nickname "${checked.value}" is taken; choose another.`);
     }
-    const passwordHash = await hasher.hash(password);
-    const user = await repos.users.create({ nick: checked.value, nickKey: checked.key, passwordHash, role });
+    const lookalike = await repos.users.findBySkeleton(checked.skeleton);
+    if (lookalike) {
+      throw new AppError("NICK_TAKEN", `The nickname "${checked.value}" looks like "${lookalike.nick}", which is taken; choose one that cannot be mistaken for it.`);
+    }
+    const passwordHash = await hasher.hash(password, { signal });
+    const user = await repos.users.create({ nick: checked.value, nickKey: checked.key, nickSkeleton: checked.skeleton, passwordHash, role });
     await joinGeneral(user);
     return user;
   }
@@ -72,29 +80,51 @@ export function createAccountService(deps: {
     notifier.toChat(general.id, "message:new", toMessageDto(message));
   }
 
+  /** The hash a missing nick is checked against; made again if making it failed (busy, abandoned). */
+  function dummy(): Promise<string> {
+    dummyHash ??= hasher.hash(randomBytes(16).toString("hex")).catch((e: unknown) => {
+      dummyHash = undefined;
+      throw e;
+    });
+    return dummyHash;
+  }
+
   async function refuseBanned(userId: number): Promise<void> {
     const ban = await repos.sanctions.active(userId, "ban", now());
     if (ban) throw new AppError("BANNED", `You are banned ${describeSanction(ban)}.`);
   }
 
   return {
-    async register({ nick, password }) {
-      return issueSession(await createUser(nick, password, "user"));
+    async register({ nick, password }, ctx = {}) {
+      const user = await createUser(nick, password, "user", ctx.signal);
+      audit.record("register", { userId: user.id, nick: user.nick, address: ctx.address });
+      return issueSession(user);
     },
 
-    async login({ nick, password }) {
+    async login({ nick, password }, ctx = {}) {
+      const { address, signal } = ctx;
+      // The nick as typed (bounded): a failed login may name an account that does not exist.
+      const typed = nick.trim().slice(0, 64);
       const user = await repos.users.findByNickKey(foldKey(nick.trim()));
       if (!user) {
-        dummyHash ??= hasher.hash(randomBytes(16).toString("hex"));
-        await hasher.verify(password, await dummyHash);
+        await hasher.verify(password, await dummy(), { signal });
+        audit.record("login.failed", { nick: typed, address, reason: "no such nick" });
         throw new AppError("INVALID_CREDENTIALS", "Wrong nickname or password.");
       }
-      if (!(await hasher.verify(password, user.passwordHash))) {
+      if (!(await hasher.verify(password, user.passwordHash, { signal }))) {
+        audit.record("login.failed", { nick: user.nick, userId: user.id, address, reason: "wrong password" });
         throw new AppError("INVALID_CREDENTIALS", "Wrong nickname or password.");
       }
       // Only someone who knows the password learns about the ban.
-      await refuseBanned(user.id);
-      return issueSession(user);
+      try {
+        await refuseBanned(user.id);
+      } catch (e) {
+        audit.record("login.refused", { nick: user.nick, userId: user.id, address, reason: "banned" });
+        throw e;
+      }
+      const session = await issueSession(user);
+      audit.record("login.ok", { nick: user.nick, userId: user.id, address });
+      return session;
     },
 
     async logout(token) {
@@ -126,13 +156,16 @@ export function createAccountService(deps: {
     },
 
     async addUser({ nick, password, role }) {
-      return toUserDto(await createUser(nick, password, role));
+      const user = await createUser(nick, password, role);
+      audit.record("user.added", { userId: user.id, nick: user.nick, role, by: "command line" });
+      return toUserDto(user);
     },
 
     async setRole(nick, role) {
       const user = await repos.users.findByNickKey(foldKey(nick.trim()));
       if (!user) throw new AppError("USER_NOT_FOUND", `There is no user "${nick}".`);
       await repos.users.setRole(user.id, role);
+      audit.record("role.changed", { userId: user.id, nick: user.nick, from: user.role, to: role, by: "command line" });
       return toUserDto({ ...user, role });
     },
   };
