@@ -10,10 +10,10 @@ import { noAudit, type AuditLog, type Notifier, type Repositories, type UserReco
 export const GENERAL_ROOM = "general";
 
 export type AuthenticatedSession = { sessionId: number; user: UserDto };
-/** A live session re-checked: still good (with the user as they are now), or ended and why. */
-export type SessionVerdict = { ok: true; user: UserDto } | { ok: false; ended: SessionEnded };
 /** Where a request comes from (for the audit log) and whether its client is still there. */
 export type RequestContext = { address?: string; signal?: AbortSignal };
+/** A live session re-checked: still good (with the user as they are now), or ended and why. */
+export type SessionVerdict = { ok: true; user: UserDto } | { ok: false; ended: SessionEnded };
 
 export interface AccountService {
   register(input: { nick: string; password: string }, ctx?: RequestContext): Promise<AuthResponse>;
