@@ -1,5 +1,6 @@
 // Structured JSON logging (one object a line); secrets are redacted by path.
 import { pino, type DestinationStream, type Logger } from "pino";
+import type { AuditEvent, AuditFields, AuditLog } from "./services/ports.js";
 
 export type { Logger };
 
@@ -49,4 +50,13 @@ export function safeError(e: unknown): { name: string; code?: string; message: s
   const err = e as { name?: string; code?: unknown; message?: unknown };
   const first = String(err?.message ?? e).split("\n").find((l) => l.trim()) ?? "";
   return { name: String(err?.name ?? "Error"), ...(typeof err?.code === "string" ? { code: err.code } : {}), message: first.slice(0, 200) };
+}
+
+/**
+ * The audit log: lines with `"audit":true` and an `event` (`login.failed`, `ban`, ...), written
+ * at info level even when the server logs only warnings, unless logging is off altogether.
+ */
+export function createAuditLog(log: Logger): AuditLog {
+  const audit = log.child({ audit: true }, log.level === "silent" ? {} : { level: "info" });
+  return { record: (event: AuditEvent, fields: AuditFields) => audit.info({ ...fields, event }, `audit ${event}`) };
 }

@@ -11,14 +11,14 @@ import { connectRedis, redactUrl, type RedisLink } from "./cluster/redis.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { createRepositories } from "./db/repositories.js";
-import { createLogger, safeError, type Logger } from "./log.js";
-import type { ServerShutdown } from "./protocol/index.js";
+import { createAuditLog, createLogger, safeError, type Logger } from "./log.js";
+import type { ClusterMetrics, ServerShutdown } from "./protocol/index.js";
 import { createAccountService, type AccountService } from "./services/accounts.js";
 import { createChatService, type ChatService } from "./services/chat.js";
 import { createFileService, type FileService } from "./services/files.js";
 import { createModerationService } from "./services/moderation.js";
-import { createScryptHasher } from "./services/password.js";
-import type { Notifier } from "./services/ports.js";
+import { createScryptHasher, type PasswordHasher } from "./services/password.js";
+import { noAudit, type AuditLog, type Notifier } from "./services/ports.js";
 import { createPresenceService, type PresenceService } from "./services/presence.js";
 import { createHttpHandler } from "./transport/http.js";
 import { attachSocketHandlers, createIo, createNotifier, type ChatServer } from "./transport/io.js";
@@ -34,6 +34,7 @@ export type RunningServer = {
   accounts: AccountService;
   chat: ChatService;
   files: FileService;
+  hasher: PasswordHasher;
   log: Logger;
   /** Tells clients, waits `inSeconds`, drains handlers in flight, closes. Idempotent. */
   shutdown(opts?: { inSeconds?: number; reason?: string }): Promise<void>;
@@ -43,14 +44,14 @@ export type RunningServer = {
 };
 
 /** Services over an open database, without a network listener (the CLI's user commands). */
-export function createServices(db: Database, config: Config, notifier: Notifier, presence: PresenceService = createPresenceService({ notifier })) {
+export function createServices(db: Database, config: Config, notifier: Notifier, presence: PresenceService = createPresenceService({ notifier }), audit: AuditLog = noAudit) {
   const repos = createRepositories(db.prisma, { groupCommit: config.groupCommit });
-  const hasher = createScryptHasher({ logN: config.scryptLogN });
-  const accounts = createAccountService({ repos, hasher, notifier, sessionTtlMs: config.sessionTtlMs });
+  const hasher = createScryptHasher({ logN: config.scryptLogN, maxQueue: config.limits.hashQueue });
+  const accounts = createAccountService({ repos, hasher, notifier, sessionTtlMs: config.sessionTtlMs, audit });
   const chat = createChatService({ repos, notifier, presence });
-  const moderation = createModerationService({ repos, notifier });
+  const moderation = createModerationService({ repos, notifier, audit });
   const files = createFileService({ repos, chat, limits: config.files });
-  return { repos, presence, accounts, chat, moderation, files };
+  return { repos, presence, accounts, chat, moderation, files, hasher };
 }
 
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
@@ -58,6 +59,10 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   let metrics: Metrics | undefined;
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery: (ms) => metrics?.dbQuery(ms / 1000) });
   log.info({ database: db.kind, location: db.location, migrationsApplied: db.applied }, "database ready");
+  if (db.skeletons.filled > 0) log.info({ filled: db.skeletons.filled }, "stored the lookalike keys of existing nicknames and room names");
+  for (const l of db.skeletons.lookalikes) {
+    log.warn(l, `existing ${l.kind} name looks like an older one; it keeps working, and new names are checked against the older one`);
+  }
   if (db.kind === "pglite") {
     log.warn(
       "embedded database: an acknowledged message survives a crash or kill of this process, but PGlite runs with fsync=off, " +
@@ -84,7 +89,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, ...(link ? { adapter: createAdapter(link.adapterClient) } : {}) });
   const notifier = createNotifier(io);
   const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log }) : null;
-  const { accounts, chat, presence, moderation, repos, files } = createServices(db, config, notifier, clusterPresence ?? undefined);
+  const audit = createAuditLog(log);
+  const { accounts, chat, presence, moderation, repos, files, hasher } = createServices(db, config, notifier, clusterPresence ?? undefined, audit);
   if (link && clusterPresence) {
     // Redis came back (it keeps nothing on disk here): count this node's sockets again, and
     // have its clients fetch from PostgreSQL everything stored since the outage began.
@@ -108,10 +114,20 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     onlineUsers: async () => (await presence.onlineIds()).size,
     chatName: async (chatId) => {
       const c = await repos.chats.findById(chatId);
-      return c?.kind === "room" ? `#${c.name}` : "(direct message)";
+      return c?.kind === "room" ? { name: `#${c.name}`, private: c.isPrivate } : { name: "(direct message)", private: false };
     },
   });
   const nodeMetrics = metrics;
+  /** An admin sees the names of the private rooms they are in; the others stay "(private room)". */
+  const revealOwnPrivateRooms = async (m: ClusterMetrics, viewerId: number): Promise<ClusterMetrics> => {
+    const ids = [...new Set(m.nodes.flatMap((n) => n.rooms.filter((r) => r.private).map((r) => r.chatId)))];
+    const shown = new Map<number, string>();
+    for (const id of ids) {
+      const chat = (await repos.chats.getMembership(id, viewerId)) && (await repos.chats.findById(id));
+      if (chat?.name) shown.set(id, `#${chat.name}`);
+    }
+    return { nodes: m.nodes.map((n) => ({ ...n, rooms: n.rooms.map((r) => (shown.has(r.chatId) ? { ...r, name: shown.get(r.chatId)! } : r)) })) };
+  };
   io.on("cluster:metrics", (ack) => void nodeMetrics.snapshot().then(ack));
   const readiness = async () => {
     const checks: Record<string, string> = {};
@@ -120,7 +136,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     if (redis && link) await redis.ping().then(() => (checks["redis"] = "ok"), () => (checks["redis"] = link.up() ? "not answering" : link.status()));
     return { ready: Object.values(checks).every((v) => v === "ok") && !shutdownNotice, checks };
   };
-  http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log, metrics: nodeMetrics, readiness }));
+  http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log, audit, metrics: nodeMetrics, readiness }));
 
   let shutdownNotice: ServerShutdown | null = null;
   let resolveClosed: () => void = () => {};
@@ -130,6 +146,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const sockets = attachSocketHandlers(io, {
     accounts, chat, files, presence, moderation, limits, log,
     maxConnectionsPerAccount: config.limits.connectionsPerAccount,
+    messageQueue: config.limits.messageQueue,
+    sessionCheckMs: config.sessionCheckMs,
     strikes: config.limits.strikes,
     strikeWindowSec: config.limits.events.windowSec,
     nodeId,
@@ -137,17 +155,18 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     trustProxy: config.trustProxy,
     control: {
       shutdown: ({ inSeconds, reason, by }) => {
+        audit.record("shutdown", { by, inSeconds, reason });
         // An admin's shutdown stops the whole cluster; SIGTERM (below) only this node.
         if (redis) io.serverSideEmit("cluster:shutdown", { inSeconds, reason, by });
         return announceShutdown(inSeconds, reason, by);
       },
       pending: () => (shutdownNotice ? remaining(shutdownNotice) : null),
-      async metrics() {
+      async metrics(viewer) {
         const own = await nodeMetrics.snapshot();
         // Every other node answers through the adapter; one that does not in time is left out.
         // Not asked while Redis is down: they could not answer before the adapter's 5 s timeout.
         const others = link?.up() ? await io.serverSideEmitWithAck("cluster:metrics").catch(() => [] as never[]) : [];
-        return { nodes: [own, ...(others as typeof own[])] };
+        return revealOwnPrivateRooms({ nodes: [own, ...(others as typeof own[])] }, viewer.id);
       },
     },
   });
@@ -208,7 +227,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   log.info({ url }, "chat-server listening");
 
   return {
-    url, port, db, io, http, accounts, chat, files, log, closed, close,
+    url, port, db, io, http, accounts, chat, files, hasher, log, closed, close,
     async shutdown(opts = {}) {
       announceShutdown(opts.inSeconds ?? 0, opts.reason ?? "the server is restarting");
       if ((opts.inSeconds ?? 0) === 0) await close();
