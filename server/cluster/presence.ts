@@ -108,7 +108,7 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
     // Our counts in Redis are gone or stale: take out whatever is left of them (the reaper's
     // path, on ourselves; nothing if Redis restarted empty or another node reaped us), then
     // count again the sockets this node holds.
-    await redis.eval(REAP, { keys: [K.nodes, K.node(nodeId), K.global], arguments: [nodeId] });
+    await redis.eval(REAP, { keys: reapKeys(nodeId), arguments: [nodeId] });
     const multi = redis.multi().del(K.node(nodeId));
     for (const { user, count } of local.users()) {
       multi.hIncrBy(K.node(nodeId), String(user.id), count).hIncrBy(K.global, String(user.id), count).hSet(K.users, String(user.id), userKey(user));
