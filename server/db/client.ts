@@ -1,11 +1,12 @@
 // Opens the database: embedded PGlite in a data directory, or PostgreSQL from a URL, both
 // through Prisma driver adapters, and applies pending migrations.
-import { mkdir } from "node:fs/promises";
+import { isMainThread } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client.js";
+import { lockDataDir, makePrivateDir, restrictPermissions, type LockHolder } from "./data-dir.js";
 import { applyMigrations } from "./schema-engine.js";
 
 export type Database = {
@@ -15,6 +16,8 @@ export type Database = {
   location: string;
   /** Migrations applied by this open. */
   applied: string[];
+  /** Embedded database only: entries under the data directory that were readable by others and were fixed. */
+  permissionsFixed?: number;
   close(): Promise<void>;
 };
 
@@ -27,6 +30,10 @@ export type DatabaseOptions = {
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   poolSize?: number;
+  /** Who opens an embedded data directory, for the lock file (e.g. "chat-server serve"). */
+  command?: string;
+  /** Told when a lock left by a process that no longer exists is taken over. */
+  onStaleLock?: (holder: LockHolder | null) => void;
 };
 
 function redactUrl(url: string): string {
@@ -60,19 +67,41 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     return { prisma, kind: "postgres", location: redactUrl(url), applied, close: () => prisma.$disconnect() };
   }
   const memory = opts.dataDir === "memory://";
-  if (!memory) await mkdir(opts.dataDir, { recursive: true });
-  const pglite = await PGlite.create(memory ? undefined : opts.dataDir);
-  const factory: SqlMigrationAwareDriverAdapterFactory = new PrismaPGlite(pglite);
-  const applied = migrate ? await applyMigrations(factory) : [];
-  const prisma = makeClient(new PrismaPGlite(pglite), opts.onQuery);
-  return {
-    prisma,
-    kind: "pglite",
-    location: memory ? "in memory" : opts.dataDir,
-    applied,
-    async close() {
-      await prisma.$disconnect();
-      await pglite.close();
-    },
-  };
+  let lock: Awaited<ReturnType<typeof lockDataDir>> | undefined;
+  let permissionsFixed = 0;
+  if (!memory) {
+    // Whatever files PGlite or PostgreSQL create from now on are the owner's alone (umask is
+    // per process and cannot be set from a worker thread).
+    if (isMainThread) process.umask(0o077);
+    await makePrivateDir(opts.dataDir);
+    lock = await lockDataDir(opts.dataDir, opts.command ?? `chat-server ${process.argv.slice(2).join(" ")}`.trim(), opts.onStaleLock);
+    // Files left readable by an earlier version (or copied in) are fixed before anything opens them.
+    permissionsFixed = await restrictPermissions(opts.dataDir);
+  }
+  try {
+    const pglite = await PGlite.create(memory ? undefined : opts.dataDir);
+    // PGlite unpacks a new cluster with the modes of its bundled copy (0666): fix those too.
+    if (!memory) await restrictPermissions(opts.dataDir);
+    const factory: SqlMigrationAwareDriverAdapterFactory = new PrismaPGlite(pglite);
+    const applied = migrate ? await applyMigrations(factory) : [];
+    const prisma = makeClient(new PrismaPGlite(pglite), opts.onQuery);
+    return {
+      prisma,
+      kind: "pglite",
+      location: memory ? "in memory" : opts.dataDir,
+      applied,
+      permissionsFixed,
+      async close() {
+        try {
+          await prisma.$disconnect();
+          await pglite.close();
+        } finally {
+          await lock?.release();
+        }
+      },
+    };
+  } catch (e) {
+    await lock?.release();
+    throw e;
+  }
 }
