@@ -64,6 +64,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     dataDir: config.dataDir,
     onQuery: (ms) => metrics?.dbQuery(ms / 1000),
     command: `chat-server serve (port ${config.port})`,
+    onUnavailable: (reason) =>
+      log.error({ reason }, "embedded database unavailable: requests fail with UNAVAILABLE until it answers again; if it does not, free disk space and restart the server"),
     onStaleLock: (holder) => log.warn({ dataDir: config.dataDir, previous: holder }, "took over the data directory's lock: the process that held it no longer exists"),
   });
   log.info({ database: db.kind, location: db.location, migrationsApplied: db.applied }, "database ready");

@@ -1,12 +1,11 @@
 // Opens the database: embedded PGlite in a data directory, or PostgreSQL from a URL, both
 // through Prisma driver adapters, and applies pending migrations.
 import { isMainThread } from "node:worker_threads";
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client.js";
 import { lockDataDir, makePrivateDir, restrictPermissions, type LockHolder } from "./data-dir.js";
+import { PGliteWorker } from "./pglite-remote.js";
 import { applyMigrations } from "./schema-engine.js";
 
 export type Database = {
@@ -34,6 +33,10 @@ export type DatabaseOptions = {
   command?: string;
   /** Told when a lock left by a process that no longer exists is taken over. */
   onStaleLock?: (holder: LockHolder | null) => void;
+  /** Embedded database: a call unanswered after this long fails as unavailable (env CHAT_DB_TIMEOUT_MS, default 20 s). */
+  callTimeoutMs?: number;
+  /** Embedded database: told once when it stops answering or stops (a full disk, a crash). */
+  onUnavailable?: (reason: string) => void;
 };
 
 function redactUrl(url: string): string {
@@ -79,12 +82,27 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     permissionsFixed = await restrictPermissions(opts.dataDir);
   }
   try {
-    const pglite = await PGlite.create(memory ? undefined : opts.dataDir);
+    // PGlite runs in a worker thread: its queries (WebAssembly) and the conversion of their
+    // results would otherwise block this thread, and every client with it.
+    const worker = new PGliteWorker({
+      dataDir: memory ? null : opts.dataDir,
+      callTimeoutMs: opts.callTimeoutMs ?? (Number(process.env["CHAT_DB_TIMEOUT_MS"]) || 20_000),
+      ...(opts.onUnavailable ? { onUnavailable: opts.onUnavailable } : {}),
+    });
+    try {
+      await worker.ready;
+    } catch (e) {
+      await worker.close(0);
+      throw e;
+    }
     // PGlite unpacks a new cluster with the modes of its bundled copy (0666): fix those too.
     if (!memory) await restrictPermissions(opts.dataDir);
-    const factory: SqlMigrationAwareDriverAdapterFactory = new PrismaPGlite(pglite);
-    const applied = migrate ? await applyMigrations(factory) : [];
-    const prisma = makeClient(new PrismaPGlite(pglite), opts.onQuery);
+    // Migrations may legitimately take long on a big database: a generous watchdog.
+    const applied = migrate ? await applyMigrations(worker.factory(10 * 60_000)).catch(async (e: unknown) => {
+      await worker.close();
+      throw e;
+    }) : [];
+    const prisma = makeClient(worker.factory(), opts.onQuery);
     return {
       prisma,
       kind: "pglite",
@@ -93,8 +111,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       permissionsFixed,
       async close() {
         try {
-          await prisma.$disconnect();
-          await pglite.close();
+          await prisma.$disconnect().catch(() => undefined);
+          await worker.close();
         } finally {
           await lock?.release();
         }
