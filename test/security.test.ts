@@ -179,8 +179,8 @@ for (const backend of BACKENDS) {
   });
 }
 
-test.serial("rate limits: messages per socket, then a disconnect for a socket that keeps going", async (t) => {
-  const server = await startTestServer("pglite", { limits: { ...TEST_LIMITS, messages: { points: 5, windowSec: 60 }, strikes: 4 } });
+test.serial("rate limits: messages per account with the queue off, then a disconnect for a socket that keeps going", async (t) => {
+  const server = await startTestServer("pglite", { limits: { ...TEST_LIMITS, messages: { points: 5, windowSec: 60 }, messageQueue: { messages: 0, bytes: 0 }, strikes: 4 } });
   t.teardown(() => server.stop());
   const c = await newUser(server, "rl");
   const chatId = c.ready.chats[0]!.id;

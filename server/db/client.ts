@@ -4,6 +4,7 @@ import { isMainThread } from "node:worker_threads";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./generated/client.js";
+import { backfillNameSkeletons, type SkeletonBackfill } from "./backfill.js";
 import { lockDataDir, makePrivateDir, restrictPermissions, type LockHolder } from "./data-dir.js";
 import { PGliteWorker } from "./pglite-remote.js";
 import { applyMigrations } from "./schema-engine.js";
@@ -15,6 +16,8 @@ export type Database = {
   location: string;
   /** Migrations applied by this open. */
   applied: string[];
+  /** Name skeletons filled in for rows stored before they existed (with migrations only). */
+  skeletons: SkeletonBackfill;
   /** Embedded database only: entries under the data directory that were readable by others and were fixed. */
   permissionsFixed?: number;
   close(): Promise<void>;
@@ -38,6 +41,8 @@ export type DatabaseOptions = {
   /** Embedded database: told once when it stops answering or stops (a full disk, a crash). */
   onUnavailable?: (reason: string) => void;
 };
+
+const NO_BACKFILL: SkeletonBackfill = { filled: 0, lookalikes: [] };
 
 function redactUrl(url: string): string {
   try {
@@ -67,7 +72,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     const applied = migrate ? await applyMigrations(new PrismaPg({ connectionString: url, max: 1 })) : [];
     const prisma = makeClient(factory, opts.onQuery);
     await prisma.$connect();
-    return { prisma, kind: "postgres", location: redactUrl(url), applied, close: () => prisma.$disconnect() };
+    const skeletons = migrate ? await backfillNameSkeletons(prisma) : NO_BACKFILL;
+    return { prisma, kind: "postgres", location: redactUrl(url), applied, skeletons, close: () => prisma.$disconnect() };
   }
   const memory = opts.dataDir === "memory://";
   let lock: Awaited<ReturnType<typeof lockDataDir>> | undefined;
@@ -103,11 +109,16 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       throw e;
     }) : [];
     const prisma = makeClient(worker.factory(), opts.onQuery);
+    const skeletons = migrate ? await backfillNameSkeletons(prisma).catch(async (e: unknown) => {
+      await worker.close();
+      throw e;
+    }) : NO_BACKFILL;
     return {
       prisma,
       kind: "pglite",
       location: memory ? "in memory" : opts.dataDir,
       applied,
+      skeletons,
       permissionsFixed,
       async close() {
         try {

@@ -47,7 +47,10 @@ export const TEST_LIMITS: LimitConfig = {
   events: { points: 100_000, windowSec: 10 },
   loginsPerAddress: { points: 100_000, windowSec: 60 },
   registrationsPerAddress: { points: 100_000, windowSec: 60 },
+  handshakesPerAddress: { points: 100_000, windowSec: 60 },
   connectionsPerAccount: 50,
+  // Tests register and log in many users at once on fast (N=2^10) hashes.
+  hashQueue: 100_000,
 };
 
 export async function startTestServer(backend: Backend, overrides: ConfigOverrides = {}): Promise<TestServer> {
