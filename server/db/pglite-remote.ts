@@ -52,6 +52,8 @@ export class PGliteWorker {
   private nextId = 1;
   /** Calls the watchdog gave up on: a transaction the worker opens after all is rolled back. */
   private readonly abandoned = new Map<number, Request["op"]>();
+  /** Transactions whose end could not be delivered: rolled back once the worker answers again (else PGlite stays locked). */
+  private readonly orphans = new Set<number>();
   /** Set while the worker is past a watchdog timeout (cleared by its next answer), or for good once it stopped. */
   private unavailable: string | null = null;
   private stopped = false;
@@ -81,7 +83,11 @@ export class PGliteWorker {
   private settle(msg: Extract<WorkerReply, { type: "reply" }>) {
     const p = this.pending.get(msg.id);
     // Any answer means the worker is moving again.
-    if (!this.stopped) this.unavailable = null;
+    if (!this.stopped) {
+      this.unavailable = null;
+      for (const handle of this.orphans) this.worker.postMessage({ op: "rollback", target: handle, id: this.nextId++ });
+      this.orphans.clear();
+    }
     if (!p) {
       if (this.abandoned.get(msg.id) === "begin" && msg.ok) {
         const { handle } = msg.value as { handle: number };
@@ -133,6 +139,11 @@ export class PGliteWorker {
     });
   }
 
+  /** Ends a transaction (rollback) as soon as the worker can be reached again. */
+  rollbackLater(handle: number): void {
+    this.orphans.add(handle);
+  }
+
   /** Closes PGlite if it answers within graceMs, then ends the thread whatever state it is in. */
   async close(graceMs = 5000): Promise<void> {
     if (!this.stopped && this.unavailable === null) await this.call({ op: "close" }, graceMs).catch(() => undefined);
@@ -169,10 +180,17 @@ class RemoteTransaction extends RemoteQueryable implements Transaction {
     super(worker, handle, timeoutMs);
   }
   commit(): Promise<void> {
-    return this.worker.call({ op: "commit", target: this.handle }, this.timeoutMs);
+    return this.end("commit");
   }
   rollback(): Promise<void> {
-    return this.worker.call({ op: "rollback", target: this.handle }, this.timeoutMs);
+    return this.end("rollback");
+  }
+  private end(op: "commit" | "rollback"): Promise<void> {
+    return this.worker.call<void>({ op, target: this.handle }, this.timeoutMs).catch((e: unknown) => {
+      // Undelivered, the transaction would hold PGlite's lock for good.
+      if (e instanceof EmbeddedDatabaseUnavailable) this.worker.rollbackLater(this.handle);
+      throw e;
+    });
   }
 }
 
