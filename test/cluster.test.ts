@@ -313,6 +313,11 @@ async function twoNodes(t: ExecutionContext, env: Record<string, string>) {
 
 // docs/protocol.md: a kick, ban or logout reaches every socket within 2 s, on nodes cut off from Redis too.
 const SESSION_BOUND_MS = 2000;
+/** When the socket was seen closed (ms since the epoch), or 0 when it was still open at `deadline`. */
+async function closedBy(socket: Socket, deadline: number): Promise<number> {
+  while (socket.connected && Date.now() <= deadline) await sleep(20);
+  return socket.connected ? 0 : Date.now();
+}
 
 nodesTest("a ban from node A closes the target's socket on node B within the bound while Redis is down, and her messages are refused", async (t) => {
   t.timeout(120_000);
@@ -325,8 +330,13 @@ nodesTest("a ban from node A closes the target's socket on node B within the bou
   const her = (await api<{ token: string; user: { id: number; nick: string } }>(urlB, "/api/v1/register", { nick: nick("her"), password: "cluster-password" })).body;
   const boss = new Member(urlA, login.body.token, admin, false);
   const victim = new Member(urlB, her.token, her.user.nick, false);
+  // A second device of hers on node B that sends nothing: only the node's own re-check can close it.
+  const second = await api<{ token: string }>(urlB, "/api/v1/login", { nick: her.user.nick, password: "cluster-password" });
+  const silent = new Member(urlB, second.body.token, her.user.nick, false);
   c.track(boss.socket);
   c.track(victim.socket);
+  c.track(silent.socket);
+  await silent.ready;
   const general = (await boss.ready).chats.find((x) => x.name === "general")!.id;
   await victim.ready;
   t.not(await boss.node(), await victim.node(), "the admin and the target are on different nodes");
@@ -351,6 +361,9 @@ nodesTest("a ban from node A closes the target's socket on node B within the bou
   }
   t.log(`ban acknowledged after ${acked - asked} ms; her socket on the other node closed ${closedAt ? closedAt - acked : "never"} ms after the ack`);
   t.true(closedAt > 0 && closedAt - acked <= SESSION_BOUND_MS, "her socket is closed within the bound, Redis still down");
+  const silentClosed = await closedBy(silent.socket, acked + SESSION_BOUND_MS);
+  t.log(`her silent device (no requests, so only the node's re-check can close it) seen closed ${silentClosed ? silentClosed - acked : "never"} ms after the ack`);
+  t.true(silentClosed > 0, "her silent second device is closed within the bound too");
   const results = (await Promise.all(attempts)) as (Result<unknown> | null)[];
   t.false(results.some((r) => r?.ok), "no message of hers is acknowledged after the ban");
 
