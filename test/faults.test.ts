@@ -1,5 +1,6 @@
 // Faults that must not hang the server: Redis absent at start or gone while running, stdout a
-// broken pipe at shutdown, a client hanging up mid-request. Each server here is a child process, killed when the test ends.
+// broken pipe at shutdown, a client hanging up mid-request. Each server here is a child
+// process, killed when the test ends.
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -56,7 +57,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000)
   throw new Error(`timed out waiting until ${what}`);
 }
 
-test("with Redis unreachable at start, serve exits within seconds with a sentence naming the URL, not its password", async (t) => {
+test.serial("with Redis unreachable at start, serve exits within seconds with a sentence naming the URL, not its password", async (t) => {
   const dir = await tempDir(t);
   const port = await freePort(); // nothing listens there
   const child = spawnTracked(process.execPath, [SERVER_CLI, "serve", "--port", "0", "--data-dir", path.join(dir, "db")], {
@@ -186,7 +187,7 @@ test("the logger stops writing to a broken standard output instead of retrying a
   t.is(stderr.split("stopped logging").length - 1, 1, "said once");
 });
 
-test("SIGTERM stops a server whose standard output is a broken pipe", async (t) => {
+test.serial("SIGTERM stops a server whose standard output is a broken pipe", async (t) => {
   const dir = await tempDir(t);
   const server = await spawnServer(["--port", "0", "--data-dir", path.join(dir, "db")], { LOG_LEVEL: "debug" });
   t.teardown(() => killTree(server.child));
@@ -198,7 +199,7 @@ test("SIGTERM stops a server whose standard output is a broken pipe", async (t) 
   t.is(await exitWithin(server.child, 30_000, server.output), 0);
 });
 
-test("a client that hangs up mid-request is logged at debug level as gone, not as an unexpected error", async (t) => {
+test.serial("a client that hangs up mid-request is logged at debug level as gone, not as an unexpected error", async (t) => {
   const dir = await tempDir(t);
   const server = await spawnServer(["--port", "0", "--data-dir", path.join(dir, "db")], { LOG_LEVEL: "debug" });
   t.teardown(() => killTree(server.child));

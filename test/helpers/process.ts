@@ -36,8 +36,8 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       killTree(child);
-      reject(new Error(`chat-server did not start within 30 s: ${output}`));
-    }, 30_000);
+      reject(new Error(`chat-server did not start within 60 s: ${output}`));
+    }, 60_000); // a loaded two-core machine has taken over 30 s to open a fresh embedded database
     const onData = () => {
       const m = /listening on (http\S+)/.exec(output);
       if (m?.[1]) {
