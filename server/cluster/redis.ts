@@ -24,8 +24,9 @@ export const redactUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@");
 /**
  * Connects within `startTimeoutMs` or throws an error whose message is a sentence for the
  * operator. Afterwards the client reconnects forever, but no command waits for it: while it is
- * not ready commands fail at once (`disableOfflineQueue`), and a Redis that accepts the
- * connection but does not answer fails a command after `commandTimeoutMs`.
+ * not ready commands fail at once (`disableOfflineQueue`), a command that cannot be written
+ * within `commandTimeoutMs` fails, and a Redis that keeps the connection but stops answering is
+ * caught by the watchdog below.
  */
 export async function connectRedis(opts: { url: string; log: Logger; startTimeoutMs?: number; commandTimeoutMs?: number }): Promise<RedisLink> {
   const { url, log } = opts;
