@@ -54,6 +54,9 @@ export function createServices(db: Database, config: Config, notifier: Notifier,
   return { repos, presence, accounts, chat, moderation, files, hasher };
 }
 
+/** The adapter's stream: its own default for the default prefix, so nodes of older releases still hear it. */
+const adapterStream = (prefix: string) => (prefix === "chat" ? "socket.io" : `${prefix}:socket.io`);
+
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   // The metrics exist before the database so that its queries are timed from the start.
   let metrics: Metrics | undefined;
@@ -86,9 +89,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const serverOpts = { requestTimeout: 15_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
   const http: HttpServer = tls ? (createHttpsServer({ ...serverOpts, ...tls }) as unknown as HttpServer) : createServer(serverOpts);
   http.keepAliveTimeout = 5_000;
-  const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, ...(link ? { adapter: createAdapter(link.adapterClient) } : {}) });
+  const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, ...(link ? { adapter: createAdapter(link.adapterClient, { streamName: adapterStream(config.redisPrefix) }) } : {}) });
   const notifier = createNotifier(io);
-  const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log }) : null;
+  const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log, prefix: config.redisPrefix }) : null;
   const audit = createAuditLog(log);
   const { accounts, chat, presence, moderation, repos, files, hasher } = createServices(db, config, notifier, clusterPresence ?? undefined, audit);
   if (link && clusterPresence) {
@@ -107,7 +110,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       void floor.then((afterId) => io.local.emit("sync:required", { reason: "the server's message bus restarted", afterId }));
     });
   }
-  const limits = createLimits(config.limits, redis);
+  const limits = createLimits(config.limits, redis, config.redisPrefix);
   metrics = createMetrics({
     nodeId,
     sockets: () => io.of("/").sockets.size,

@@ -155,7 +155,7 @@ clusterTest("three nodes behind nginx: cluster-wide delivery and presence, a nod
   let redis = await startRedis(redisPort);
   const ports = [await freePort(), await freePort(), await freePort()];
   const lbPort = await freePort();
-  const env = { CHAT_NODE_TTL_MS: "2000", CHAT_RATE_LIMITS: JSON.stringify({ messages: { points: 100000 }, events: { points: 100000 }, registrationsPerAddress: { points: 100000 }, loginsPerAddress: { points: 100000 } }) };
+  const env = { CHAT_NODE_TTL_MS: "2000", CHAT_RATE_LIMITS: JSON.stringify({ messages: { points: 100000 }, events: { points: 100000 }, registrationsPerAddress: { points: 100000 }, loginsPerAddress: { points: 100000 }, handshakesPerAddress: { points: 100000 } }) };
   const nodeArgs = (port: number) => ["--port", String(port), "--database-url", db.url, "--redis-url", `redis://127.0.0.1:${redisPort}`, "--trust-proxy", "--drain-seconds", "3"];
   const nodes: ServerProcess[] = [];
   for (const port of ports) nodes.push(await spawnServer(nodeArgs(port), env));
@@ -316,7 +316,7 @@ const SESSION_BOUND_MS = 2000;
 
 nodesTest("a ban from node A closes the target's socket on node B within the bound while Redis is down, and nothing she sends past the bound is stored", async (t) => {
   t.timeout(120_000);
-  const limits = { CHAT_RATE_LIMITS: JSON.stringify({ messages: { points: 100000 }, events: { points: 100000 }, registrationsPerAddress: { points: 100000 }, loginsPerAddress: { points: 100000 } }) };
+  const limits = { CHAT_RATE_LIMITS: JSON.stringify({ messages: { points: 100000 }, events: { points: 100000 }, registrationsPerAddress: { points: 100000 }, loginsPerAddress: { points: 100000 }, handshakesPerAddress: { points: 100000 } }) };
   const c = await twoNodes(t, limits);
   const [urlA, urlB] = c.urls as [string, string];
   const admin = nick("boss");
@@ -387,7 +387,7 @@ nodesTest("a ban from node A closes the target's socket on node B within the bou
 
 nodesTest("the per-account connection cap holds across nodes: 16 concurrent connections over two nodes with a cap of 10 admit exactly 10", async (t) => {
   t.timeout(120_000);
-  const c = await twoNodes(t, { CHAT_RATE_LIMITS: JSON.stringify({ connectionsPerAccount: 10 }) });
+  const c = await twoNodes(t, { CHAT_RATE_LIMITS: JSON.stringify({ connectionsPerAccount: 10, handshakesPerAddress: { points: 100000 } }) });
   const auth = (await api<{ token: string }>(c.urls[0]!, "/api/v1/register", { nick: nick("cap"), password: "cluster-password" })).body;
   for (let round = 0; round < 2; round++) {
     const sockets = Array.from({ length: 16 }, (_, i) =>

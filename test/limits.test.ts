@@ -4,6 +4,7 @@
 import type { IncomingMessage } from "node:http";
 import { Writable } from "node:stream";
 import test, { type ExecutionContext } from "ava";
+import { createClient } from "redis";
 import { io as ioClient } from "socket.io-client";
 import { resolveConfig } from "../server/config.js";
 import { createLogger } from "../server/log.js";
@@ -11,7 +12,7 @@ import { startServer } from "../server/main.js";
 import type { AuthResponse, ChatDto, MessageDto } from "../server/protocol/index.js";
 import { clientAddress } from "../server/transport/io.js";
 import {
-  api, BACKENDS, connect, nick, register, sleep, startTestServer, TEST_LIMITS, uuid,
+  api, BACKENDS, connect, DATABASE_URL, freshPostgresDatabase, nick, REDIS_URL, register, sleep, startTestServer, TEST_LIMITS, uuid,
   type Backend, type Client, type TestServer,
 } from "./helpers/harness.js";
 
@@ -123,6 +124,36 @@ for (const backend of BACKENDS as Backend[]) {
     t.is(server.hasher.stats().hashed - before, 10);
   });
 }
+
+(REDIS_URL && DATABASE_URL ? test.serial : test.skip)(`the message limit holds for an account across nodes that share Redis${REDIS_URL && DATABASE_URL ? "" : " (skipped: needs REDIS_URL and DATABASE_URL)"}`, async (t) => {
+  const db = await freshPostgresDatabase();
+  t.teardown(() => db.drop());
+  const config = resolveConfig({ port: 0, host: "127.0.0.1", databaseUrl: db.url, redisUrl: REDIS_URL, scryptLogN: 10, limits: { ...TEST_LIMITS, messages: { points: 10, windowSec: 60 }, messageQueue: { messages: 0, bytes: 0 } } }, {});
+  const a = await startServer(config, createLogger("silent"));
+  t.teardown(() => a.close());
+  const b = await startServer(config, createLogger("silent"));
+  t.teardown(() => b.close());
+  const auth = await register(a.url, nick("cl"));
+  // Counters are keyed by user id, and a fresh database hands out the ids an earlier run used:
+  // start this account's count from nothing.
+  const redis = createClient({ url: REDIS_URL });
+  await redis.connect();
+  await redis.del(`chat:message:${auth.user.id}`);
+  await redis.quit();
+  const onA = await connect(a.url, auth);
+  const chatId = (await onA.ok<ChatDto>("room:create", { name: `cl${Date.now().toString(36)}`, private: true })).id;
+  const onB = await connect(b.url, auth);
+  let ok = 0;
+  for (let i = 0; i < 15; i++) {
+    for (const c of [onA, onB]) if ((await c.request("message:send", { chatId, text: `n${i}`, clientId: uuid() })).ok) ok++;
+  }
+  // Each node alone would allow 10; together they share the account's 10 (fewer only if
+  // another process on this Redis happened to spend points under the same user id).
+  t.true(ok <= 10, `${ok} stored across two nodes`);
+  t.true(ok >= 1);
+  onA.close();
+  onB.close();
+});
 
 test.serial("handshakes are limited per client address (the proxy-appended one)", async (t) => {
   const server = await startTestServer("pglite", { trustProxy: true, limits: { ...TEST_LIMITS, handshakesPerAddress: { points: 3, windowSec: 60 } } });

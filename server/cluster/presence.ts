@@ -14,15 +14,16 @@ import { byNick, createLocalReservations, createLocalSockets, type PresenceServi
 
 type Redis = ReturnType<typeof createClient>;
 
-const K = {
-  nodes: "chat:presence:nodes",
-  global: "chat:presence:count",
-  users: "chat:presence:users",
-  node: (id: string) => `chat:presence:node:${id}`,
-  alive: (id: string) => `chat:presence:alive:${id}`,
-  conns: "chat:conns:count",
-  nodeConns: (id: string) => `chat:conns:node:${id}`,
-};
+/** The keys of one deployment: every name starts with its prefix (CHAT_REDIS_PREFIX). */
+const keys = (prefix: string) => ({
+  nodes: `${prefix}:presence:nodes`,
+  global: `${prefix}:presence:count`,
+  users: `${prefix}:presence:users`,
+  node: (id: string) => `${prefix}:presence:node:${id}`,
+  alive: (id: string) => `${prefix}:presence:alive:${id}`,
+  conns: `${prefix}:conns:count`,
+  nodeConns: (id: string) => `${prefix}:conns:node:${id}`,
+});
 
 // KEYS: node conns hash, global conns hash. ARGV: user id, max. Returns 1 when reserved.
 const RESERVE = `
@@ -88,11 +89,12 @@ const HEARTBEAT = `
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 return redis.call('SADD', KEYS[1], ARGV[1]) == 0 and 1 or 0`;
 
-export function createClusterPresence(deps: { redis: Redis; nodeId: string; notifier: Notifier; ttlMs: number; log: Logger }): PresenceService & {
+export function createClusterPresence(deps: { redis: Redis; nodeId: string; notifier: Notifier; ttlMs: number; log: Logger; prefix?: string }): PresenceService & {
   /** After Redis lost its data (a restart), put this node's sockets back. */
   resync(): Promise<void>;
 } {
   const { redis, nodeId, notifier, log } = deps;
+  const K = keys(deps.prefix ?? "chat");
   const local = createLocalSockets();
   const reserved = createLocalReservations();
   /** Sockets whose reservation Redis counts (not those admitted while it was unreachable). */
