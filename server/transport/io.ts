@@ -165,6 +165,8 @@ export function attachSocketHandlers(
     maxConnectionsPerAccount: number;
     /** Period of the re-check of this node's live sessions (see sessions.ts). */
     sessionCheckMs: number;
+    /** Whether the cluster's broadcasts reach this node now (absent: a single node). */
+    broadcastUp?: () => boolean;
     strikes: number;
     strikeWindowSec: number;
     trustProxy: boolean | number;
@@ -182,7 +184,7 @@ export function attachSocketHandlers(
   /** Sockets presence has counted (their disconnect must be uncounted). */
   const counted = new Set<string>();
   let idle: (() => void) | null = null;
-  const sessions = createSessionGuard({ io, accounts, intervalMs: deps.sessionCheckMs, log });
+  const sessions = createSessionGuard({ io, accounts, intervalMs: deps.sessionCheckMs, log, ...(deps.broadcastUp ? { broadcastUp: deps.broadcastUp } : {}) });
 
   // Handshakes are counted per client address before anything else is looked at.
   io.use((socket, next) => {
