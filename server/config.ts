@@ -16,6 +16,11 @@ export type Config = {
   logLevel: string;
   /** Redis for shared rate limits (and, in a cluster, the Socket.IO adapter). */
   redisUrl: string | undefined;
+  /**
+   * Prefix of every Redis key and stream this deployment uses (env CHAT_REDIS_PREFIX), so
+   * deployments sharing one Redis stay apart; every node of one cluster must use the same.
+   */
+  redisPrefix: string;
   /** Browser origins allowed to open a socket; requests without an Origin (native clients) always are. */
   allowedOrigins: string[];
   /**
@@ -152,6 +157,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env
     scryptLogN: 17,
     logLevel: env["LOG_LEVEL"] || "info",
     redisUrl: env["REDIS_URL"] || undefined,
+    redisPrefix: env["CHAT_REDIS_PREFIX"] || "chat",
     allowedOrigins: (env["ALLOWED_ORIGINS"] ?? "").split(",").map((o) => o.trim()).filter(Boolean),
     trustProxy: parseTrustProxy(env["TRUST_PROXY"]),
     tlsCert: env["TLS_CERT"] || undefined,

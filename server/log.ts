@@ -14,7 +14,32 @@ export function createLogger(level = process.env["LOG_LEVEL"] ?? "info", destina
     base: { service: "chat-server" },
     redact: { paths: ["password", "token", "text", "*.password", "*.token", "*.text", "req.headers.authorization"], censor: "[redacted]" },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? stdoutDestination());
+}
+
+/**
+ * Standard output, written synchronously (as Node writes it on Linux anyway; the server logs a
+ * few lines per connection at most). Not pino's default asynchronous stream: at exit it flushes
+ * its buffer with a loop that retries EPIPE forever, so a server whose log reader went away
+ * (`| head`, a dead log shipper) never finished shutting down. Here a write error stops logging
+ * and nothing else: the server keeps running or shutting down.
+ */
+function stdoutDestination(): DestinationStream {
+  const dest = pino.destination({ dest: 1, sync: true });
+  // pino's own handler silences the stream on EPIPE; any other write error lands here.
+  let stopped = false;
+  dest.on("error", (e: NodeJS.ErrnoException) => {
+    dest.write = () => true;
+    if (stopped) return;
+    stopped = true;
+    const why = e.code === "EPIPE" ? "its reader went away (EPIPE)" : (e.code ?? e.message);
+    try {
+      process.stderr.write(`chat-server: stopped logging to standard output: ${why}\n`);
+    } catch {
+      /* standard error is gone too */
+    }
+  });
+  return dest;
 }
 
 /**

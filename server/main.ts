@@ -6,8 +6,8 @@ import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
-import { createClient } from "redis";
 import { createClusterPresence } from "./cluster/presence.js";
+import { connectRedis, redactUrl, type RedisLink } from "./cluster/redis.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { createRepositories } from "./db/repositories.js";
@@ -54,6 +54,9 @@ export function createServices(db: Database, config: Config, notifier: Notifier,
   return { repos, presence, accounts, chat, moderation, files, hasher };
 }
 
+/** The adapter's stream: its own default for the default prefix, so nodes of older releases still hear it. */
+const adapterStream = (prefix: string) => (prefix === "chat" ? "socket.io" : `${prefix}:socket.io`);
+
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   // The metrics exist before the database so that its queries are timed from the start.
   let metrics: Metrics | undefined;
@@ -70,46 +73,44 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     );
   }
 
-  let redis: ReturnType<typeof createClient> | undefined;
+  let link: RedisLink | undefined;
   const nodeId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   if (config.redisUrl) {
-    redis = createClient({ url: config.redisUrl, socket: { reconnectStrategy: (n) => Math.min(2000, 100 * 2 ** n) } });
-    let lastError = "";
-    redis.on("error", (e: Error) => {
-      // One line per kind of failure, not one per retry.
-      if (e.message !== lastError) log.warn({ err: e.message }, "redis error");
-      lastError = e.message;
+    // Bounded: a Redis that is not there at start is an error the operator sees, not a hang.
+    link = await connectRedis({ url: config.redisUrl, log }).catch(async (e: unknown) => {
+      await db.close().catch(() => undefined);
+      throw e;
     });
-    await redis.connect();
-    log.info({ redis: config.redisUrl.replace(/\/\/[^@]*@/, "//***@"), node: nodeId }, "cluster mode: Socket.IO Redis streams adapter, presence and rate limits in Redis");
+    log.info({ redis: redactUrl(config.redisUrl), node: nodeId }, "cluster mode: Socket.IO Redis streams adapter, presence and rate limits in Redis");
   }
+  const redis = link?.client;
 
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
   const serverOpts = { requestTimeout: 15_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
   const http: HttpServer = tls ? (createHttpsServer({ ...serverOpts, ...tls }) as unknown as HttpServer) : createServer(serverOpts);
   http.keepAliveTimeout = 5_000;
-  const io = createIo(http, { allowedOrigins: config.allowedOrigins, ...(redis ? { adapter: createAdapter(redis) } : {}) });
+  const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, ...(link ? { adapter: createAdapter(link.adapterClient, { streamName: adapterStream(config.redisPrefix) }) } : {}) });
   const notifier = createNotifier(io);
-  const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log }) : null;
+  const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log, prefix: config.redisPrefix }) : null;
   const audit = createAuditLog(log);
   const { accounts, chat, presence, moderation, repos, files, hasher } = createServices(db, config, notifier, clusterPresence ?? undefined, audit);
-  if (redis && clusterPresence) {
+  if (link && clusterPresence) {
     // Redis came back (it keeps nothing on disk here): count this node's sockets again, and
     // have its clients fetch from PostgreSQL everything stored since the outage began.
     let outageFloor: Promise<number> | null = null;
-    const outage = () => (outageFloor ??= repos.messages.maxId().catch(() => 0));
-    redis.on("end", outage);
-    redis.on("error", outage);
-    redis.on("ready", () => {
+    link.onChange((up) => {
+      if (!up) {
+        outageFloor ??= repos.messages.maxId().catch(() => 0);
+        return;
+      }
       if (!outageFloor) return;
       const floor = outageFloor;
       outageFloor = null;
-      log.warn("redis is back; resyncing presence and asking clients to catch up");
       clusterPresence.resync().catch((e: Error) => log.warn({ err: e.message }, "presence resync failed"));
       void floor.then((afterId) => io.local.emit("sync:required", { reason: "the server's message bus restarted", afterId }));
     });
   }
-  const limits = createLimits(config.limits, redis);
+  const limits = createLimits(config.limits, redis, config.redisPrefix);
   metrics = createMetrics({
     nodeId,
     sockets: () => io.of("/").sockets.size,
@@ -134,7 +135,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const readiness = async () => {
     const checks: Record<string, string> = {};
     await db.prisma.$queryRaw`SELECT 1`.then(() => (checks["database"] = "ok"), (e: Error) => (checks["database"] = e.message.split("\n")[0] ?? "down"));
-    if (redis) await redis.ping().then(() => (checks["redis"] = "ok"), (e: Error) => (checks["redis"] = e.message));
+    // Not ready while Redis is down, so a load balancer sends new clients to a node that has it.
+    if (redis && link) await redis.ping().then(() => (checks["redis"] = "ok"), () => (checks["redis"] = link.up() ? "not answering" : link.status()));
     return { ready: Object.values(checks).every((v) => v === "ok") && !shutdownNotice, checks };
   };
   http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log, audit, metrics: nodeMetrics, readiness }));
@@ -165,7 +167,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       async metrics(viewer) {
         const own = await nodeMetrics.snapshot();
         // Every other node answers through the adapter; one that does not in time is left out.
-        const others = redis ? await io.serverSideEmitWithAck("cluster:metrics").catch(() => [] as never[]) : [];
+        // Not asked while Redis is down: they could not answer before the adapter's 5 s timeout.
+        const others = link?.up() ? await io.serverSideEmitWithAck("cluster:metrics").catch(() => [] as never[]) : [];
         return revealOwnPrivateRooms({ nodes: [own, ...(others as typeof own[])] }, viewer.id);
       },
     },
@@ -206,7 +209,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       http.closeAllConnections?.();
       await presence.close().catch(() => undefined);
       nodeMetrics.close();
-      await redis?.quit().catch(() => undefined);
+      await link?.close();
       await db.close();
       log.info("chat-server stopped");
       resolveClosed();

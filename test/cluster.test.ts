@@ -3,7 +3,7 @@
 // a node is killed and Redis is restarted under traffic; every acknowledged message must reach
 // every member exactly once (live or by catching up) and be stored once; presence must be
 // cluster-wide with no ghosts; SIGTERM drains one node, /shutdown stops them all.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +13,7 @@ import { PACKAGE_ROOT } from "../server/paths.js";
 import type { ChatDto, MessageDto, PresenceUpdate, Result, SessionReady } from "../server/protocol/index.js";
 import { api, DATABASE_URL, freshPostgresDatabase, nick, REDIS_URL, sleep, uuid } from "./helpers/harness.js";
 import { freePort, spawnServer, SERVER_CLI, type ServerProcess } from "./helpers/process.js";
+import { killTree, spawnTracked as spawn } from "./helpers/children.js";
 
 const NGINX = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
 const REDIS_SERVER = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
@@ -162,9 +163,10 @@ clusterTest("three nodes behind nginx: cluster-wide delivery and presence, a nod
   const members: Member[] = [];
   t.teardown(async () => {
     for (const m of members) m.socket.close();
-    nginx.kill("SIGKILL");
-    for (const n of nodes) n.child.kill("SIGKILL");
-    redis.kill("SIGKILL");
+    // Whole process groups: nginx's worker outlives a master killed alone.
+    killTree(nginx);
+    for (const n of nodes) killTree(n.child);
+    killTree(redis);
     await sleep(300);
     await db.drop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

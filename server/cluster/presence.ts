@@ -4,6 +4,8 @@
 // out of the global hash and the users it alone held are announced offline, so no ghosts stay.
 // Connection reservations (the per-account cap) are counted the same way in two more hashes,
 // checked and taken in one script so concurrent handshakes on any nodes cannot overshoot.
+// While Redis is unreachable presence falls back to this node's own sockets, and is counted
+// again in Redis (resync) when it is back.
 import type { createClient } from "redis";
 import type { Logger } from "../log.js";
 import type { UserDto } from "../protocol/index.js";
@@ -12,15 +14,16 @@ import { byNick, createLocalReservations, createLocalSockets, type PresenceServi
 
 type Redis = ReturnType<typeof createClient>;
 
-const K = {
-  nodes: "chat:presence:nodes",
-  global: "chat:presence:count",
-  users: "chat:presence:users",
-  node: (id: string) => `chat:presence:node:${id}`,
-  alive: (id: string) => `chat:presence:alive:${id}`,
-  conns: "chat:conns:count",
-  nodeConns: (id: string) => `chat:conns:node:${id}`,
-};
+/** The keys of one deployment: every name starts with its prefix (CHAT_REDIS_PREFIX). */
+const keys = (prefix: string) => ({
+  nodes: `${prefix}:presence:nodes`,
+  global: `${prefix}:presence:count`,
+  users: `${prefix}:presence:users`,
+  node: (id: string) => `${prefix}:presence:node:${id}`,
+  alive: (id: string) => `${prefix}:presence:alive:${id}`,
+  conns: `${prefix}:conns:count`,
+  nodeConns: (id: string) => `${prefix}:conns:node:${id}`,
+});
 
 // KEYS: node conns hash, global conns hash. ARGV: user id, max. Returns 1 when reserved.
 const RESERVE = `
@@ -86,11 +89,12 @@ const HEARTBEAT = `
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 return redis.call('SADD', KEYS[1], ARGV[1]) == 0 and 1 or 0`;
 
-export function createClusterPresence(deps: { redis: Redis; nodeId: string; notifier: Notifier; ttlMs: number; log: Logger }): PresenceService & {
+export function createClusterPresence(deps: { redis: Redis; nodeId: string; notifier: Notifier; ttlMs: number; log: Logger; prefix?: string }): PresenceService & {
   /** After Redis lost its data (a restart), put this node's sockets back. */
   resync(): Promise<void>;
 } {
   const { redis, nodeId, notifier, log } = deps;
+  const K = keys(deps.prefix ?? "chat");
   const local = createLocalSockets();
   const reserved = createLocalReservations();
   /** Sockets whose reservation Redis counts (not those admitted while it was unreachable). */
@@ -101,7 +105,10 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
   let registered = false;
 
   async function resync() {
-    // Our counts in Redis are gone or stale: rebuild them from the sockets this node holds.
+    // Our counts in Redis are gone or stale: take out whatever is left of them (the reaper's
+    // path, on ourselves; nothing if Redis restarted empty or another node reaped us), then
+    // count again the sockets this node holds.
+    await redis.eval(REAP, { keys: reapKeys(nodeId), arguments: [nodeId] });
     const multi = redis.multi().del(K.node(nodeId));
     for (const { user, count } of local.users()) {
       multi.hIncrBy(K.node(nodeId), String(user.id), count).hIncrBy(K.global, String(user.id), count).hSet(K.users, String(user.id), userKey(user));
@@ -137,35 +144,53 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
   }
 
   const tick = () => {
+    // During an outage the connection's own log line says it all, once.
+    if (!redis.isReady) return;
     heartbeat().then(sweep).catch((e: Error) => log.warn({ err: e.message }, "presence heartbeat failed"));
   };
   const timer = setInterval(tick, Math.max(200, Math.floor(deps.ttlMs / 3)));
   timer.unref();
-  const started = heartbeat();
+  const started = heartbeat().catch((e: Error) => log.warn({ err: e.message }, "presence heartbeat failed"));
+
+  // Redis commands fail at once while it is unreachable (and time out when it hangs): then this
+  // node answers from its own sockets, as a single node would.
+  const localOnline = () => local.users().map((e) => e.user).sort(byNick);
 
   return {
     resync,
     async connect(user, socketId) {
-      local.add(user, socketId);
+      const first = local.add(user, socketId);
       await started;
-      const count = Number(await redis.eval(CONNECT, { keys: [K.node(nodeId), K.global, K.users], arguments: [String(user.id), userKey(user)] }));
+      const count = await redis
+        .eval(CONNECT, { keys: [K.node(nodeId), K.global, K.users], arguments: [String(user.id), userKey(user)] })
+        .then(Number, () => (first ? 1 : 0));
       if (count === 1) notifier.toAll("presence:update", { user, online: true });
     },
     async disconnect(user, socketId) {
-      local.remove(user.id, socketId);
-      const left = Number(await redis.eval(DISCONNECT, { keys: [K.node(nodeId), K.global], arguments: [String(user.id)] }));
+      const last = local.remove(user.id, socketId);
+      const left = await redis
+        .eval(DISCONNECT, { keys: [K.node(nodeId), K.global], arguments: [String(user.id)] })
+        .then(Number, () => (last ? 0 : -1));
       if (left === 0) notifier.toAll("presence:update", { user, online: false });
     },
     async online() {
-      const counts = await redis.hGetAll(K.global);
-      const ids = Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => id);
-      if (!ids.length) return [];
-      const users = await redis.hmGet(K.users, ids);
-      return users.flatMap((j) => (j ? [JSON.parse(j) as UserDto] : [])).sort(byNick);
+      try {
+        const counts = await redis.hGetAll(K.global);
+        const ids = Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => id);
+        if (!ids.length) return [];
+        const users = await redis.hmGet(K.users, ids);
+        return users.flatMap((j) => (j ? [JSON.parse(j) as UserDto] : [])).sort(byNick);
+      } catch {
+        return localOnline();
+      }
     },
     async onlineIds() {
-      const counts = await redis.hGetAll(K.global);
-      return new Set(Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => Number(id)));
+      try {
+        const counts = await redis.hGetAll(K.global);
+        return new Set(Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => Number(id)));
+      } catch {
+        return new Set(local.users().map((e) => e.user.id));
+      }
     },
     socketCount: (userId) => local.count(userId),
     async reserve(userId, socketId, max) {
@@ -188,7 +213,8 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
     },
     async release(userId, socketId) {
       if (!reserved.give(userId, socketId) || !counted.delete(socketId)) return;
-      await redis.eval(DISCONNECT, { keys: [K.nodeConns(nodeId), K.conns], arguments: [String(userId)] });
+      // Redis unreachable: the count left behind is put right by the resync when it is back.
+      await redis.eval(DISCONNECT, { keys: [K.nodeConns(nodeId), K.conns], arguments: [String(userId)] }).catch(() => undefined);
     },
     async close() {
       clearInterval(timer);

@@ -47,7 +47,7 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
   /** A mute silences every way of putting text in front of others, not only messages. */
   async function refuseMuted(user: UserDto, what: string): Promise<void> {
     const mute = await repos.sanctions.active(user.id, "mute", new Date());
-    if (mute) throw new AppError("MUTED", `You are muted ${describeSanction(mute)}; you cannot ${what} until then.`);
+    if (mute) throw new AppError("MUTED", `You are muted ${describeSanction(mute)}; you cannot ${what} while muted.`);
   }
 
   async function chatFor(userId: number, chatId: number): Promise<ChatDto> {

@@ -55,6 +55,12 @@ function bearer(req: IncomingMessage): string | null {
   return m?.[1] ?? null;
 }
 
+/** Reading the body of a request whose client closed the connection fails with this. */
+function clientWentAway(e: unknown, req: IncomingMessage): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return req.socket.destroyed && (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || req.destroyed);
+}
+
 export function createHttpHandler(deps: {
   accounts: AccountService;
   notifier: Notifier;
@@ -148,6 +154,12 @@ export function createHttpHandler(deps: {
       return;
     }
     route(req, res).catch((e: unknown) => {
+      // The client hung up before its request was read (or answered): nothing went wrong here
+      // and there is no one to answer.
+      if (clientWentAway(e, req)) {
+        log.debug({ route: `${req.method} ${path}` }, "client went away");
+        return;
+      }
       const error = toErrorBody(e, log, { route: `${req.method} ${path}` });
       if (!res.headersSent) send(res, httpStatus(error.code), { error });
       if (error.code === "PAYLOAD_TOO_LARGE") req.destroy();

@@ -52,8 +52,31 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean | number
   return req.socket.remoteAddress || "unknown";
 }
 
-export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"] }): ChatServer {
-  const allowed = new Set(opts.allowedOrigins);
+/** The origin a request was addressed to: its scheme and Host (a trusted proxy's forwarded ones). */
+export function ownOrigin(req: IncomingMessage, trustProxy: boolean | number): string | null {
+  // The entry the trusted proxy added is the last one; anything before it the client wrote.
+  const forwarded = (name: string) => (trustProxy ? String(req.headers[name] ?? "").split(",").at(-1)?.trim() || undefined : undefined);
+  const host = forwarded("x-forwarded-host") ?? req.headers.host;
+  const scheme = forwarded("x-forwarded-proto") ?? ((req.socket as { encrypted?: boolean }).encrypted ? "https" : "http");
+  if (!host || (scheme !== "http" && scheme !== "https")) return null;
+  try {
+    return new URL(`${scheme}://${host}`).origin;
+  } catch {
+    return null;
+  }
+}
+
+/** A browser Origin, normalised as browsers send it ("null" and garbage stay unmatched). */
+function normalOrigin(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return origin;
+  }
+}
+
+export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean | number }): ChatServer {
+  const allowed = new Set(opts.allowedOrigins.map(normalOrigin));
   return new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
     // WebSocket only: no long-polling sessions to keep, no sticky sessions in a cluster.
@@ -63,10 +86,25 @@ export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[
     pingInterval: 20_000,
     pingTimeout: 20_000,
     // Browsers send Origin; a page on another site must not open sockets with a user's
-    // credentials. Native clients (chat-tui) send none.
+    // credentials. Native clients (chat-tui) send none, or (python-socketio) the server's own
+    // URL. A page served from the origin the request was addressed to is same-origin by
+    // definition, so that one is always accepted. engine.io answers a refused WebSocket
+    // upgrade with HTTP 400 and this message as the body.
     allowRequest: (req, callback) => {
       const origin = req.headers.origin;
-      callback(null, origin === undefined || allowed.has(origin));
+      if (origin === undefined || allowed.has(normalOrigin(origin)) || normalOrigin(origin) === ownOrigin(req, opts.trustProxy ?? false)) {
+        callback(null, true);
+        return;
+      }
+      // The Origin is echoed only as a parsed URL origin (no markup can survive that).
+      const parsed = normalOrigin(origin);
+      const shown = /^https?:\/\/[\w.:[\]-]+$/i.test(parsed) ? parsed : "that origin";
+      callback(
+        `Connections from pages at ${shown} are not allowed: the Origin is neither this server's own ` +
+          `(${ownOrigin(req, opts.trustProxy ?? false) ?? "unknown"}) nor one given with --allowed-origin (env ALLOWED_ORIGINS). ` +
+          "Start chat-server with --allowed-origin <that origin> to allow it.",
+        false,
+      );
     },
   });
 }

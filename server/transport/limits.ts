@@ -1,5 +1,6 @@
 // Rate limits with rate-limiter-flexible: in memory, or in Redis (shared by every node) when
-// one is configured, with the memory limiter as insurance while Redis is unreachable.
+// one is configured, with the memory limiter as insurance while Redis is unreachable (used at
+// once while the client is not ready, not after a command timeout).
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { LimitConfig } from "../config.js";
 
@@ -13,7 +14,7 @@ export interface Limits {
   refund(kind: LimitKind, key: string): Promise<void>;
 }
 
-export function createLimits(config: LimitConfig, redis?: unknown): Limits {
+export function createLimits(config: LimitConfig, redis?: unknown, prefix = "chat"): Limits {
   const spec: Record<LimitKind, { points: number; windowSec: number }> = {
     message: config.messages,
     event: config.events,
@@ -25,9 +26,9 @@ export function createLimits(config: LimitConfig, redis?: unknown): Limits {
   };
   const limiters = {} as Record<LimitKind, RateLimiterAbstract>;
   for (const [kind, { points, windowSec }] of Object.entries(spec) as [LimitKind, { points: number; windowSec: number }][]) {
-    const memory = new RateLimiterMemory({ keyPrefix: `chat:${kind}`, points, duration: windowSec });
+    const memory = new RateLimiterMemory({ keyPrefix: `${prefix}:${kind}`, points, duration: windowSec });
     limiters[kind] = redis
-      ? new RateLimiterRedis({ storeClient: redis, useRedisPackage: true, keyPrefix: `chat:${kind}`, points, duration: windowSec, insuranceLimiter: memory })
+      ? new RateLimiterRedis({ storeClient: redis, useRedisPackage: true, keyPrefix: `${prefix}:${kind}`, points, duration: windowSec, insuranceLimiter: memory, rejectIfRedisNotReady: true })
       : memory;
   }
   const refused = (e: unknown): LimitResult => {
