@@ -27,6 +27,8 @@ export type AppOptions = {
   tls?: TlsOptions;
   /** Where /download saves by default (created when missing). */
   downloadDir?: string;
+  /** --unicode / --ascii (otherwise the locale decides). */
+  charset?: "unicode" | "ascii" | undefined;
 };
 
 /** $CHAT_DOWNLOAD_DIR, $XDG_DOWNLOAD_DIR, or ~/Downloads. */
@@ -48,10 +50,11 @@ const CATCH_UP_OVERLAP = 200;
 
 export async function runApp(opts: AppOptions): Promise<void> {
   const store = createStore(initialState(opts.server, opts.user ?? ""));
-  const screen = createScreen();
+  const screen = createScreen({ charset: opts.charset });
   const view = createView(screen, store);
   const app = createController(store, view, opts);
   screen.on("keypress", (ch: string | undefined, key: Widgets.Events.IKeyEventArg | undefined) => app.key(ch, key));
+  view.onPaste((text) => app.paste(text));
   for (const sig of ["SIGTERM", "SIGHUP"] as const) process.once(sig, () => app.quit());
   await app.start();
 }
@@ -579,7 +582,8 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     if (s.composer.completion) return dispatch({ type: "composer.completeNext" });
     const nicks = sortedUsers(s).filter((u) => !u.me).map((u) => u.nick);
     const req = completionsAt(s.composer.text, s.composer.cursor, nicks);
-    if (!req) return dispatch({ type: "focus.cycle", delta: 1 });
+    // Nothing to complete: Tab moves on only from an empty line, so typing never goes astray.
+    if (!req) return s.composer.text ? undefined : dispatch({ type: "focus.cycle", delta: 1 });
     dispatch({ type: "composer.complete", ...req });
   }
 
@@ -626,6 +630,8 @@ export function createController(store: Store, view: View, opts: AppOptions) {
 
   const commands: Record<string, () => void | Promise<void>> = {
     "app.quit": quit,
+    "app.confirmQuit": () => view.ask("Quit chat-tui? Enter: quit · Esc: stay", () => void quit()),
+    "composer.escape": () => (state().composer.completion ? dispatch({ type: "composer.move", to: "end" }) : commands["app.confirmQuit"]!()),
     "overlay.help": () => dispatch({ type: "overlay.help" }),
     "overlay.close": () => dispatch({ type: "overlay.close" }),
     "help.up": () => dispatch({ type: "help.scroll", delta: -1 }),
@@ -685,7 +691,6 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     "composer.killWordBefore": () => dispatch({ type: "composer.killWordBefore" }),
     "composer.recallPrev": () => dispatch({ type: "composer.recall", delta: -1 }),
     "composer.recallNext": () => dispatch({ type: "composer.recall", delta: 1 }),
-    "composer.clearCompletion": () => dispatch({ type: "composer.move", to: "end" }),
     "login.submit": () => submitLogin("login"),
     "login.register": () => submitLogin("register"),
     "login.nextField": () => dispatch({ type: "login.field", field: state().login.field === "nick" ? "password" : "nick" }),
@@ -718,6 +723,7 @@ export function createController(store: Store, view: View, opts: AppOptions) {
   function key(ch: string | undefined, k: Widgets.Events.IKeyEventArg | undefined) {
     const s = state();
     const full = k?.full ?? ch ?? "";
+    if (view.answer(full)) return; // an open question (quit? send a paste?) takes every key
     const command = resolveKey(mode(s), full);
     if (command) {
       const run = commands[command];
@@ -728,5 +734,19 @@ export function createController(store: Store, view: View, opts: AppOptions) {
     if (ch && !k?.ctrl && !k?.meta && !/[\u0000-\u001f\u007f]/.test(ch)) insertText(s, ch);
   }
 
-  return { start, key, quit, commands, dispatch };
+  /** A bracketed paste: one line is typed; several become one message, after asking. */
+  function paste(text: string) {
+    const s = state();
+    const v = activeView(s);
+    const body = text.replace(/\n+$/, "");
+    const count = body.split("\n").length;
+    if (count < 2 || mode(s) === "login" || mode(s) === "switcher" || !v) return insertText(s, body.replace(/\n/g, " "));
+    view.ask(`Send ${count} lines as one message? Enter: send · Esc: cancel`, () => {
+      const c = state().composer;
+      dispatch({ type: "composer.set", text: "" });
+      sendText(v.chat.id, c.text.slice(0, c.cursor) + body + c.text.slice(c.cursor));
+    });
+  }
+
+  return { start, key, paste, quit, commands, dispatch };
 }
