@@ -145,10 +145,12 @@ function limitKind(event: string): LimitKind {
   return "event";
 }
 
-/** What a queued send holds, for the queue's byte bound (its text, plus the rest of the packet). */
+/** What a queued send holds, for the queue's byte bound: its strings (the text, mostly) and some overhead. */
 function queuedBytes(payload: unknown): number {
-  const text = typeof payload === "object" && payload !== null ? (payload as { text?: unknown }).text : undefined;
-  return 256 + (typeof text === "string" ? Buffer.byteLength(text) : 0);
+  if (typeof payload !== "object" || payload === null) return 256;
+  let bytes = 256;
+  for (const value of Object.values(payload)) bytes += typeof value === "string" ? Buffer.byteLength(value) : 64;
+  return bytes;
 }
 
 export function attachSocketHandlers(
