@@ -5,7 +5,7 @@ import { Server, type ServerOptions, type Socket } from "socket.io";
 import { safeError, type Logger } from "../log.js";
 import { isAppError } from "../app-error.js";
 import {
-  CLIENT_EVENTS, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
+  CLIENT_EVENTS, eventLimit, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
   type UserDto,
 } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
@@ -20,7 +20,7 @@ import { fileHandlers } from "./handlers/file.js";
 import { messageHandlers } from "./handlers/message.js";
 import { presenceHandlers } from "./handlers/presence.js";
 import { roomHandlers } from "./handlers/room.js";
-import { seconds, type LimitKind, type Limits } from "./limits.js";
+import { seconds, type Limits } from "./limits.js";
 import type { Metrics } from "../metrics.js";
 
 export type SocketData = { user: UserDto; sessionId: number };
@@ -86,13 +86,6 @@ export type SocketControl = {
   drain(timeoutMs: number): Promise<{ inFlight: number }>;
   inFlight(): number;
 };
-
-/** Which rate limit an event spends: messages, file chunks, or everything else. */
-function limitKind(event: string): LimitKind {
-  if (event === "message:send") return "message";
-  if (event === "file:chunk" || event === "file:read") return "transfer";
-  return "event";
-}
 
 export function attachSocketHandlers(
   io: ChatServer,
@@ -165,7 +158,7 @@ export function attachSocketHandlers(
     /** Spends a point; on refusal counts a strike and disconnects a socket that keeps going. */
     async function admit(event: string): Promise<ErrorBody | null> {
       if (draining) return { code: "UNAVAILABLE", message: "The server is shutting down; nothing was done. Try again when it is back." };
-      const r = await limits.consume(limitKind(event), socket.id);
+      const r = await limits.consume(eventLimit(event), socket.id);
       if (r.ok) return null;
       if (Date.now() - strikeWindowStart > deps.strikeWindowSec * 1000) {
         strikes = 0;

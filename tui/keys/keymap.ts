@@ -1,9 +1,15 @@
-// Keys are data: a table from key names (as blessed names them) to command ids, per mode.
+// Keys are data: a table from key names (as blessed names them) to command ids, per mode. The
+// ids are typed (a typo fails to compile); users override keys in their config file.
+import type { CommandId } from "../commands/ids.js";
 
-export type Mode = "login" | "input" | "users" | "history" | "switcher" | "help";
+export const MODES = ["login", "input", "users", "history", "switcher", "help"] as const;
+export type Mode = (typeof MODES)[number];
+export type Keymap = Record<"global" | Mode, Readonly<Record<string, CommandId>>>;
+/** The user's changes: per mode, key name -> command id (null: the key does nothing). */
+export type KeyOverrides = Partial<Record<"global" | Mode, Record<string, CommandId | null>>>;
 
-const tabKeys: Record<string, string> = {};
-for (let i = 1; i <= 9; i++) tabKeys[`M-${i}`] = `tab.goto.${i}`;
+const tabKeys: Record<string, CommandId> = {};
+for (let i = 1; i <= 9; i++) tabKeys[`M-${i}`] = `tab.goto.${i}` as CommandId;
 
 export const KEYMAP = {
   /** Apply in every chat mode unless the mode's own table names the key. */
@@ -108,10 +114,24 @@ export const KEYMAP = {
     "C-c": "app.quit",
     escape: "app.quit",
   },
-} as const satisfies Record<"global" | Mode, Record<string, string>>;
+} as const satisfies Keymap;
+
+/** The keymap with the user's overrides applied (null removes a key). */
+export function withOverrides(base: Keymap, overrides: KeyOverrides): Keymap {
+  const out = { ...base } as Record<"global" | Mode, Record<string, CommandId>>;
+  for (const [mode, table] of Object.entries(overrides) as ["global" | Mode, Record<string, CommandId | null>][]) {
+    const merged: Record<string, CommandId> = { ...base[mode] };
+    for (const [key, id] of Object.entries(table)) {
+      if (id === null) delete merged[key];
+      else merged[key] = id;
+    }
+    out[mode] = merged;
+  }
+  return out;
+}
 
 /** What each command does, for the F1 overlay. */
-export const COMMAND_HELP: Record<string, string> = {
+export const COMMAND_HELP: Partial<Record<CommandId, string>> = {
   "app.quit": "quit (also /quit)",
   "overlay.help": "show or hide this help",
   "tab.goto.1": "go to tab 1 (Alt+1 … Alt+9: tab N)",
@@ -160,12 +180,12 @@ export function normalizeKey(full: string): string {
 }
 
 /** The command a key runs in a mode: the mode's table first, then the global one (not on the login form or in overlays). */
-export function resolveKey(mode: Mode, key: string): string | null {
+export function resolveKey(mode: Mode, key: string, keymap: Keymap = KEYMAP): CommandId | null {
   const name = normalizeKey(key);
-  const own = (KEYMAP[mode] as Record<string, string>)[name];
+  const own = keymap[mode][name];
   if (own) return own;
   if (mode === "login" || mode === "switcher" || mode === "help") return null;
-  return (KEYMAP.global as Record<string, string>)[name] ?? null;
+  return keymap.global[name] ?? null;
 }
 
 /** Key labels as people write them, for the help overlay: "M-1" -> "Alt+1". */
@@ -179,11 +199,11 @@ export function keyLabel(key: string): string {
 }
 
 /** (keys, description) rows for the help overlay, one per documented command. */
-export function helpRows(): { keys: string; text: string }[] {
+export function helpRows(keymap: Keymap = KEYMAP): { keys: string; text: string }[] {
   const byCommand = new Map<string, string[]>();
-  for (const table of [KEYMAP.global, KEYMAP.input, KEYMAP.users, KEYMAP.history] as Record<string, string>[]) {
+  for (const table of [keymap.global, keymap.input, keymap.users, keymap.history] as Record<string, string>[]) {
     for (const [key, cmd] of Object.entries(table)) {
-      if (!COMMAND_HELP[cmd] || /^M-[2-9]$/.test(key)) continue;
+      if (!COMMAND_HELP[cmd as CommandId] || /^M-[2-9]$/.test(key)) continue;
       const list = byCommand.get(cmd) ?? [];
       if (!list.includes(keyLabel(key))) list.push(keyLabel(key));
       byCommand.set(cmd, list);

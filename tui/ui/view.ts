@@ -1,7 +1,7 @@
 // The view: blessed widgets laid out on one screen, rendered from state at most once a frame.
 import { createRequire } from "node:module";
 import type { Widgets } from "blessed";
-import { activeView, historyEntries, selectedFileMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
+import { activeView, historyEntries, scrollOf, selectedFileMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
 import type { Store } from "../state/store.js";
 import type { State } from "../state/types.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
@@ -23,32 +23,48 @@ export interface View {
 
 const FRAME_MS = 16;
 
-/** Creates the screen with the settings these terminals need (see README, "Terminals"). */
-export function createScreen(): Widgets.Screen {
-  const locale = `${process.env["LC_ALL"] ?? ""}${process.env["LC_CTYPE"] ?? ""}${process.env["LANG"] ?? ""}`;
-  // Unicode box characters instead of the alternate character set, which many SSH clients
-  // and terminals show as letters (lqqk).
-  if (/utf-?8/i.test(locale)) process.env["NCURSES_NO_UTF8_ACS"] = "1";
+/** The terminal a screen draws on: streams (a TTY, an SSH channel, in-memory streams in tests). */
+export type TerminalStreams = {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** The terminal type (TERM). */
+  term: string;
+  /** The locale variables of that terminal's session (LANG, LC_ALL, LC_CTYPE). */
+  env?: Record<string, string | undefined>;
+};
+
+/**
+ * Creates the screen with the settings these terminals need (see README, "Terminals"), on the
+ * given streams. Nothing global is touched: two screens can live in one process.
+ */
+export function createScreen(terminal: TerminalStreams): Widgets.Screen {
+  const env = terminal.env ?? {};
+  const locale = `${env["LC_ALL"] ?? ""}${env["LC_CTYPE"] ?? ""}${env["LANG"] ?? ""}`;
+  const utf8 = /utf-?8/i.test(locale);
   const blessed = createRequire(import.meta.url)("blessed") as Blessed;
-  // blessed prints terminfo compile errors (seen with TERM=screen-256color) with console.error,
-  // straight onto the user's screen; keep them out while the screen is created.
-  const original = console.error;
-  console.error = () => {};
-  try {
-    return blessed.screen({
-      smartCSR: true,
-      fullUnicode: true,
-      autoPadding: false,
-      warnings: false,
-      title: "chat-tui",
-      dockBorders: false,
-    });
-  } finally {
-    console.error = original;
+  const screen = blessed.screen({
+    input: terminal.input as never,
+    output: terminal.output as never,
+    terminal: terminal.term,
+    forceUnicode: utf8,
+    smartCSR: true,
+    fullUnicode: true,
+    autoPadding: false,
+    warnings: false,
+    title: "chat-tui",
+    dockBorders: false,
+  });
+  // Unicode box characters instead of the alternate character set, which many SSH clients
+  // and terminals show as letters (lqqk): per screen, what NCURSES_NO_UTF8_ACS=1 does globally.
+  if (utf8) {
+    const tput = (screen.program as unknown as { tput: { brokenACS: boolean; features?: { brokenACS: boolean } } }).tput;
+    tput.brokenACS = true;
+    if (tput.features) tput.features.brokenACS = true;
   }
+  return screen;
 }
 
-export function createView(screen: Widgets.Screen, store: Store): View {
+export function createView(screen: Widgets.Screen, store: Store, opts: { traceFile?: string | undefined } = {}): View {
   const blessed = createRequire(import.meta.url)("blessed") as Blessed;
   const box = (o: Widgets.BoxOptions) => blessed.box({ tags: true, wrap: false, ...o });
   const tabBar = box({ top: 0, left: 0, height: 1, width: "100%", style: { bg: "blue", fg: "white" } });
@@ -120,7 +136,7 @@ export function createView(screen: Widgets.Screen, store: Store): View {
         hasNewer: v.hasNewer,
         selectedId: selectedFileMessage(s)?.id ?? null,
       });
-      const top = topIndex(lastLines, v.scroll, bodyH);
+      const top = topIndex(lastLines, scrollOf(s, v.chat.id), bodyH);
       const visible = lastLines.slice(top, top + bodyH);
       const marker = s.focus === "history" ? "{inverse} history {/inverse} " : "";
       const lines = visible.map((l) => l.text);
@@ -193,7 +209,7 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     wideRows = rows;
   }
 
-  const trace = createRenderTrace(process.env["CHAT_TUI_TRACE"]);
+  const trace = createRenderTrace(opts.traceFile);
 
   function render() {
     const startedAt = performance.now();
