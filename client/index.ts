@@ -10,3 +10,4 @@ export * from "./state/reducer.js";
 export * from "./state/selectors.js";
 export * from "./state/store.js";
 export * from "./state/types.js";
+export * from "./state/attention.js";

@@ -7,7 +7,8 @@ import test, { type ExecutionContext } from "ava";
 import { runApp, type App } from "../tui/app.js";
 import { createLocalClient } from "../tui/local.js";
 import { memoryTerminal, screenText, waitForScreen, type MemoryTerminal } from "../tui/testing/memory-terminal.js";
-import { nick, startTestServer, type TestServer } from "./helpers/harness.js";
+import type { ChatDto } from "../server/protocol/index.js";
+import { newUser, nick, startTestServer, uuid, type TestServer } from "./helpers/harness.js";
 
 let server: TestServer;
 test.before(async () => {
@@ -71,4 +72,56 @@ test.serial("two chat-tui instances in one process, on in-memory terminals, exch
   t.deepEqual(b.exits, []);
   b.term.type("still here\r");
   await waitForScreen(b.view.screen, (s) => s.includes("still here"));
+});
+
+/** Rows of the screen with blessed's attributes: [text, cells] (cell = [attr, char]). */
+function rows(app: App): { text: string; cells: [number, string][] }[] {
+  const lines = (app.view.screen as unknown as { lines: [number, string][][] }).lines;
+  return lines.map((cells) => ({ text: cells.map((c) => c[1]).join(""), cells }));
+}
+const bells = (app: App & { term: MemoryTerminal }) => app.term.written().split("\x07").length - 1;
+
+test.serial("attention: a closed room tab still counts and reopens on a mention with a bell; new-messages line, highlighted mention, more-below when scrolled up", async (t) => {
+  const an = nick("atta");
+  const a = await openApp(t, an);
+  await register(a);
+  const bob = await newUser(server, "attb");
+  const room = await bob.ok<ChatDto>("room:create", { name: `att${Math.random().toString(36).slice(2, 8)}` });
+  a.term.type(`/join ${room.name}\r`);
+  await waitForScreen(a.view.screen, (s) => s.includes(`#${room.name}>`));
+  // Ctrl+W closes the tab, but a stays in the room.
+  a.term.type("\x17");
+  await waitForScreen(a.view.screen, (s) => s.includes("#general>") && s.includes("you are still in it"));
+  t.false(screenText(a.view.screen).split("\n")[0]!.includes(room.name), "the tab is gone from the tab bar");
+  const bellsBefore = bells(a);
+  await bob.ok("message:send", { chatId: room.id, text: "plain talk", clientId: uuid() });
+  await waitForScreen(a.view.screen, (s) => /1 unread in 1 closed tab/.test(s));
+  t.is(bells(a), bellsBefore, "a plain room message does not ring (bell: mentions)");
+  await bob.ok("message:send", { chatId: room.id, text: `${an}: can you look at this?`, clientId: uuid() });
+  await waitForScreen(a.view.screen, (s) => s.split("\n")[0]!.includes(room.name));
+  t.is(bells(a), bellsBefore + 1, "the mention rang the bell once");
+  t.false(/closed tab/.test(screenText(a.view.screen)));
+
+  // The reopened tab is the second one: Alt+2. A "new messages" line sits above what was unread.
+  a.term.type("\x1b2");
+  const shown = await waitForScreen(a.view.screen, (s) => s.includes(`#${room.name}>`) && s.includes("can you look"));
+  const lines = shown.split("\n");
+  const marker = lines.findIndex((l) => l.includes("new messages"));
+  t.true(marker >= 0 && marker < lines.findIndex((l) => l.includes("plain talk")), "the marker is above the first unread message");
+  // The mention's row is drawn bold (blessed attr flag 1 at bit 18) in yellow (fg 3 or 11).
+  const row = rows(a).find((r) => r.text.includes("can you look"))!;
+  const cell = row.cells[row.text.indexOf("can you look")]!;
+  const fg = (cell[0] >> 9) & 0x1ff;
+  t.true(((cell[0] >> 18) & 1) === 1 && (fg === 3 || fg === 11), `attr ${cell[0].toString(2)}`);
+
+  // Enough history to scroll: PgUp shows "more below"; a new message while up is counted.
+  for (let i = 0; i < 40; i++) await bob.ok("message:send", { chatId: room.id, text: `filler ${i}`, clientId: uuid() });
+  await waitForScreen(a.view.screen, (s) => s.includes("filler 39"));
+  a.term.type("\x1b[5~");
+  await waitForScreen(a.view.screen, (s) => s.includes("more below") && !s.includes("filler 39"));
+  await bob.ok("message:send", { chatId: room.id, text: "while you read", clientId: uuid() });
+  await waitForScreen(a.view.screen, (s) => s.includes("more below · 1 new"));
+  a.term.type("\x1b[F");
+  await waitForScreen(a.view.screen, (s) => s.includes("while you read") && !s.includes("more below"));
+  t.pass();
 });

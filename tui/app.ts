@@ -3,6 +3,7 @@
 // client (tui/cli.ts for a local terminal; tests run several in one process).
 import type { Widgets } from "blessed";
 import type { ChatClient } from "../client/client.js";
+import { wantsAttention } from "../client/state/attention.js";
 import { createCommands, type CommandTable } from "./commands/index.js";
 import type { CommandContext, ViewPort } from "./commands/context.js";
 import type { BellMode } from "./config.js";
@@ -68,10 +69,17 @@ export function runApp(opts: RunAppOptions): App {
       exited = true;
       await opts.client.stop();
       unResize?.();
+      unBell();
       store.dispose();
       view.destroy();
       opts.onExit(0);
     },
+  });
+  // The terminal bell for messages that want attention (see client/state/attention.ts).
+  let before = opts.client.getState();
+  const unBell = opts.client.subscribe((after, action) => {
+    if (wantsAttention(before, after, action, opts.bell ?? "mentions")) terminal.output.write("\x07");
+    before = after;
   });
   screen.on("keypress", (ch: string | undefined, key: Widgets.Events.IKeyEventArg | undefined) => controller.key(ch, key));
   const started = opts.client.start(opts.user).catch((e: Error) => controller.notice(`Could not resume the session: ${e.message}`, "error"));

@@ -40,6 +40,7 @@ export type ChatAction =
   | { type: "tab.activate"; chatId: number }
   | { type: "tab.nextUnread" }
   | { type: "view.following"; chatId: number; following: boolean }
+  | { type: "chat.hide"; chatId: number }
   // file transfer
   | { type: "transfer.started"; transfer: Transfer }
   | { type: "transfer.update"; id: string; patch: Partial<Omit<Transfer, "id" | "direction">> }
@@ -53,7 +54,7 @@ const TYPES: Record<ChatActionType, true> = {
   "session.ready": true, "users.loaded": true, "rooms.loaded": true, presence: true, "message.received": true, "chat.updated": true,
   "chat.opened": true, "history.loading": true, "history.loaded": true, "history.failed": true, notice: true,
   "send.queued": true, "send.sending": true, "send.retry": true, "send.acked": true, "send.failed": true, "read.local": true,
-  "tab.goto": true, "tab.step": true, "tab.activate": true, "tab.nextUnread": true, "view.following": true,
+  "tab.goto": true, "tab.step": true, "tab.activate": true, "tab.nextUnread": true, "view.following": true, "chat.hide": true,
   "transfer.started": true, "transfer.update": true, "transfer.remove": true,
 };
 

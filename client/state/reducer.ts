@@ -11,6 +11,7 @@ export function initialChatState(server: string): ChatState {
     users: {},
     chats: {},
     order: [],
+    hidden: [],
     active: null,
     pending: [],
     rooms: [],
@@ -22,7 +23,7 @@ export function initialChatState(server: string): ChatState {
 }
 
 const newView = (chat: ChatDto): ChatView => ({
-  chat, messages: [], locals: [], loaded: false, hasOlder: true, hasNewer: false, loadingOlder: false, following: true, mention: false,
+  chat, messages: [], locals: [], loaded: false, hasOlder: true, hasNewer: false, loadingOlder: false, following: true, mention: false, newSince: null,
 });
 
 /** True when the text addresses the nick as a word (with or without @). */
@@ -53,18 +54,30 @@ function withChat(state: ChatState, chatId: number, fn: (v: ChatView) => ChatVie
 function upsertChat(state: ChatState, chat: ChatDto): ChatState {
   const existing = state.chats[chat.id];
   const chats = { ...state.chats, [chat.id]: existing ? { ...existing, chat } : newView(chat) };
-  const order = state.order.includes(chat.id) ? state.order : [...state.order, chat.id];
+  const order = state.order.includes(chat.id) || state.hidden.includes(chat.id) ? state.order : [...state.order, chat.id];
   return { ...state, chats, order, active: state.active ?? chat.id };
 }
 
 function removeChat(state: ChatState, chatId: number): ChatState {
   if (!state.chats[chatId]) return state;
-  const index = state.order.indexOf(chatId);
-  const order = state.order.filter((id) => id !== chatId);
   const chats = { ...state.chats };
   delete chats[chatId];
+  return { ...hideTab(state, chatId), chats, hidden: state.hidden.filter((id) => id !== chatId) };
+}
+
+/** Takes a chat out of the tab order (the next tab to the left becomes active). */
+function hideTab(state: ChatState, chatId: number): ChatState {
+  const index = state.order.indexOf(chatId);
+  if (index < 0) return state;
+  const order = state.order.filter((id) => id !== chatId);
   const active = state.active === chatId ? (order[Math.max(0, index - 1)] ?? order[0] ?? null) : state.active;
-  return { ...state, chats, order, active };
+  return { ...state, order, active };
+}
+
+/** Puts a hidden chat's tab back (at the end). */
+function unhide(state: ChatState, chatId: number): ChatState {
+  if (!state.hidden.includes(chatId)) return state;
+  return { ...state, hidden: state.hidden.filter((id) => id !== chatId), order: state.order.includes(chatId) ? state.order : [...state.order, chatId] };
 }
 
 function lastId(view: ChatView): number {
@@ -83,7 +96,11 @@ function addLocal(state: ChatState, chatId: number | null | undefined, level: "i
 
 function activate(state: ChatState, chatId: number | undefined): ChatState {
   if (chatId === undefined || !state.chats[chatId]) return state;
-  return withChat({ ...state, active: chatId }, chatId, (v) => ({ ...v, mention: false }));
+  // Leaving a chat whose new messages were read drops its "new messages" line.
+  const prev = state.active !== null && state.active !== chatId ? state.chats[state.active] : undefined;
+  let next = prev && prev.newSince !== null && prev.chat.unread === 0 ? withChat(state, prev.chat.id, (v) => ({ ...v, newSince: null })) : state;
+  next = unhide(next, chatId);
+  return withChat({ ...next, active: chatId }, chatId, (v) => ({ ...v, mention: false }));
 }
 
 function receive(state: ChatState, message: MessageDto, own: boolean): ChatState {
@@ -111,8 +128,13 @@ function receive(state: ChatState, message: MessageDto, own: boolean): ChatState
     lastMessageId: Math.max(view.chat.lastMessageId, message.id),
     unread: countIt ? view.chat.unread + 1 : view.chat.unread,
   };
-  const mention = view.mention || (countIt && message.kind === "text" && mentions(message.text, state.me?.nick ?? ""));
-  return { ...state, pending, chats: { ...state.chats, [message.chatId]: { ...view, chat, messages, hasOlder, mention } } };
+  const mentioned = countIt && message.kind === "text" && mentions(message.text, state.me?.nick ?? "");
+  const mention = view.mention || mentioned;
+  // The first unseen message puts the "new messages" line after what was read; a reply clears it.
+  const newSince = own ? null : countIt && view.newSince === null ? view.chat.lastReadId : view.newSince;
+  const next = { ...state, pending, chats: { ...state.chats, [message.chatId]: { ...view, chat, messages, hasOlder, mention, newSince } } };
+  // A mention in a room whose tab was closed brings the tab back.
+  return mentioned ? unhide(next, message.chatId) : next;
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
@@ -138,11 +160,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const { session } = action;
       const openIds = new Set(session.chats.map((c) => c.id));
       let next: ChatState = { ...state, screen: "chat", me: session.user };
-      for (const id of state.order) if (!openIds.has(id)) next = removeChat(next, id);
+      for (const id of [...state.order, ...state.hidden]) if (!openIds.has(id)) next = removeChat(next, id);
       for (const chat of session.chats) next = upsertChat(next, chat);
       // The server's order puts general first; chats this client already had keep their place.
       const known = next.order.filter((id) => state.order.includes(id));
-      const added = session.chats.map((c) => c.id).filter((id) => !known.includes(id));
+      const added = session.chats.map((c) => c.id).filter((id) => !known.includes(id) && !next.hidden.includes(id));
       next = { ...next, order: [...known, ...added] };
       const online = new Set(session.online.map((u) => u.id));
       const users: ChatState["users"] = {};
@@ -187,7 +209,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const { page, direction } = action;
       return withChat(state, page.chatId, (v) => {
         if (direction === "latest") {
-          return { ...v, messages: [...page.messages].reverse(), hasOlder: page.hasMore, hasNewer: false, loaded: true, loadingOlder: false, following: true };
+          const newSince = v.newSince ?? (v.chat.unread > 0 ? v.chat.lastReadId : null);
+          return { ...v, messages: [...page.messages].reverse(), hasOlder: page.hasMore, hasNewer: false, loaded: true, loadingOlder: false, following: true, newSince };
         }
         if (direction === "older") {
           let messages = mergeMessages(v.messages, page.messages);
@@ -250,6 +273,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       }
       return state;
     }
+    case "chat.hide":
+      if (!state.chats[action.chatId] || state.hidden.includes(action.chatId)) return state;
+      return { ...hideTab(state, action.chatId), hidden: [...state.hidden, action.chatId] };
     case "view.following":
       return withChat(state, action.chatId, (v) => (v.following === action.following ? v : { ...v, following: action.following }));
 

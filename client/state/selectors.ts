@@ -1,5 +1,6 @@
 // Pure views of the chat state, shared by every front end.
 import type { MessageDto, UserWithPresence } from "../../server/protocol/index.js";
+import { mentions } from "./reducer.js";
 import type { ChatState, ChatView, LocalLine, Pending } from "./types.js";
 
 export type Tab = { chatId: number; label: string; kind: "room" | "dm"; unread: number; mention: boolean; active: boolean; index: number };
@@ -27,7 +28,8 @@ export function sortedUsers(state: ChatState): UserRow[] {
 }
 
 export type HistoryEntry =
-  | { kind: "message"; message: MessageDto; own: boolean }
+  | { kind: "message"; message: MessageDto; own: boolean; mention?: boolean }
+  | { kind: "marker" }
   | { kind: "pending"; pending: Pending }
   | { kind: "local"; line: LocalLine };
 
@@ -39,9 +41,16 @@ export function historyEntries(state: ChatState, chatId: number): HistoryEntry[]
   const out: HistoryEntry[] = [];
   let li = 0;
   const locals = v.locals;
+  const nick = state.me?.nick ?? "";
+  let marker = v.newSince !== null && v.messages.some((m) => m.id > v.newSince! && m.senderId !== me);
   for (const m of v.messages) {
     while (li < locals.length && (locals[li]?.afterId ?? 0) < m.id) out.push({ kind: "local", line: locals[li++]! });
-    out.push({ kind: "message", message: m, own: m.senderId === me });
+    if (marker && m.id > v.newSince!) {
+      out.push({ kind: "marker" });
+      marker = false;
+    }
+    const own = m.senderId === me;
+    out.push({ kind: "message", message: m, own, mention: !own && m.kind === "text" && mentions(m.text, nick) });
   }
   // Local lines after the window's end belong at the bottom unless newer pages are missing.
   if (!v.hasNewer) while (li < locals.length) out.push({ kind: "local", line: locals[li++]! });
@@ -66,3 +75,18 @@ export function fileMessages(state: ChatState): MessageDto[] {
 
 /** Transfers still running (what the cancel key acts on, newest last). */
 export const runningTransfers = (state: ChatState) => state.transfers.filter((t) => t.state === "hashing" || t.state === "active" || t.state === "waiting");
+
+/** Unread messages in rooms whose tab is closed (for a status line). */
+export function hiddenUnread(state: ChatState): { rooms: number; unread: number } {
+  let rooms = 0;
+  let unread = 0;
+  for (const id of state.hidden) {
+    const n = state.chats[id]?.chat.unread ?? 0;
+    if (n > 0) rooms++;
+    unread += n;
+  }
+  return { rooms, unread };
+}
+
+/** Hidden chats, for a switcher (they can be brought back). */
+export const hiddenChats = (state: ChatState): ChatView[] => state.hidden.flatMap((id) => (state.chats[id] ? [state.chats[id]] : []));

@@ -23,6 +23,8 @@ export type ChatView = {
   /** The front end shows this chat's newest message (not scrolled up into history). */
   following: boolean;
   mention: boolean;
+  /** The read marker when unread messages arrived: a "new messages" line goes after it. */
+  newSince: number | null;
 };
 
 /** An upload or download, shown with a progress bar while it runs. */
@@ -46,6 +48,8 @@ export type ChatState = {
   chats: Record<number, ChatView>;
   /** Tab order of the open chats. */
   order: number[];
+  /** Rooms whose tab the user closed while staying joined: messages still count, a mention reopens the tab. */
+  hidden: number[];
   /** The chat the user is looking at (its messages count as seen and get read markers). */
   active: number | null;
   pending: Pending[];

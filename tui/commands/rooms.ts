@@ -2,9 +2,19 @@
 import { activeView } from "../state/selectors.js";
 import { ask, type CommandContext } from "./context.js";
 
+/**
+ * Closes the active tab. A room stays joined, so its tab is only hidden here: its messages
+ * still count (the status bar shows them) and a mention brings the tab back. A direct
+ * message is closed on the server (it reopens with the next message); general cannot close.
+ */
 export async function closeActive(ctx: CommandContext) {
   const v = activeView(ctx.state());
   if (!v) return;
+  if (v.chat.kind === "room" && v.chat.name.toLowerCase() !== "general") {
+    ctx.dispatch({ type: "chat.hide", chatId: v.chat.id });
+    ctx.notice(`Closed the tab of #${v.chat.name}; you are still in it: a mention reopens it, Ctrl+K finds it, /leave leaves it.`);
+    return;
+  }
   await ask(ctx, ctx.client.request("chat:close", { chatId: v.chat.id }));
 }
 

@@ -1,11 +1,11 @@
 // Pure views of the state for widgets and commands: the client core's chat selectors, and the
 // ones that need the UI slice (switcher, file selection, scroll).
 import type { MessageDto } from "../../server/protocol/index.js";
-import { fileMessages, sortedUsers, tabs } from "../../client/state/selectors.js";
+import { activeView, fileMessages, hiddenChats, sortedUsers, tabs } from "../../client/state/selectors.js";
 import type { State, ScrollAnchor } from "./types.js";
 
 export {
-  activeView, fileMessages, historyEntries, pendingRead, runningTransfers, sortedUsers, tabs,
+  activeView, fileMessages, hiddenChats, hiddenUnread, historyEntries, pendingRead, runningTransfers, sortedUsers, tabs,
   type HistoryEntry, type Tab, type UserRow,
 } from "../../client/state/selectors.js";
 
@@ -47,6 +47,8 @@ export function switcherCandidates(state: State): Candidate[] {
     if (v?.chat.peer) openDmPeers.add(v.chat.peer.id);
     all.push({ kind: "chat", chatId: t.chatId, label: t.label });
   }
+  // Rooms whose tab was closed: choosing one brings its tab back.
+  for (const v of hiddenChats(state)) all.push({ kind: "chat", chatId: v.chat.id, label: `#${v.chat.name}` });
   const joined = new Set(Object.values(state.chats).filter((v) => v.chat.kind === "room").map((v) => v.chat.name.toLowerCase()));
   for (const u of sortedUsers(state)) if (!u.me && !openDmPeers.has(u.id)) all.push({ kind: "user", nick: u.nick, label: u.nick, online: u.online });
   for (const r of state.rooms) if (!joined.has(r.name.toLowerCase())) all.push({ kind: "room", name: r.name, label: `#${r.name}` });
@@ -76,3 +78,10 @@ export function stepFileSelection(state: State, delta: number): MessageDto | nul
   return files[Math.max(0, Math.min(files.length - 1, i + delta))] ?? null;
 }
 
+
+/** When the active chat is scrolled up (or its newest page is not loaded): how many new messages are below. */
+export function moreBelow(state: State): { unread: number } | null {
+  const v = activeView(state);
+  if (!v || (scrollOf(state, v.chat.id) === null && !v.hasNewer)) return null;
+  return { unread: v.chat.unread };
+}

@@ -207,9 +207,16 @@ export function layoutHistory(
       }
       const selected = opts.selectedId === e.message.id;
       for (const l of messageLines(e.message, e.own, width)) {
-        out.push({ text: selected ? `{inverse}${l.text}{/inverse}` : l.text, messageId: e.message.id, wide: l.wide });
+        // A line that names the user stands out (bold yellow; its own colours still apply inside).
+        const text = e.mention ? `{yellow-fg}{bold}${l.text}{/bold}{/yellow-fg}` : l.text;
+        out.push({ text: selected ? `{inverse}${text}{/inverse}` : text, messageId: e.message.id, wide: l.wide });
       }
       if (selected) out.push({ text: "{inverse} Enter or d: download · f/F: older/newer file · Esc: back {/inverse}", messageId: e.message.id, wide: false });
+    } else if (e.kind === "marker") {
+      // Where the unread messages start: "──── new messages ────" across the pane.
+      const label = " new messages ";
+      const side = Math.max(2, Math.floor((width - label.length) / 2));
+      out.push({ text: `{red-fg}${"─".repeat(side)}${label}${"─".repeat(Math.max(0, width - side - label.length))}{/red-fg}`, messageId: lastMessageId, wide: false });
     } else if (e.kind === "local") {
       const colour = e.line.level === "error" ? "red" : "cyan";
       for (const l of block(`${clock(new Date(e.line.at))} -!- `, `{gray-fg}${clock(new Date(e.line.at))}{/gray-fg} {${colour}-fg}-!-{/${colour}-fg} `, sanitizeLine(e.line.text), width, (s) => `{${colour}-fg}${s}{/${colour}-fg}`)) {

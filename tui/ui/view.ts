@@ -1,7 +1,7 @@
 // The view: blessed widgets laid out on one screen, rendered from state at most once a frame.
 import { createRequire } from "node:module";
 import type { Widgets } from "blessed";
-import { activeView, historyEntries, scrollOf, selectedFileMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
+import { activeView, historyEntries, moreBelow, scrollOf, selectedFileMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
 import type { Store } from "../state/store.js";
 import type { State } from "../state/types.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
@@ -141,6 +141,11 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
       const marker = s.focus === "history" ? "{inverse} history {/inverse} " : "";
       const lines = visible.map((l) => l.text);
       if (marker && lines.length) lines[0] = marker + lines[0];
+      const below = moreBelow(s);
+      if (below && lines.length >= bodyH) {
+        const news = below.unread > 0 ? ` · ${below.unread} new` : "";
+        lines[lines.length - 1] = `{inverse} ↓ more below${news} · End: jump to the newest {/inverse}`;
+      }
       if (!v.loaded && lines.length === 0) lines.push("{gray-fg}loading history…{/gray-fg}");
       history.setContent(lines.join("\n"));
     } else {
