@@ -112,6 +112,8 @@ export function createClient(opts: ClientOptions) {
         const text =
           e.code === "KICKED" ? `You were kicked${by}${why}. Log in again to come back.`
           : e.code === "BANNED" ? `You were banned${by}${e.until ? ` until ${e.until.replace("T", " ").slice(0, 16)} UTC` : ""}${why}.`
+          : e.code === "EXPIRED" ? "Your session expired. Log in again."
+          : e.code === "REVOKED" ? "This session was ended on the server. Log in again."
           : "This session was logged out.";
         dispatch({ type: "logged.out", error: text });
       },

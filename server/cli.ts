@@ -5,7 +5,8 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { parseSize, resolveConfig, type Config, type ConfigOverrides } from "./config.js";
 import { openDatabase } from "./db/client.js";
-import { createLogger } from "./log.js";
+import { pino } from "pino";
+import { createAuditLog, createLogger } from "./log.js";
 import { createServices, startServer } from "./main.js";
 import { Password, type Role } from "./protocol/index.js";
 import type { Notifier } from "./services/ports.js";
@@ -66,7 +67,9 @@ async function withServices<T>(argv: DbArgs, fn: (s: ReturnType<typeof createSer
   const config = dbConfig(argv);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    return await fn(createServices(db, config, offlineNotifier));
+    // Audit lines go to stderr: stdout carries the command's own answer.
+    const audit = createAuditLog(createLogger(config.logLevel, pino.destination({ dest: 2, sync: true })));
+    return await fn(createServices(db, config, offlineNotifier, undefined, audit));
   } finally {
     await db.close();
   }
@@ -95,7 +98,8 @@ await yargs(hideBin(process.argv))
         "tls-cert": { type: "string", describe: "PEM certificate: serve HTTPS/WSS (env TLS_CERT)" },
         "tls-key": { type: "string", describe: "PEM private key for --tls-cert (env TLS_KEY)" },
         "allowed-origin": { type: "string", array: true, describe: "browser Origin allowed to connect; repeatable (env ALLOWED_ORIGINS, comma-separated)" },
-        "trust-proxy": { type: "boolean", describe: "count per-address limits by X-Forwarded-For (behind nginx/HAProxy) (env TRUST_PROXY=1)" },
+        "trust-proxy": { type: "boolean", describe: "count per-address limits by the X-Forwarded-For entry the proxy in front appended (behind nginx/HAProxy) (env TRUST_PROXY=1)" },
+        "trust-proxy-hops": { type: "number", describe: "like --trust-proxy, with this many trusted proxies in a chain (env TRUST_PROXY=<n>)" },
         "drain-seconds": { type: "number", describe: "how long shutdown waits for requests in flight", defaultDescription: "10" },
         "max-file-size": { type: "string", describe: "largest file users may send, e.g. 25MiB (env CHAT_MAX_FILE_SIZE)", defaultDescription: "25MiB" },
         "file-quota": { type: "string", describe: "bytes of files each user may store, e.g. 1GiB (env CHAT_FILE_QUOTA)", defaultDescription: "1GiB" },
@@ -111,7 +115,7 @@ await yargs(hideBin(process.argv))
         tlsCert: argv["tls-cert"],
         tlsKey: argv["tls-key"],
         allowedOrigins: argv["allowed-origin"]?.map(String),
-        trustProxy: argv["trust-proxy"],
+        trustProxy: argv["trust-proxy-hops"] !== undefined ? argv["trust-proxy-hops"] : argv["trust-proxy"],
         drainMs: argv["drain-seconds"] !== undefined ? argv["drain-seconds"] * 1000 : undefined,
         files: {
           maxFileBytes: argv["max-file-size"] !== undefined ? parseSize(argv["max-file-size"], "--max-file-size") : undefined,

@@ -33,3 +33,11 @@ test("file sizes read as people write them; anything else is refused by name", (
   const config = resolveConfig({ files: { maxTransfersPerUser: 5 } }, { CHAT_MAX_FILE_SIZE: "2MiB", CHAT_FILE_QUOTA: "1g" });
   t.deepEqual(config.files, { maxFileBytes: 2 * 1024 * 1024, quotaBytesPerUser: 1024 ** 3, maxTransfersPerUser: 5, uploadIdleMs: 3600 * 1000 });
 });
+
+test("TRUST_PROXY trusts one proxy, or a chain of 2 to 9; a bad --trust-proxy-hops is refused", (t) => {
+  t.true(resolveConfig({}, { TRUST_PROXY: "true" }).trustProxy);
+  t.is(resolveConfig({}, { TRUST_PROXY: "2" }).trustProxy, 2);
+  t.false(resolveConfig({}, { TRUST_PROXY: "yes please" }).trustProxy);
+  t.false(resolveConfig({}, {}).trustProxy);
+  t.throws(() => resolveConfig({ trustProxy: -1 }, {}), { message: /trusted proxies must be 0 to 9/ });
+});

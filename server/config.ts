@@ -16,16 +16,30 @@ export type Config = {
   logLevel: string;
   /** Redis for shared rate limits (and, in a cluster, the Socket.IO adapter). */
   redisUrl: string | undefined;
+  /**
+   * Prefix of every Redis key and stream this deployment uses (env CHAT_REDIS_PREFIX), so
+   * deployments sharing one Redis stay apart; every node of one cluster must use the same.
+   */
+  redisPrefix: string;
   /** Browser origins allowed to open a socket; requests without an Origin (native clients) always are. */
   allowedOrigins: string[];
-  /** Honour X-Forwarded-For from a reverse proxy when counting per-address limits. */
-  trustProxy: boolean;
+  /**
+   * Honour X-Forwarded-For from reverse proxies when counting per-address limits: true (or 1)
+   * trusts the one proxy in front of the server, n trusts n proxies in a chain; the address used
+   * is the one the outermost trusted proxy appended (n-th entry from the right).
+   */
+  trustProxy: boolean | number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   /** How long a shutdown waits for handlers in flight before closing anyway. */
   drainMs: number;
   /** Cluster: a node whose heartbeat is this old is taken for dead and its users offline. */
   nodeTtlMs: number;
+  /**
+   * How often each node re-checks the sessions of its sockets in the database (revocation,
+   * expiry, ban, role); a request is served only on a session checked within 1.5 times this.
+   */
+  sessionCheckMs: number;
   limits: LimitConfig;
   files: FileLimits;
   /** Concurrent message appends share one INSERT (on by default; CHAT_GROUP_COMMIT=0 turns it off, for benchmarks). */
@@ -34,10 +48,21 @@ export type Config = {
 
 /** Rate limits: points per window; a socket that keeps hitting them is disconnected. */
 export type LimitConfig = {
+  /** message:send per account (all its sockets, every node sharing Redis). */
   messages: { points: number; windowSec: number };
+  /**
+   * Sends over `messages` wait in a queue per account (and node) of at most this many messages
+   * and bytes, released as points come back; only past it are they refused.
+   */
+  messageQueue: { messages: number; bytes: number };
+  /** Every other event, per account. */
   events: { points: number; windowSec: number };
-  /** file:chunk and file:read events (64 KiB each). */
+  /** file:chunk and file:read events (64 KiB each), per account. */
   fileChunks: { points: number; windowSec: number };
+  /** Socket.IO handshakes per client address. */
+  handshakesPerAddress: { points: number; windowSec: number };
+  /** Password hashes waiting for one of the hashing slots; a login or registration past it is refused as busy. */
+  hashQueue: number;
   loginFailuresPerAccount: { points: number; windowSec: number };
   loginsPerAddress: { points: number; windowSec: number };
   registrationsPerAddress: { points: number; windowSec: number };
@@ -48,9 +73,14 @@ export type LimitConfig = {
 
 export const DEFAULT_LIMITS: LimitConfig = {
   messages: { points: 30, windowSec: 10 },
+  // One window's worth: every queued message is released when the window ends (at most 10 s).
+  messageQueue: { messages: 30, bytes: 256 * 1024 },
   events: { points: 120, windowSec: 10 },
-  // 200 chunks a second: 12.5 MiB/s per connection.
+  // 200 chunks a second: 12.5 MiB/s per account.
   fileChunks: { points: 2000, windowSec: 10 },
+  handshakesPerAddress: { points: 120, windowSec: 60 },
+  // Behind 4 hashing slots: at N=2^17 the last in the queue waits about 2 s.
+  hashQueue: 32,
   loginFailuresPerAccount: { points: 10, windowSec: 15 * 60 },
   loginsPerAddress: { points: 60, windowSec: 15 * 60 },
   registrationsPerAddress: { points: 10, windowSec: 3600 },
@@ -103,6 +133,12 @@ export function parseLimits(json: string | undefined): LimitConfig {
   return merged as LimitConfig;
 }
 
+/** TRUST_PROXY: "1"/"true" trusts one proxy, "2".."9" that many in a chain; anything else none. */
+export function parseTrustProxy(value: string | undefined): boolean | number {
+  if (value === "1" || value === "true") return true;
+  return value && /^[2-9]$/.test(value) ? Number(value) : false;
+}
+
 /** Per-user data directory: $XDG_DATA_HOME/socket-messenger or ~/.local/share/socket-messenger. */
 export function defaultDataDir(env = process.env): string {
   const base = env["XDG_DATA_HOME"] || path.join(os.homedir(), ".local", "share");
@@ -121,12 +157,14 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env
     scryptLogN: 17,
     logLevel: env["LOG_LEVEL"] || "info",
     redisUrl: env["REDIS_URL"] || undefined,
+    redisPrefix: env["CHAT_REDIS_PREFIX"] || "chat",
     allowedOrigins: (env["ALLOWED_ORIGINS"] ?? "").split(",").map((o) => o.trim()).filter(Boolean),
-    trustProxy: env["TRUST_PROXY"] === "1" || env["TRUST_PROXY"] === "true",
+    trustProxy: parseTrustProxy(env["TRUST_PROXY"]),
     tlsCert: env["TLS_CERT"] || undefined,
     tlsKey: env["TLS_KEY"] || undefined,
     drainMs: 10_000,
     nodeTtlMs: env["CHAT_NODE_TTL_MS"] ? Number(env["CHAT_NODE_TTL_MS"]) : 15_000,
+    sessionCheckMs: env["CHAT_SESSION_CHECK_MS"] ? Number(env["CHAT_SESSION_CHECK_MS"]) : 1000,
     limits: parseLimits(env["CHAT_RATE_LIMITS"]),
     files: fileLimits(env),
     groupCommit: env["CHAT_GROUP_COMMIT"] !== "0",
@@ -141,6 +179,9 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env
   const f = config.files;
   if (!(f.maxFileBytes >= 0 && f.quotaBytesPerUser >= 0 && Number.isInteger(f.maxTransfersPerUser) && f.maxTransfersPerUser >= 1 && f.uploadIdleMs >= 1000)) {
     throw new Error("file limits: sizes cannot be negative, at least one transfer is allowed, and the upload timeout is at least 1 s");
+  }
+  if (typeof config.trustProxy === "number" && !(Number.isInteger(config.trustProxy) && config.trustProxy >= 0 && config.trustProxy <= 9)) {
+    throw new Error(`the number of trusted proxies must be 0 to 9, got ${String(config.trustProxy)}`);
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new Error(`port must be a number from 0 to 65535, got ${String(config.port)}`);

@@ -6,19 +6,19 @@ import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
-import { createClient } from "redis";
 import { createClusterPresence } from "./cluster/presence.js";
+import { connectRedis, redactUrl, type RedisLink } from "./cluster/redis.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { createRepositories } from "./db/repositories.js";
-import { createLogger, safeError, type Logger } from "./log.js";
-import type { ServerShutdown } from "./protocol/index.js";
+import { createAuditLog, createLogger, safeError, type Logger } from "./log.js";
+import type { ClusterMetrics, ServerShutdown } from "./protocol/index.js";
 import { createAccountService, type AccountService } from "./services/accounts.js";
 import { createChatService, type ChatService } from "./services/chat.js";
 import { createFileService, type FileService } from "./services/files.js";
 import { createModerationService } from "./services/moderation.js";
-import { createScryptHasher } from "./services/password.js";
-import type { Notifier } from "./services/ports.js";
+import { createScryptHasher, type PasswordHasher } from "./services/password.js";
+import { noAudit, type AuditLog, type Notifier } from "./services/ports.js";
 import { createPresenceService, type PresenceService } from "./services/presence.js";
 import { createHttpHandler } from "./transport/http.js";
 import { attachSocketHandlers, createIo, createNotifier, type ChatServer } from "./transport/io.js";
@@ -34,6 +34,7 @@ export type RunningServer = {
   accounts: AccountService;
   chat: ChatService;
   files: FileService;
+  hasher: PasswordHasher;
   log: Logger;
   /** Tells clients, waits `inSeconds`, drains handlers in flight, closes. Idempotent. */
   shutdown(opts?: { inSeconds?: number; reason?: string }): Promise<void>;
@@ -43,21 +44,28 @@ export type RunningServer = {
 };
 
 /** Services over an open database, without a network listener (the CLI's user commands). */
-export function createServices(db: Database, config: Config, notifier: Notifier, presence: PresenceService = createPresenceService({ notifier })) {
+export function createServices(db: Database, config: Config, notifier: Notifier, presence: PresenceService = createPresenceService({ notifier }), audit: AuditLog = noAudit) {
   const repos = createRepositories(db.prisma, { groupCommit: config.groupCommit });
-  const hasher = createScryptHasher({ logN: config.scryptLogN });
-  const accounts = createAccountService({ repos, hasher, notifier, sessionTtlMs: config.sessionTtlMs });
+  const hasher = createScryptHasher({ logN: config.scryptLogN, maxQueue: config.limits.hashQueue });
+  const accounts = createAccountService({ repos, hasher, notifier, sessionTtlMs: config.sessionTtlMs, audit });
   const chat = createChatService({ repos, notifier, presence });
-  const moderation = createModerationService({ repos, notifier });
+  const moderation = createModerationService({ repos, notifier, audit });
   const files = createFileService({ repos, chat, limits: config.files });
-  return { repos, presence, accounts, chat, moderation, files };
+  return { repos, presence, accounts, chat, moderation, files, hasher };
 }
+
+/** The adapter's stream: its own default for the default prefix, so nodes of older releases still hear it. */
+const adapterStream = (prefix: string) => (prefix === "chat" ? "socket.io" : `${prefix}:socket.io`);
 
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   // The metrics exist before the database so that its queries are timed from the start.
   let metrics: Metrics | undefined;
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery: (ms) => metrics?.dbQuery(ms / 1000) });
   log.info({ database: db.kind, location: db.location, migrationsApplied: db.applied }, "database ready");
+  if (db.skeletons.filled > 0) log.info({ filled: db.skeletons.filled }, "stored the lookalike keys of existing nicknames and room names");
+  for (const l of db.skeletons.lookalikes) {
+    log.warn(l, `existing ${l.kind} name looks like an older one; it keeps working, and new names are checked against the older one`);
+  }
   if (db.kind === "pglite") {
     log.warn(
       "embedded database: an acknowledged message survives a crash or kill of this process, but PGlite runs with fsync=off, " +
@@ -65,63 +73,73 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     );
   }
 
-  let redis: ReturnType<typeof createClient> | undefined;
+  let link: RedisLink | undefined;
   const nodeId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   if (config.redisUrl) {
-    redis = createClient({ url: config.redisUrl, socket: { reconnectStrategy: (n) => Math.min(2000, 100 * 2 ** n) } });
-    let lastError = "";
-    redis.on("error", (e: Error) => {
-      // One line per kind of failure, not one per retry.
-      if (e.message !== lastError) log.warn({ err: e.message }, "redis error");
-      lastError = e.message;
+    // Bounded: a Redis that is not there at start is an error the operator sees, not a hang.
+    link = await connectRedis({ url: config.redisUrl, log }).catch(async (e: unknown) => {
+      await db.close().catch(() => undefined);
+      throw e;
     });
-    await redis.connect();
-    log.info({ redis: config.redisUrl.replace(/\/\/[^@]*@/, "//***@"), node: nodeId }, "cluster mode: Socket.IO Redis streams adapter, presence and rate limits in Redis");
+    log.info({ redis: redactUrl(config.redisUrl), node: nodeId }, "cluster mode: Socket.IO Redis streams adapter, presence and rate limits in Redis");
   }
+  const redis = link?.client;
 
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
   const serverOpts = { requestTimeout: 15_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
   const http: HttpServer = tls ? (createHttpsServer({ ...serverOpts, ...tls }) as unknown as HttpServer) : createServer(serverOpts);
   http.keepAliveTimeout = 5_000;
-  const io = createIo(http, { allowedOrigins: config.allowedOrigins, ...(redis ? { adapter: createAdapter(redis) } : {}) });
+  const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, ...(link ? { adapter: createAdapter(link.adapterClient, { streamName: adapterStream(config.redisPrefix) }) } : {}) });
   const notifier = createNotifier(io);
-  const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log }) : null;
-  const { accounts, chat, presence, moderation, repos, files } = createServices(db, config, notifier, clusterPresence ?? undefined);
-  if (redis && clusterPresence) {
+  const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log, prefix: config.redisPrefix }) : null;
+  const audit = createAuditLog(log);
+  const { accounts, chat, presence, moderation, repos, files, hasher } = createServices(db, config, notifier, clusterPresence ?? undefined, audit);
+  if (link && clusterPresence) {
     // Redis came back (it keeps nothing on disk here): count this node's sockets again, and
     // have its clients fetch from PostgreSQL everything stored since the outage began.
     let outageFloor: Promise<number> | null = null;
-    const outage = () => (outageFloor ??= repos.messages.maxId().catch(() => 0));
-    redis.on("end", outage);
-    redis.on("error", outage);
-    redis.on("ready", () => {
+    link.onChange((up) => {
+      if (!up) {
+        outageFloor ??= repos.messages.maxId().catch(() => 0);
+        return;
+      }
       if (!outageFloor) return;
       const floor = outageFloor;
       outageFloor = null;
-      log.warn("redis is back; resyncing presence and asking clients to catch up");
       clusterPresence.resync().catch((e: Error) => log.warn({ err: e.message }, "presence resync failed"));
       void floor.then((afterId) => io.local.emit("sync:required", { reason: "the server's message bus restarted", afterId }));
     });
   }
-  const limits = createLimits(config.limits, redis);
+  const limits = createLimits(config.limits, redis, config.redisPrefix);
   metrics = createMetrics({
     nodeId,
     sockets: () => io.of("/").sockets.size,
     onlineUsers: async () => (await presence.onlineIds()).size,
     chatName: async (chatId) => {
       const c = await repos.chats.findById(chatId);
-      return c?.kind === "room" ? `#${c.name}` : "(direct message)";
+      return c?.kind === "room" ? { name: `#${c.name}`, private: c.isPrivate } : { name: "(direct message)", private: false };
     },
   });
   const nodeMetrics = metrics;
+  /** An admin sees the names of the private rooms they are in; the others stay "(private room)". */
+  const revealOwnPrivateRooms = async (m: ClusterMetrics, viewerId: number): Promise<ClusterMetrics> => {
+    const ids = [...new Set(m.nodes.flatMap((n) => n.rooms.filter((r) => r.private).map((r) => r.chatId)))];
+    const shown = new Map<number, string>();
+    for (const id of ids) {
+      const chat = (await repos.chats.getMembership(id, viewerId)) && (await repos.chats.findById(id));
+      if (chat?.name) shown.set(id, `#${chat.name}`);
+    }
+    return { nodes: m.nodes.map((n) => ({ ...n, rooms: n.rooms.map((r) => (shown.has(r.chatId) ? { ...r, name: shown.get(r.chatId)! } : r)) })) };
+  };
   io.on("cluster:metrics", (ack) => void nodeMetrics.snapshot().then(ack));
   const readiness = async () => {
     const checks: Record<string, string> = {};
     await db.prisma.$queryRaw`SELECT 1`.then(() => (checks["database"] = "ok"), (e: Error) => (checks["database"] = e.message.split("\n")[0] ?? "down"));
-    if (redis) await redis.ping().then(() => (checks["redis"] = "ok"), (e: Error) => (checks["redis"] = e.message));
+    // Not ready while Redis is down, so a load balancer sends new clients to a node that has it.
+    if (redis && link) await redis.ping().then(() => (checks["redis"] = "ok"), () => (checks["redis"] = link.up() ? "not answering" : link.status()));
     return { ready: Object.values(checks).every((v) => v === "ok") && !shutdownNotice, checks };
   };
-  http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log, metrics: nodeMetrics, readiness }));
+  http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log, audit, metrics: nodeMetrics, readiness }));
 
   let shutdownNotice: ServerShutdown | null = null;
   let resolveClosed: () => void = () => {};
@@ -131,6 +149,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const sockets = attachSocketHandlers(io, {
     accounts, chat, files, presence, moderation, limits, log,
     maxConnectionsPerAccount: config.limits.connectionsPerAccount,
+    messageQueue: config.limits.messageQueue,
+    sessionCheckMs: config.sessionCheckMs,
     strikes: config.limits.strikes,
     strikeWindowSec: config.limits.events.windowSec,
     nodeId,
@@ -138,16 +158,18 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     trustProxy: config.trustProxy,
     control: {
       shutdown: ({ inSeconds, reason, by }) => {
+        audit.record("shutdown", { by, inSeconds, reason });
         // An admin's shutdown stops the whole cluster; SIGTERM (below) only this node.
         if (redis) io.serverSideEmit("cluster:shutdown", { inSeconds, reason, by });
         return announceShutdown(inSeconds, reason, by);
       },
       pending: () => (shutdownNotice ? remaining(shutdownNotice) : null),
-      async metrics() {
+      async metrics(viewer) {
         const own = await nodeMetrics.snapshot();
         // Every other node answers through the adapter; one that does not in time is left out.
-        const others = redis ? await io.serverSideEmitWithAck("cluster:metrics").catch(() => [] as never[]) : [];
-        return { nodes: [own, ...(others as typeof own[])] };
+        // Not asked while Redis is down: they could not answer before the adapter's 5 s timeout.
+        const others = link?.up() ? await io.serverSideEmitWithAck("cluster:metrics").catch(() => [] as never[]) : [];
+        return revealOwnPrivateRooms({ nodes: [own, ...(others as typeof own[])] }, viewer.id);
       },
     },
   });
@@ -187,7 +209,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       http.closeAllConnections?.();
       await presence.close().catch(() => undefined);
       nodeMetrics.close();
-      await redis?.quit().catch(() => undefined);
+      await link?.close();
       await db.close();
       log.info("chat-server stopped");
       resolveClosed();
@@ -208,7 +230,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   log.info({ url }, "chat-server listening");
 
   return {
-    url, port, db, io, http, accounts, chat, files, log, closed, close,
+    url, port, db, io, http, accounts, chat, files, hasher, log, closed, close,
     async shutdown(opts = {}) {
       announceShutdown(opts.inSeconds ?? 0, opts.reason ?? "the server is restarting");
       if ((opts.inSeconds ?? 0) === 0) await close();

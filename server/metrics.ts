@@ -5,6 +5,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { NodeMetrics } from "./protocol/index.js";
 
 const WINDOW_MS = 60_000;
+/** What admin:metrics shows instead of the name of a private room the admin is not in. */
+export const PRIVATE_ROOM_LABEL = "(private room)";
 
 export interface Metrics {
   readonly registry: Registry;
@@ -20,7 +22,8 @@ export function createMetrics(deps: {
   nodeId: string;
   sockets: () => number;
   onlineUsers: () => Promise<number>;
-  chatName: (chatId: number) => Promise<string>;
+  /** How a chat is shown; `private` for a private room, whose name only its members may see. */
+  chatName: (chatId: number) => Promise<{ name: string; private: boolean }>;
 }): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ node: deps.nodeId });
@@ -46,7 +49,7 @@ export function createMetrics(deps: {
   const LAG_RESOLUTION_MS = 20;
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   lag.enable();
-  const names = new Map<number, string>();
+  const names = new Map<number, { name: string; private: boolean }>();
   let messagesTotal = 0;
 
   const trim = <T extends { at: number }>(list: T[], now: number) => {
@@ -81,8 +84,10 @@ export function createMetrics(deps: {
       const top = [...perChat].sort((a, b) => b[1] - a[1]).slice(0, 10);
       const rooms = [];
       for (const [chatId, count] of top) {
-        if (!names.has(chatId)) names.set(chatId, await deps.chatName(chatId).catch(() => `#${chatId}`));
-        rooms.push({ chatId, name: names.get(chatId)!, messages: count });
+        if (!names.has(chatId)) names.set(chatId, await deps.chatName(chatId).catch(() => ({ name: `#${chatId}`, private: true })));
+        const shown = names.get(chatId)!;
+        // The snapshot travels to other nodes and to any admin: a private name never leaves here.
+        rooms.push({ chatId, name: shown.private ? PRIVATE_ROOM_LABEL : shown.name, messages: count, private: shown.private });
       }
       const users = await deps.onlineUsers();
       online.set(users);

@@ -1,6 +1,5 @@
 // The chat-server command line as an operator uses it: migrate, user add/set-role, serve,
 // data surviving a restart of the embedded database, and the same migrations on PostgreSQL.
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -9,6 +8,7 @@ import pg from "pg";
 import { io } from "socket.io-client";
 import { api, DATABASE_URL, freshPostgresDatabase, uuid } from "./helpers/harness.js";
 import { MIGRATIONS_DIR, PACKAGE_ROOT } from "../server/paths.js";
+import { spawnTracked as spawn } from "./helpers/children.js";
 
 const CLI = path.join(PACKAGE_ROOT, "dist", "server", "cli.js");
 
@@ -17,9 +17,9 @@ function run(args: string[], opts: { stdin?: string; env?: Record<string, string
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, DATABASE_URL: "", LOG_LEVEL: "warn", ...opts.env } });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.stdin.end(opts.stdin ?? "");
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
+    child.stdin!.end(opts.stdin ?? "");
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -29,7 +29,7 @@ function serve(args: string[]) {
   const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], { env: { ...process.env, DATABASE_URL: "", LOG_LEVEL: "warn" } });
   let stderr = "";
   const url = new Promise<string>((resolve, reject) => {
-    child.stderr.on("data", (d) => {
+    child.stderr!.on("data", (d) => {
       stderr += d;
       const m = /listening on (http:\/\/\S+)/.exec(stderr);
       if (m?.[1]) resolve(m[1]);

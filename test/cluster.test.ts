@@ -3,7 +3,7 @@
 // a node is killed and Redis is restarted under traffic; every acknowledged message must reach
 // every member exactly once (live or by catching up) and be stored once; presence must be
 // cluster-wide with no ghosts; SIGTERM drains one node, /shutdown stops them all.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +13,7 @@ import { PACKAGE_ROOT } from "../server/paths.js";
 import type { ChatDto, MessageDto, PresenceUpdate, Result, SessionReady } from "../server/protocol/index.js";
 import { api, DATABASE_URL, freshPostgresDatabase, nick, REDIS_URL, sleep, uuid } from "./helpers/harness.js";
 import { freePort, spawnServer, SERVER_CLI, type ServerProcess } from "./helpers/process.js";
+import { killTree, spawnTracked as spawn } from "./helpers/children.js";
 
 const NGINX = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
 const REDIS_SERVER = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
@@ -154,7 +155,7 @@ clusterTest("three nodes behind nginx: cluster-wide delivery and presence, a nod
   let redis = await startRedis(redisPort);
   const ports = [await freePort(), await freePort(), await freePort()];
   const lbPort = await freePort();
-  const env = { CHAT_NODE_TTL_MS: "2000", CHAT_RATE_LIMITS: JSON.stringify({ messages: { points: 100000 }, events: { points: 100000 }, registrationsPerAddress: { points: 100000 }, loginsPerAddress: { points: 100000 } }) };
+  const env = { CHAT_NODE_TTL_MS: "2000", CHAT_RATE_LIMITS: JSON.stringify({ messages: { points: 100000 }, events: { points: 100000 }, registrationsPerAddress: { points: 100000 }, loginsPerAddress: { points: 100000 }, handshakesPerAddress: { points: 100000 } }) };
   const nodeArgs = (port: number) => ["--port", String(port), "--database-url", db.url, "--redis-url", `redis://127.0.0.1:${redisPort}`, "--trust-proxy", "--drain-seconds", "3"];
   const nodes: ServerProcess[] = [];
   for (const port of ports) nodes.push(await spawnServer(nodeArgs(port), env));
@@ -162,9 +163,10 @@ clusterTest("three nodes behind nginx: cluster-wide delivery and presence, a nod
   const members: Member[] = [];
   t.teardown(async () => {
     for (const m of members) m.socket.close();
-    nginx.kill("SIGKILL");
-    for (const n of nodes) n.child.kill("SIGKILL");
-    redis.kill("SIGKILL");
+    // Whole process groups: nginx's worker outlives a master killed alone.
+    killTree(nginx);
+    for (const n of nodes) killTree(n.child);
+    killTree(redis);
     await sleep(300);
     await db.drop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
@@ -276,3 +278,120 @@ clusterTest("three nodes behind nginx: cluster-wide delivery and presence, a nod
   t.deepEqual(await Promise.all(restarted.map((n) => n.exited)), [0, 0], "every node drained and exited 0");
 });
 
+
+// These need no balancer: the clients pick their node.
+const nodesReady = Boolean(REDIS_URL && DATABASE_URL && REDIS_SERVER);
+const nodesTest = nodesReady ? test.serial : test.skip;
+
+/** Two nodes on one fresh PostgreSQL database and a private Redis, without a balancer. */
+async function twoNodes(t: ExecutionContext, env: Record<string, string>) {
+  const db = await freshPostgresDatabase();
+  const redisPort = await freePort();
+  const state = { redis: await startRedis(redisPort) };
+  const ports = [await freePort(), await freePort()];
+  const nodes: ServerProcess[] = [];
+  const sockets: Socket[] = [];
+  t.teardown(async () => {
+    for (const s of sockets) s.close();
+    for (const n of nodes) n.child.kill("SIGKILL");
+    state.redis.kill("SIGKILL");
+    await sleep(300);
+    await db.drop().catch(() => undefined);
+  });
+  const args = (port: number) => ["--port", String(port), "--database-url", db.url, "--redis-url", `redis://127.0.0.1:${redisPort}`];
+  for (const port of ports) nodes.push(await spawnServer(args(port), { CHAT_NODE_TTL_MS: "2000", ...env }));
+  return {
+    db,
+    nodes,
+    urls: ports.map((p) => `http://127.0.0.1:${p}`),
+    /** Sockets closed at the end of the test. */
+    track: <S extends Socket>(s: S) => (sockets.push(s), s),
+    stopRedis: () => state.redis.kill("SIGKILL"),
+    startRedis: async () => void (state.redis = await startRedis(redisPort)),
+  };
+}
+
+// docs/protocol.md: a kick, ban or logout reaches every socket within 2 s, on nodes cut off from Redis too.
+const SESSION_BOUND_MS = 2000;
+
+nodesTest("a ban from node A closes the target's socket on node B within the bound while Redis is down, and her messages are refused", async (t) => {
+  t.timeout(120_000);
+  const limits = { CHAT_RATE_LIMITS: JSON.stringify({ messages: { points: 100000 }, events: { points: 100000 }, registrationsPerAddress: { points: 100000 }, loginsPerAddress: { points: 100000 }, handshakesPerAddress: { points: 100000 } }) };
+  const c = await twoNodes(t, limits);
+  const [urlA, urlB] = c.urls as [string, string];
+  const admin = nick("boss");
+  execFileSync(process.execPath, [SERVER_CLI, "user", "add", admin, "--role", "admin", "--database-url", c.db.url], { input: "admin-password\n", env: { ...process.env, DATABASE_URL: "", LOG_LEVEL: "error" } });
+  const login = await api<{ token: string }>(urlA, "/api/v1/login", { nick: admin, password: "admin-password" });
+  const her = (await api<{ token: string; user: { id: number; nick: string } }>(urlB, "/api/v1/register", { nick: nick("her"), password: "cluster-password" })).body;
+  const boss = new Member(urlA, login.body.token, admin, false);
+  const victim = new Member(urlB, her.token, her.user.nick, false);
+  c.track(boss.socket);
+  c.track(victim.socket);
+  const general = (await boss.ready).chats.find((x) => x.name === "general")!.id;
+  await victim.ready;
+  t.not(await boss.node(), await victim.node(), "the admin and the target are on different nodes");
+  t.true((await victim.request("message:send", { chatId: general, text: "before the ban", clientId: uuid() })).ok);
+
+  c.stopRedis();
+  await sleep(500);
+  const asked = Date.now();
+  const ban = (await boss.socket.timeout(30_000).emitWithAck("admin:ban", { nick: her.user.nick, reason: "while redis is down" })) as Result<unknown>;
+  const acked = Date.now();
+  t.true(ban.ok, `the ban is acknowledged (${acked - asked} ms with Redis down)`);
+  // She keeps trying to speak; none of it may be stored.
+  const attempts: Promise<unknown>[] = [];
+  let closedAt = 0;
+  while (Date.now() - acked < SESSION_BOUND_MS + 3000) {
+    if (!victim.socket.connected) {
+      closedAt ||= Date.now();
+      break;
+    }
+    attempts.push(victim.socket.timeout(15_000).emitWithAck("message:send", { chatId: general, text: "after the ban", clientId: uuid() }).catch(() => null));
+    await sleep(100);
+  }
+  t.log(`ban acknowledged after ${acked - asked} ms; her socket on the other node closed ${closedAt ? closedAt - acked : "never"} ms after the ack`);
+  t.true(closedAt > 0 && closedAt - acked <= SESSION_BOUND_MS, "her socket is closed within the bound, Redis still down");
+  const results = (await Promise.all(attempts)) as (Result<unknown> | null)[];
+  t.false(results.some((r) => r?.ok), "no message of hers is acknowledged after the ban");
+
+  await c.startRedis();
+  // Her token does not open a socket again on either node, and nothing she sent after the ban is stored.
+  for (const url of c.urls) {
+    const again = c.track(io(url, { transports: ["websocket"], auth: { token: her.token }, reconnection: false, forceNew: true }));
+    const outcome = await new Promise<string>((resolve) => {
+      again.once("session:ready", () => resolve("ready"));
+      again.once("connect_error", (e: Error & { data?: { code: string } }) => resolve(e.data?.code ?? e.message));
+      setTimeout(() => resolve("timeout"), 20_000);
+    });
+    t.true(outcome === "SESSION_INVALID" || outcome === "BANNED", `reconnecting to ${url}: ${outcome}`);
+  }
+  const page = await boss.request<{ messages: MessageDto[] }>("history:fetch", { chatId: general, limit: 200 });
+  if (!page.ok) return t.fail(page.error.message);
+  t.deepEqual(page.data.messages.filter((m) => m.senderId === her.user.id && m.kind === "text").map((m) => m.text), ["before the ban"]);
+});
+
+nodesTest("the per-account connection cap holds across nodes: 16 concurrent connections over two nodes with a cap of 10 admit exactly 10", async (t) => {
+  t.timeout(120_000);
+  const c = await twoNodes(t, { CHAT_RATE_LIMITS: JSON.stringify({ connectionsPerAccount: 10, handshakesPerAddress: { points: 100000 } }) });
+  const auth = (await api<{ token: string }>(c.urls[0]!, "/api/v1/register", { nick: nick("cap"), password: "cluster-password" })).body;
+  for (let round = 0; round < 2; round++) {
+    const sockets = Array.from({ length: 16 }, (_, i) =>
+      c.track(io(c.urls[i % 2]!, { transports: ["websocket"], auth: { token: auth.token }, reconnection: false, forceNew: true })),
+    );
+    const outcomes = await Promise.all(
+      sockets.map(
+        (s) =>
+          new Promise<string>((resolve) => {
+            s.once("session:ready", () => resolve("ready"));
+            s.once("connect_error", (e: Error & { data?: { code: string } }) => resolve(e.data?.code ?? e.message));
+            setTimeout(() => resolve("timeout"), 20_000);
+          }),
+      ),
+    );
+    t.is(outcomes.filter((o) => o === "ready").length, 10, `round ${round}: ${outcomes.join(",")}`);
+    t.is(outcomes.filter((o) => o === "RATE_LIMITED").length, 6);
+    for (const s of sockets) s.close();
+    // Closed sockets give their places back on both nodes before the next round.
+    await sleep(1000);
+  }
+});

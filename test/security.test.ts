@@ -10,6 +10,7 @@ import type { ChatDto, MessageDto, ServerShutdown, SessionEnded } from "../serve
 import {
   api, BACKENDS, connect, newUser, nick, perBackend, refusedHandshake, register, SKIPPED_BACKENDS, sleep, startTestServer, TEST_LIMITS, uuid,
   REDIS_URL,
+  redisNamespace,
   type Backend, type Client, type TestServer,
 } from "./helpers/harness.js";
 
@@ -179,8 +180,8 @@ for (const backend of BACKENDS) {
   });
 }
 
-test.serial("rate limits: messages per socket, then a disconnect for a socket that keeps going", async (t) => {
-  const server = await startTestServer("pglite", { limits: { ...TEST_LIMITS, messages: { points: 5, windowSec: 60 }, strikes: 4 } });
+test.serial("rate limits: messages per account with the queue off, then a disconnect for a socket that keeps going", async (t) => {
+  const server = await startTestServer("pglite", { limits: { ...TEST_LIMITS, messages: { points: 5, windowSec: 60 }, messageQueue: { messages: 0, bytes: 0 }, strikes: 4 } });
   t.teardown(() => server.stop());
   const c = await newUser(server, "rl");
   const chatId = c.ready.chats[0]!.id;
@@ -268,7 +269,7 @@ test.serial("logs are JSON lines with no passwords, tokens or message bodies, ev
 
 (REDIS_URL ? test.serial : test.skip)(`rate limits hold across nodes that share Redis${REDIS_URL ? "" : " (skipped: REDIS_URL is not set)"}`, async (t) => {
   const limits = { ...TEST_LIMITS, registrationsPerAddress: { points: 3, windowSec: 30 } };
-  const prefix = { redisUrl: REDIS_URL, limits };
+  const prefix = { redisUrl: REDIS_URL, redisPrefix: redisNamespace(), limits };
   const a = await startTestServer("pglite", prefix);
   t.teardown(() => a.stop());
   const b = await startTestServer("pglite", prefix);

@@ -11,6 +11,7 @@ import { KEYMAP, resolveKey, withOverrides, type KeyOverrides, type Keymap, type
 import type { Action } from "./state/actions.js";
 import { initialUiState } from "./state/reducer.js";
 import { createStore, type Store } from "./state/store.js";
+import { activeView } from "./state/selectors.js";
 import type { State } from "./state/types.js";
 import { createScreen, createView, type TerminalStreams, type View } from "./ui/view.js";
 
@@ -31,6 +32,8 @@ export type RunAppOptions = {
   user?: string | undefined;
   keys?: KeyOverrides;
   bell?: BellMode;
+  /** --unicode / --ascii (otherwise the terminal's locale decides). */
+  charset?: "unicode" | "ascii" | undefined;
   /** CHAT_TUI_TRACE: a file that gets one JSON line per rendered frame. */
   traceFile?: string | undefined;
 };
@@ -48,7 +51,7 @@ export type App = {
 
 export function runApp(opts: RunAppOptions): App {
   const { terminal } = opts;
-  const screen = createScreen(terminal);
+  const screen = createScreen({ terminal, ...(opts.charset ? { charset: opts.charset } : {}) });
   const store = createStore(opts.client, initialUiState(opts.user ?? ""));
   const view = createView(screen, store, { traceFile: opts.traceFile });
   const output = terminal.output as NodeJS.WritableStream & { columns?: number; rows?: number; emit?: (e: string) => boolean };
@@ -82,6 +85,7 @@ export function runApp(opts: RunAppOptions): App {
     before = after;
   });
   screen.on("keypress", (ch: string | undefined, key: Widgets.Events.IKeyEventArg | undefined) => controller.key(ch, key));
+  view.onPaste((text) => controller.paste(text));
   const started = opts.client.start(opts.user).catch((e: Error) => controller.notice(`Could not resume the session: ${e.message}`, "error"));
   return { store, view, client: opts.client, commands: controller.commands, key: controller.key, quit: controller.quit, started };
 }
@@ -123,6 +127,7 @@ export function createController(deps: { client: ChatClient; store: Store; view:
   function key(ch: string | undefined, k: Widgets.Events.IKeyEventArg | undefined) {
     const s = state();
     const full = k?.full ?? ch ?? "";
+    if (deps.view.answer(full)) return; // an open question (quit? send a paste?) takes every key
     const command = resolveKey(mode(s), full, keymap);
     if (command) {
       const fail = (e: Error) => ctx.notice(`Internal error: ${e.message}`, "error");
@@ -137,5 +142,19 @@ export function createController(deps: { client: ChatClient; store: Store; view:
     if (ch && !k?.ctrl && !k?.meta && !/[\u0000-\u001f\u007f]/.test(ch)) insertText(s, ch);
   }
 
-  return { key, quit: deps.quit, commands, dispatch, notice: ctx.notice };
+  /** A bracketed paste: one line is typed; several become one message, after asking. */
+  function paste(text: string) {
+    const s = state();
+    const v = activeView(s);
+    const body = text.replace(/\n+$/, "");
+    const count = body.split("\n").length;
+    if (count < 2 || mode(s) === "login" || mode(s) === "switcher" || !v) return insertText(s, body.replace(/\n/g, " "));
+    deps.view.ask(`Send ${count} lines as one message? Enter: send · Esc: cancel`, () => {
+      const c = state().composer;
+      dispatch({ type: "composer.set", text: "" });
+      client.send(v.chat.id, c.text.slice(0, c.cursor) + body + c.text.slice(c.cursor));
+    });
+  }
+
+  return { key, paste, quit: deps.quit, commands, dispatch, notice: ctx.notice };
 }

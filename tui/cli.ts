@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 // chat-tui command line: the chat client (default) and the admin dashboard.
+// The flag: a 1 MiB young generation instead of 16 MiB; chat-tui's garbage is small and short
+// lived, and the default lets RSS grow by tens of MiB while scrolling (docs/benchmarks.md).
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { checkSettings, defaultConfigPath, loadConfig, type BellMode, type Settings } from "./config.js";
@@ -31,21 +33,6 @@ async function readSettings(file: string): Promise<Settings> {
   }
 }
 
-/**
- * blessed prints terminfo compile errors (TERM=screen-256color) with console.error; on a local
- * terminal stderr is the screen, so this process (and only this adapter) keeps them off it
- * while the screen is created.
- */
-function quietly<T>(fn: () => T): T {
-  const original = console.error;
-  console.error = () => {};
-  try {
-    return fn();
-  } finally {
-    console.error = original;
-  }
-}
-
 await yargs(hideBin(process.argv))
   .scriptName("chat-tui")
   .usage("$0 [dashboard] [options]\n\nThe socket-messenger terminal client. F1 inside shows the keys.")
@@ -71,6 +58,8 @@ await yargs(hideBin(process.argv))
       y.options({
         user: { type: "string", describe: "nick to log in as (pre-fills the form; picks the saved session)" },
         "download-dir": { type: "string", describe: "where /download saves files (env CHAT_DOWNLOAD_DIR)", defaultDescription: "$XDG_DOWNLOAD_DIR or ~/Downloads" },
+        unicode: { type: "boolean", describe: "draw Unicode even though the locale is not UTF-8 (the terminal is)", conflicts: "ascii" },
+        ascii: { type: "boolean", describe: "draw ASCII only (borders + - |), whatever the locale says" },
         bell: { choices: ["off", "mentions", "all"] as const, describe: "terminal bell: off, mentions (mentions and direct messages), all", defaultDescription: '"bell" in the config file, else mentions' },
       }),
     async (argv) => {
@@ -79,17 +68,16 @@ await yargs(hideBin(process.argv))
       const { runApp } = await import("./app.js");
       const { createLocalClient, defaultDownloadDir } = await import("./local.js");
       const client = createLocalClient({ server: argv.server, configPath: argv.config, tls: tls(argv), downloadDir: argv["download-dir"] ?? defaultDownloadDir() });
-      const app = quietly(() =>
-        runApp({
-          terminal: { input: process.stdin, output: process.stdout, term: process.env["TERM"] ?? "xterm", env: process.env },
-          client,
-          user: argv.user,
-          keys: settings.keys,
-          bell: (argv.bell as BellMode | undefined) ?? settings.bell,
-          traceFile: process.env["CHAT_TUI_TRACE"],
-          onExit: (code) => process.exit(code),
-        }),
-      );
+      const app = runApp({
+        terminal: { input: process.stdin, output: process.stdout, term: process.env["TERM"] ?? "xterm", env: process.env },
+        client,
+        user: argv.user,
+        keys: settings.keys,
+        bell: (argv.bell as BellMode | undefined) ?? settings.bell,
+        charset: argv.unicode ? "unicode" : argv.ascii ? "ascii" : undefined,
+        traceFile: process.env["CHAT_TUI_TRACE"],
+        onExit: (code) => process.exit(code),
+      });
       for (const sig of ["SIGTERM", "SIGHUP"] as const) process.once(sig, () => void app.quit());
       await app.started;
     },

@@ -260,6 +260,8 @@ export async function startChatServer(seed: Seed, env: Record<string, string> = 
   const limits = {
     messages: { points: 1_000_000, windowSec: 10 },
     events: { points: 1_000_000, windowSec: 10 },
+    handshakesPerAddress: { points: 1_000_000, windowSec: 10 },
+    hashQueue: 1_000_000,
     connectionsPerAccount: 100_000,
   };
   const server = await spawnServer(["--port", String(port), "--drain-seconds", "1", ...seed.args], {

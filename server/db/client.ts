@@ -6,6 +6,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client.js";
+import { backfillNameSkeletons, type SkeletonBackfill } from "./backfill.js";
 import { applyMigrations } from "./schema-engine.js";
 
 export type Database = {
@@ -15,6 +16,8 @@ export type Database = {
   location: string;
   /** Migrations applied by this open. */
   applied: string[];
+  /** Name skeletons filled in for rows stored before they existed (with migrations only). */
+  skeletons: SkeletonBackfill;
   close(): Promise<void>;
 };
 
@@ -28,6 +31,8 @@ export type DatabaseOptions = {
   migrate?: boolean;
   poolSize?: number;
 };
+
+const NO_BACKFILL: SkeletonBackfill = { filled: 0, lookalikes: [] };
 
 function redactUrl(url: string): string {
   try {
@@ -57,7 +62,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     const applied = migrate ? await applyMigrations(new PrismaPg({ connectionString: url, max: 1 })) : [];
     const prisma = makeClient(factory, opts.onQuery);
     await prisma.$connect();
-    return { prisma, kind: "postgres", location: redactUrl(url), applied, close: () => prisma.$disconnect() };
+    const skeletons = migrate ? await backfillNameSkeletons(prisma) : NO_BACKFILL;
+    return { prisma, kind: "postgres", location: redactUrl(url), applied, skeletons, close: () => prisma.$disconnect() };
   }
   const memory = opts.dataDir === "memory://";
   if (!memory) await mkdir(opts.dataDir, { recursive: true });
@@ -65,11 +71,13 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const factory: SqlMigrationAwareDriverAdapterFactory = new PrismaPGlite(pglite);
   const applied = migrate ? await applyMigrations(factory) : [];
   const prisma = makeClient(new PrismaPGlite(pglite), opts.onQuery);
+  const skeletons = migrate ? await backfillNameSkeletons(prisma) : NO_BACKFILL;
   return {
     prisma,
     kind: "pglite",
     location: memory ? "in memory" : opts.dataDir,
     applied,
+    skeletons,
     async close() {
       await prisma.$disconnect();
       await pglite.close();

@@ -44,12 +44,14 @@ function userRepository(prisma: PrismaClient): UserRepository {
       try {
         return await prisma.user.create({ data: user });
       } catch (e) {
-        if (isUniqueViolation(e)) throw new AppError("NICK_TAKEN", `The nickname "${user.nick}" is taken; choose another.`, { cause: e });
+        // The same nick, or one that looks like it, registered at the same moment: the other won.
+        if (isUniqueViolation(e)) throw new AppError("NICK_TAKEN", `The nickname "${user.nick}", or one that looks like it, is taken; choose another.`, { cause: e });
         throw e;
       }
     },
     findById: (id) => prisma.user.findUnique({ where: { id } }),
     findByNickKey: (nickKey) => prisma.user.findUnique({ where: { nickKey } }),
+    findBySkeleton: (nickSkeleton) => prisma.user.findUnique({ where: { nickSkeleton } }),
     list: () => prisma.user.findMany({ orderBy: { nickKey: "asc" } }),
     async setRole(id: number, role: Role) {
       await prisma.user.update({ where: { id }, data: { role } });
@@ -70,6 +72,22 @@ function sessionRepository(prisma: PrismaClient): SessionRepository {
     },
     async revokeAll(userId, now) {
       await prisma.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
+    },
+    async states(sessionIds, now) {
+      if (sessionIds.length === 0) return [];
+      const rows = await prisma.session.findMany({
+        where: { id: { in: sessionIds } },
+        select: {
+          id: true, revokedAt: true, expiresAt: true,
+          // The ban in force, as SanctionRepository.active reads it.
+          user: { include: { sanctions: { where: { kind: "ban", liftedAt: null, OR: [{ until: null }, { until: { gt: now } }] }, orderBy: { id: "desc" }, take: 1, include: { by: { select: { nick: true } } } } } },
+        },
+      });
+      return rows.map(({ id, revokedAt, expiresAt, user: { sanctions, ...user } }) => {
+        const b = sanctions[0];
+        const ban = b ? { id: b.id, kind: b.kind, userId: b.userId, reason: b.reason, until: b.until, byNick: b.by?.nick ?? null } : null;
+        return { sessionId: id, revokedAt, expiresAt, user, ban };
+      });
     },
     async revoke(tokenHash, now) {
       const s = await prisma.session.findUnique({ where: { tokenHash: new Uint8Array(tokenHash) }, select: { id: true, revokedAt: true } });
@@ -92,18 +110,34 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
       const r = await prisma.chat.findUnique({ where: { id: chatId } });
       return r && toChat(r);
     },
-    async findRoomByKey(nameKey) {
-      const r = await prisma.chat.findUnique({ where: { nameKey } });
-      return r && r.kind === "room" ? toChat(r) : null;
+    async findRoomByKey(nameKey, viewerId) {
+      if (viewerId !== undefined) {
+        // Private rooms share names freely; a member means their own (the oldest, if several).
+        const own = await prisma.chat.findFirst({
+          where: { nameKey, kind: "room", isPrivate: true, memberships: { some: { userId: viewerId } } },
+          orderBy: { id: "asc" },
+        });
+        if (own) return toChat(own);
+      }
+      const pub = await prisma.chat.findUnique({ where: { publicKey: nameKey } });
+      return pub && toChat(pub);
     },
-    async createRoom({ name, nameKey, isPrivate, creatorId }) {
+    async findPublicRoomBySkeleton(nameSkeleton) {
+      const r = await prisma.chat.findUnique({ where: { nameSkeleton } });
+      return r && r.kind === "room" && !r.isPrivate ? toChat(r) : null;
+    },
+    async createRoom({ name, nameKey, nameSkeleton, isPrivate, creatorId }) {
       try {
         const r = await prisma.chat.create({
-          data: { kind: "room", name, nameKey, isPrivate, createdById: creatorId, memberships: { create: { userId: creatorId } } },
+          data: {
+            kind: "room", name, nameKey, publicKey: isPrivate ? null : nameKey, nameSkeleton: isPrivate ? null : nameSkeleton, isPrivate,
+            createdById: creatorId, memberships: { create: { userId: creatorId } },
+          },
         });
         return toChat(r);
       } catch (e) {
-        if (isUniqueViolation(e)) throw new AppError("ROOM_EXISTS", `A room named "${name}" exists already; join it or pick another name.`, { cause: e });
+        // A public room of this name, or of one that looks like it, was created at the same moment.
+        if (isUniqueViolation(e)) throw new AppError("ROOM_EXISTS", `A room named "${name}", or one that looks like it, exists already; join it or pick another name.`, { cause: e });
         throw e;
       }
     },

@@ -76,7 +76,11 @@ export type AuthResponse = { token: string; user: UserDto; expiresAt: string };
 
 export type Sanction = { nick: string; kind: "ban" | "mute"; until: string | null; reason: string };
 /** Sent to every socket of a user whose session the server ends; the client should not reconnect with it. */
-export type SessionEnded = { code: "KICKED" | "BANNED" | "LOGGED_OUT"; reason: string; by: string | null; until: string | null };
+/**
+ * Why the server closed every socket of a session. EXPIRED: the session outlived its lifetime;
+ * REVOKED: it was ended elsewhere (a kick or logout this node learned of by re-checking it).
+ */
+export type SessionEnded = { code: "KICKED" | "BANNED" | "LOGGED_OUT" | "EXPIRED" | "REVOKED"; reason: string; by: string | null; until: string | null };
 export type ServerShutdown = { reason: string; inSeconds: number; at: string };
 /**
  * The server may have missed broadcasts (its Redis restarted): fetch each chat's history after
@@ -97,7 +101,10 @@ export type NodeMetrics = {
   eventLoopLagMs: number;
   rssBytes: number;
   heapUsedBytes: number;
-  /** Chats with the most messages stored by this node in the last minute. */
-  rooms: { chatId: number; name: string; messages: number }[];
+  /**
+   * Chats with the most messages stored by this node in the last minute. A private room's name
+   * is "(private room)" unless the admin asking is one of its members.
+   */
+  rooms: { chatId: number; name: string; messages: number; private?: boolean }[];
 };
 export type ClusterMetrics = { nodes: NodeMetrics[] };

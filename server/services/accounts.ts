@@ -1,22 +1,31 @@
 // Accounts and sessions: registration, login, logout, token checks, roles.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { AppError } from "../app-error.js";
-import { checkNick, foldKey, type AuthResponse, type Role, type UserDto } from "../protocol/index.js";
+import { checkNick, foldKey, type AuthResponse, type Role, type SessionEnded, type UserDto } from "../protocol/index.js";
 import { toMessageDto, toUserDto } from "./dto.js";
 import type { PasswordHasher } from "./password.js";
 import { describeSanction } from "./moderation.js";
-import type { Notifier, Repositories, UserRecord } from "./ports.js";
+import { noAudit, type AuditLog, type Notifier, type Repositories, type UserRecord } from "./ports.js";
 
 export const GENERAL_ROOM = "general";
 
 export type AuthenticatedSession = { sessionId: number; user: UserDto };
+/** Where a request comes from (for the audit log) and whether its client is still there. */
+export type RequestContext = { address?: string; signal?: AbortSignal };
+/** A live session re-checked: still good (with the user as they are now), or ended and why. */
+export type SessionVerdict = { ok: true; user: UserDto } | { ok: false; ended: SessionEnded };
 
 export interface AccountService {
-  register(input: { nick: string; password: string }): Promise<AuthResponse>;
-  login(input: { nick: string; password: string }): Promise<AuthResponse>;
+  register(input: { nick: string; password: string }, ctx?: RequestContext): Promise<AuthResponse>;
+  login(input: { nick: string; password: string }, ctx?: RequestContext): Promise<AuthResponse>;
   /** Revokes the session of the token; returns its id so its sockets can be closed. */
   logout(token: string): Promise<number | null>;
   authenticate(token: string): Promise<AuthenticatedSession>;
+  /**
+   * Re-checks sessions that sockets hold, in one read: revoked, expired or banned ones are
+   * ended; good ones come with the user's current role and nick.
+   */
+  checkSessions(sessionIds: number[]): Promise<Map<number, SessionVerdict>>;
   /** Creates an account without a session (administration CLI). */
   addUser(input: { nick: string; password: string; role: Role }): Promise<UserDto>;
   setRole(nick: string, role: Role): Promise<UserDto>;
@@ -31,9 +40,11 @@ export function createAccountService(deps: {
   hasher: PasswordHasher;
   notifier: Notifier;
   sessionTtlMs: number;
+  audit?: AuditLog;
   now?: () => Date;
 }): AccountService {
   const { repos, hasher, notifier } = deps;
+  const audit = deps.audit ?? noAudit;
   const now = deps.now ?? (() => new Date());
   // Verified against when the nick does not exist, so a wrong nick costs as much as a wrong password.
   let dummyHash: Promise<string> | undefined;
@@ -45,14 +56,18 @@ export function createAccountService(deps: {
     return { token, user: toUserDto(user), expiresAt: expiresAt.toISOString() };
   }
 
-  async function createUser(nick: string, password: string, role: Role): Promise<UserRecord> {
+  async function createUser(nick: string, password: string, role: Role, signal?: AbortSignal): Promise<UserRecord> {
     const checked = checkNick(nick);
     if (!checked.ok) throw new AppError("VALIDATION_FAILED", checked.message);
     if (await repos.users.findByNickKey(checked.key)) {
       throw new AppError("NICK_TAKEN", `The nickname "${checked.value}" is taken; choose another.`);
     }
-    const passwordHash = await hasher.hash(password);
-    const user = await repos.users.create({ nick: checked.value, nickKey: checked.key, passwordHash, role });
+    const lookalike = await repos.users.findBySkeleton(checked.skeleton);
+    if (lookalike) {
+      throw new AppError("NICK_TAKEN", `The nickname "${checked.value}" looks like "${lookalike.nick}", which is taken; choose one that cannot be mistaken for it.`);
+    }
+    const passwordHash = await hasher.hash(password, { signal });
+    const user = await repos.users.create({ nick: checked.value, nickKey: checked.key, nickSkeleton: checked.skeleton, passwordHash, role });
     await joinGeneral(user);
     return user;
   }
@@ -65,29 +80,51 @@ export function createAccountService(deps: {
     notifier.toChat(general.id, "message:new", toMessageDto(message));
   }
 
+  /** The hash a missing nick is checked against; made again if making it failed (busy, abandoned). */
+  function dummy(): Promise<string> {
+    dummyHash ??= hasher.hash(randomBytes(16).toString("hex")).catch((e: unknown) => {
+      dummyHash = undefined;
+      throw e;
+    });
+    return dummyHash;
+  }
+
   async function refuseBanned(userId: number): Promise<void> {
     const ban = await repos.sanctions.active(userId, "ban", now());
     if (ban) throw new AppError("BANNED", `You are banned ${describeSanction(ban)}.`);
   }
 
   return {
-    async register({ nick, password }) {
-      return issueSession(await createUser(nick, password, "user"));
+    async register({ nick, password }, ctx = {}) {
+      const user = await createUser(nick, password, "user", ctx.signal);
+      audit.record("register", { userId: user.id, nick: user.nick, address: ctx.address });
+      return issueSession(user);
     },
 
-    async login({ nick, password }) {
+    async login({ nick, password }, ctx = {}) {
+      const { address, signal } = ctx;
+      // The nick as typed (bounded): a failed login may name an account that does not exist.
+      const typed = nick.trim().slice(0, 64);
       const user = await repos.users.findByNickKey(foldKey(nick.trim()));
       if (!user) {
-        dummyHash ??= hasher.hash(randomBytes(16).toString("hex"));
-        await hasher.verify(password, await dummyHash);
+        await hasher.verify(password, await dummy(), { signal });
+        audit.record("login.failed", { nick: typed, address, reason: "no such nick" });
         throw new AppError("INVALID_CREDENTIALS", "Wrong nickname or password.");
       }
-      if (!(await hasher.verify(password, user.passwordHash))) {
+      if (!(await hasher.verify(password, user.passwordHash, { signal }))) {
+        audit.record("login.failed", { nick: user.nick, userId: user.id, address, reason: "wrong password" });
         throw new AppError("INVALID_CREDENTIALS", "Wrong nickname or password.");
       }
       // Only someone who knows the password learns about the ban.
-      await refuseBanned(user.id);
-      return issueSession(user);
+      try {
+        await refuseBanned(user.id);
+      } catch (e) {
+        audit.record("login.refused", { nick: user.nick, userId: user.id, address, reason: "banned" });
+        throw e;
+      }
+      const session = await issueSession(user);
+      audit.record("login.ok", { nick: user.nick, userId: user.id, address });
+      return session;
     },
 
     async logout(token) {
@@ -103,14 +140,32 @@ export function createAccountService(deps: {
       return { sessionId: found.sessionId, user: toUserDto(found.user) };
     },
 
+    async checkSessions(sessionIds) {
+      const at = now();
+      const verdicts = new Map<number, SessionVerdict>();
+      for (const id of sessionIds) verdicts.set(id, { ok: false, ended: { code: "REVOKED", reason: "the session no longer exists", by: null, until: null } });
+      for (const s of await repos.sessions.states(sessionIds, at)) {
+        const ended = (code: SessionEnded["code"], reason: string, by: string | null = null, until: Date | null = null) =>
+          verdicts.set(s.sessionId, { ok: false, ended: { code, reason, by, until: until?.toISOString() ?? null } });
+        if (s.ban) ended("BANNED", s.ban.reason, s.ban.byNick, s.ban.until);
+        else if (s.revokedAt) ended("REVOKED", "the session was ended (a kick, or a logout)");
+        else if (s.expiresAt <= at) ended("EXPIRED", "the session expired");
+        else verdicts.set(s.sessionId, { ok: true, user: toUserDto(s.user) });
+      }
+      return verdicts;
+    },
+
     async addUser({ nick, password, role }) {
-      return toUserDto(await createUser(nick, password, role));
+      const user = await createUser(nick, password, role);
+      audit.record("user.added", { userId: user.id, nick: user.nick, role, by: "command line" });
+      return toUserDto(user);
     },
 
     async setRole(nick, role) {
       const user = await repos.users.findByNickKey(foldKey(nick.trim()));
       if (!user) throw new AppError("USER_NOT_FOUND", `There is no user "${nick}".`);
       await repos.users.setRole(user.id, role);
+      audit.record("role.changed", { userId: user.id, nick: user.nick, from: user.role, to: role, by: "command line" });
       return toUserDto({ ...user, role });
     },
   };

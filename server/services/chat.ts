@@ -44,6 +44,12 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
     return { chat, membership };
   }
 
+  /** A mute silences every way of putting text in front of others, not only messages. */
+  async function refuseMuted(user: UserDto, what: string): Promise<void> {
+    const mute = await repos.sanctions.active(user.id, "mute", new Date());
+    if (mute) throw new AppError("MUTED", `You are muted ${describeSanction(mute)}; you cannot ${what} while muted.`);
+  }
+
   async function chatFor(userId: number, chatId: number): Promise<ChatDto> {
     const [summary] = await repos.chats.listForUser(userId, { chatId, all: true });
     if (!summary) throw notFound(chatId);
@@ -150,9 +156,25 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
     },
 
     async createRoom(user, input) {
+      await refuseMuted(user, "create rooms");
       const checked = checkRoomName(input.name);
       if (!checked.ok) throw new AppError("VALIDATION_FAILED", checked.message);
-      const chat = await repos.chats.createRoom({ name: checked.value, nameKey: checked.key, isPrivate: input.private ?? false, creatorId: user.id });
+      const isPrivate = input.private ?? false;
+      // Only public rooms and the creator's own rooms are compared with: a private room takes
+      // no name from anyone else, so creating a room never tells whether a private one exists.
+      const same = await repos.chats.findRoomByKey(checked.key, user.id);
+      if (same) {
+        throw new AppError("ROOM_EXISTS", same.isPrivate
+          ? `You are already in a private room named "${same.name}"; pick another name.`
+          : `A room named "${same.name}" exists already; join it or pick another name.`);
+      }
+      const lookalike = await repos.chats.findPublicRoomBySkeleton(checked.skeleton);
+      if (lookalike) {
+        throw new AppError("ROOM_EXISTS", `"${checked.value}" looks like the room "${lookalike.name}", which exists already; join it or pick a name that cannot be mistaken for it.`);
+      }
+      const chat = await repos.chats.createRoom({
+        name: checked.value, nameKey: checked.key, nameSkeleton: checked.skeleton, isPrivate, creatorId: user.id,
+      });
       notifier.subscribe(user.id, chat.id);
       const dto = await announce(user.id, chat.id, "joined");
       await postSystem(chat, user, "join");
@@ -161,7 +183,7 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
 
     async joinRoom(user, name) {
       const checked = checkRoomName(name);
-      const chat = checked.ok ? await repos.chats.findRoomByKey(checked.key) : null;
+      const chat = checked.ok ? await repos.chats.findRoomByKey(checked.key, user.id) : null;
       const member = chat ? await repos.chats.getMembership(chat.id, user.id) : null;
       // A private room is invisible to those who are not in it.
       if (!chat || (chat.isPrivate && !member)) throw new AppError("ROOM_NOT_FOUND", `There is no room "${name}" you can join.`);
@@ -182,6 +204,8 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
 
     async invite(user, chatId, nick) {
       const { chat } = await requireMember(user.id, chatId);
+      // The invitee is told the room's name and who added them: text a mute keeps from anyone.
+      await refuseMuted(user, "invite people");
       if (chat.kind !== "room") throw new AppError("VALIDATION_FAILED", "People can only be invited to rooms.");
       const peer = await repos.users.findByNickKey(foldKey(nick.trim()));
       if (!peer) throw new AppError("USER_NOT_FOUND", `There is no user "${nick}".`);

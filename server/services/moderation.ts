@@ -1,7 +1,7 @@
 // Moderation: kick, ban, mute and their reversal, by admins and moderators, on lower roles only.
 import { AppError } from "../app-error.js";
 import { foldKey, type Role, type Sanction, type UserDto } from "../protocol/index.js";
-import type { Notifier, Repositories, SanctionKind, SanctionRecord, UserRecord } from "./ports.js";
+import { noAudit, type AuditLog, type Notifier, type Repositories, type SanctionKind, type SanctionRecord, type UserRecord } from "./ports.js";
 
 const RANK: Record<Role, number> = { user: 0, moderator: 1, admin: 2 };
 
@@ -21,17 +21,21 @@ export function describeSanction(s: { until: Date | null; reason: string; byNick
   return `${until}${s.reason ? `: ${s.reason}` : ""}`;
 }
 
-export function createModerationService(deps: { repos: Repositories; notifier: Notifier; now?: () => Date }): ModerationService {
+export function createModerationService(deps: { repos: Repositories; notifier: Notifier; audit?: AuditLog; now?: () => Date }): ModerationService {
   const { repos, notifier } = deps;
+  const audit = deps.audit ?? noAudit;
+  const who = (actor: UserDto, user: UserRecord) => ({ by: actor.nick, byId: actor.id, nick: user.nick, userId: user.id });
   const now = deps.now ?? (() => new Date());
 
   /** The target, if the actor may act on them: moderators and admins, on lower roles only. */
   async function target(actor: UserDto, nick: string): Promise<UserRecord> {
-    if (RANK[actor.role] < RANK.moderator) throw new AppError("FORBIDDEN", "Only moderators and admins can do that.");
+    // The actor's role as stored now, not as their socket learned it: a demotion counts at once.
+    const role = (await repos.users.findById(actor.id))?.role ?? "user";
+    if (RANK[role] < RANK.moderator) throw new AppError("FORBIDDEN", "Only moderators and admins can do that.");
     const user = await repos.users.findByNickKey(foldKey(nick.trim()));
     if (!user) throw new AppError("USER_NOT_FOUND", `There is no user "${nick}".`);
     if (user.id === actor.id) throw new AppError("FORBIDDEN", "You cannot do that to yourself.");
-    if (RANK[user.role] >= RANK[actor.role]) throw new AppError("FORBIDDEN", `${user.nick} is ${user.role === "admin" ? "an admin" : `a ${user.role}`}; only someone of a higher role can do that.`);
+    if (RANK[user.role] >= RANK[role]) throw new AppError("FORBIDDEN", `${user.nick} is ${user.role === "admin" ? "an admin" : `a ${user.role}`}; only someone of a higher role can do that.`);
     return user;
   }
 
@@ -52,6 +56,7 @@ export function createModerationService(deps: { repos: Repositories; notifier: N
     const what = kind === "ban" ? "banned" : "muted";
     if (kind === "ban") await endSessions(user, "BANNED", actor, reason, until);
     else notifier.toUser(user.id, "notice", { level: "error", code: "MUTED", text: `${actor.nick} muted you ${describeSanction(record)}.` });
+    audit.record(kind, { ...who(actor, user), reason, until: until?.toISOString() ?? null });
     announce(`${user.nick} was ${what} by ${actor.nick} ${describeSanction(record)}.`);
     return { nick: user.nick, kind, until: until?.toISOString() ?? null, reason };
   }
@@ -60,6 +65,7 @@ export function createModerationService(deps: { repos: Repositories; notifier: N
     const user = await target(actor, nick);
     const n = await repos.sanctions.lift(user.id, kind, now());
     if (n === 0) throw new AppError("VALIDATION_FAILED", `${user.nick} is not ${kind === "ban" ? "banned" : "muted"}.`);
+    audit.record(kind === "ban" ? "unban" : "unmute", who(actor, user));
     if (kind === "mute") notifier.toUser(user.id, "notice", { level: "info", text: `${actor.nick} unmuted you.` });
     announce(`${user.nick} was ${kind === "ban" ? "unbanned" : "unmuted"} by ${actor.nick}.`);
     return { nick: user.nick };
@@ -69,6 +75,7 @@ export function createModerationService(deps: { repos: Repositories; notifier: N
     async kick(actor, nick, reason = "") {
       const user = await target(actor, nick);
       await endSessions(user, "KICKED", actor, reason, null);
+      audit.record("kick", { ...who(actor, user), reason });
       announce(`${user.nick} was kicked by ${actor.nick}${reason ? `: ${reason}` : ""}.`);
       return { nick: user.nick };
     },

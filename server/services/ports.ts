@@ -49,10 +49,12 @@ export type ChatSummary = {
 export type NewMessage = { chatId: number; senderId: number; kind: MessageKind; text: string; clientId: string; fileId?: number };
 
 export interface UserRepository {
-  /** Inserts a user; throws AppError NICK_TAKEN when the folded nick exists. */
-  create(user: { nick: string; nickKey: string; passwordHash: string; role: Role }): Promise<UserRecord>;
+  /** Inserts a user; throws AppError NICK_TAKEN when the folded nick or its confusable skeleton exists. */
+  create(user: { nick: string; nickKey: string; nickSkeleton: string; passwordHash: string; role: Role }): Promise<UserRecord>;
   findById(id: number): Promise<UserRecord | null>;
   findByNickKey(nickKey: string): Promise<UserRecord | null>;
+  /** The user whose nick has this confusable skeleton (see confusableKey in protocol/names). */
+  findBySkeleton(nickSkeleton: string): Promise<UserRecord | null>;
   list(): Promise<UserRecord[]>;
   setRole(id: number, role: Role): Promise<void>;
 }
@@ -65,7 +67,15 @@ export interface SessionRepository {
   revoke(tokenHash: Buffer, now: Date): Promise<number | null>;
   /** Revokes every session of the user (kick, ban). */
   revokeAll(userId: number, now: Date): Promise<void>;
+  /**
+   * The sessions with these ids as they are now, in one query: revocation, expiry, the user
+   * (current role and nick) and their ban in force at `now`. Ids that do not exist are absent.
+   */
+  states(sessionIds: number[], now: Date): Promise<SessionState[]>;
 }
+
+/** A session re-read for the sockets that use it. */
+export type SessionState = { sessionId: number; revokedAt: Date | null; expiresAt: Date; user: UserRecord; ban: SanctionRecord | null };
 
 export type SanctionKind = "ban" | "mute";
 export type SanctionRecord = { id: number; kind: SanctionKind; userId: number; reason: string; until: Date | null; byNick: string | null };
@@ -80,9 +90,19 @@ export interface SanctionRepository {
 
 export interface ChatRepository {
   findById(chatId: number): Promise<ChatRecord | null>;
-  findRoomByKey(nameKey: string): Promise<ChatRecord | null>;
-  /** Creates a room with its creator as first member; throws AppError ROOM_EXISTS on a taken name. */
-  createRoom(room: { name: string; nameKey: string; isPrivate: boolean; creatorId: number }): Promise<ChatRecord>;
+  /**
+   * A private room of this folded name that `viewerId` is a member of (when given); failing
+   * that, the public room of that name. Private rooms are not found by anyone else.
+   */
+  findRoomByKey(nameKey: string, viewerId?: number): Promise<ChatRecord | null>;
+  /** The public room whose name has this confusable skeleton. */
+  findPublicRoomBySkeleton(nameSkeleton: string): Promise<ChatRecord | null>;
+  /**
+   * Creates a room with its creator as first member. A public room's folded name and skeleton
+   * are unique among public rooms (throws AppError ROOM_EXISTS when either is taken); a private
+   * room takes no name from the public namespace.
+   */
+  createRoom(room: { name: string; nameKey: string; nameSkeleton: string; isPrivate: boolean; creatorId: number }): Promise<ChatRecord>;
   /** The direct-message chat of two users, created with both memberships when missing. */
   findOrCreateDm(a: number, b: number): Promise<ChatRecord>;
   getMembership(chatId: number, userId: number): Promise<MembershipRecord | null>;
@@ -169,3 +189,17 @@ export interface Notifier {
   /** Disconnects every socket of the user (after telling them why with session:ended). */
   endUser(userId: number): void;
 }
+
+/** What the audit log records: sign-ins, accounts, roles and every moderation action. */
+export type AuditEvent =
+  | "login.ok" | "login.failed" | "login.refused" | "register" | "user.added" | "role.changed"
+  | "kick" | "ban" | "unban" | "mute" | "unmute" | "shutdown";
+export type AuditFields = Record<string, string | number | boolean | null | undefined>;
+
+/** Where services tell the operator who did what; never given a password or a token. */
+export interface AuditLog {
+  record(event: AuditEvent, fields: AuditFields): void;
+}
+
+/** For callers with no operator to tell (unit tests). */
+export const noAudit: AuditLog = { record() {} };

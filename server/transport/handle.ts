@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import type { Logger } from "../log.js";
 import type { ClientEventName, ErrorBody, EventAck, EventPayload, Result, UserDto } from "../protocol/index.js";
+import { AppError } from "../app-error.js";
 import { toErrorBody } from "./errors.js";
 
 export type HandlerContext = { user: UserDto; sessionId: number; socketId: string };
@@ -39,7 +40,13 @@ export function runHandler<E extends ClientEventName>(
   handler: Handler<E>,
   args: unknown[],
   ctx: HandlerContext,
-  deps: { log: Logger; before?: Promise<unknown>; onError: (error: ErrorBody) => void },
+  deps: {
+    log: Logger;
+    before?: Promise<unknown>;
+    /** Runs after `before`, ahead of the handler: a refusal fails the request with its code. */
+    guard?: () => Promise<ErrorBody | null>;
+    onError: (error: ErrorBody) => void;
+  },
 ): Promise<Result<unknown>> {
   const { payload, ack } = splitArgs(args);
   const reply = (result: Result<unknown>) => {
@@ -48,6 +55,8 @@ export function runHandler<E extends ClientEventName>(
   };
   return (async (): Promise<Result<unknown>> => {
     await deps.before;
+    const refusal = deps.guard ? await deps.guard() : null;
+    if (refusal) throw new AppError(refusal.code, refusal.message);
     const input = handler.schema.parse(payload);
     return { ok: true, data: await handler.run(input, ctx) };
   })().then(

@@ -5,7 +5,8 @@ import { AppError, isAppError } from "../app-error.js";
 import type { z } from "zod";
 import { Credentials, describeIssues, foldKey, httpStatus, LoginBody } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
-import type { Notifier } from "../services/ports.js";
+import type { AuditLog, Notifier } from "../services/ports.js";
+import { ABANDONED } from "../services/password.js";
 import { toErrorBody } from "./errors.js";
 import { clientAddress } from "./io.js";
 import { seconds, type LimitKind, type Limits } from "./limits.js";
@@ -54,12 +55,19 @@ function bearer(req: IncomingMessage): string | null {
   return m?.[1] ?? null;
 }
 
+/** Reading the body of a request whose client closed the connection fails with this. */
+function clientWentAway(e: unknown, req: IncomingMessage): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return req.socket.destroyed && (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || req.destroyed);
+}
+
 export function createHttpHandler(deps: {
   accounts: AccountService;
   notifier: Notifier;
   limits: Limits;
-  trustProxy: boolean;
+  trustProxy: boolean | number;
   log: Logger;
+  audit: AuditLog;
   metrics: Metrics;
   readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
 }) {
@@ -70,30 +78,53 @@ export function createHttpHandler(deps: {
     if (!r.ok) throw new AppError("RATE_LIMITED", `Too many ${what}; try again in ${seconds(r.retryAfterMs)} s.`);
   }
 
+  /** Fires when the client hangs up before its answer is written: its password is then not hashed. */
+  function abandoned(res: ServerResponse): AbortSignal {
+    const controller = new AbortController();
+    res.once("close", () => {
+      if (!res.writableEnded) controller.abort();
+    });
+    return controller.signal;
+  }
+
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
     "POST /api/v1/register": async (req, res) => {
       const body = parse(Credentials, await readJson(req));
-      await limit("register", clientAddress(req, deps.trustProxy), "registrations from your address");
-      send(res, 201, await accounts.register(body));
+      const address = clientAddress(req, deps.trustProxy);
+      await limit("register", address, "registrations from your address");
+      send(res, 201, await accounts.register(body, { address, signal: abandoned(res) }));
     },
     "POST /api/v1/login": async (req, res) => {
       const body = parse(LoginBody, await readJson(req));
-      await limit("loginAddress", clientAddress(req, deps.trustProxy), "logins from your address");
+      const address = clientAddress(req, deps.trustProxy);
+      const refused = (reason: string) => deps.audit.record("login.refused", { nick: body.nick.trim().slice(0, 64), address, reason });
+      const perAddress = await limits.consume("loginAddress", address);
+      if (!perAddress.ok) {
+        refused("too many logins from the address");
+        throw new AppError("RATE_LIMITED", `Too many logins from your address; try again in ${seconds(perAddress.retryAfterMs)} s.`);
+      }
 
       // Failed logins are counted per account and address: guessing a password is slow, and
       // someone guessing from one address cannot lock the owner out everywhere else. The
-      // per-address limit above bounds guessing across many accounts.
-      const address = clientAddress(req, deps.trustProxy);
+      // per-address limit above bounds guessing across many accounts. The point is spent
+      // before hashing, so concurrent guesses cannot all be hashed before the first one
+      // counts; a success resets the count and an attempt that did not fail gives it back.
       const key = `${foldKey(body.nick.trim())}|${address}`;
-      const blocked = await limits.blocked("loginFailure", key);
-      if (!blocked.ok) throw new AppError("RATE_LIMITED", `Too many failed logins for this account from your address; try again in ${seconds(blocked.retryAfterMs)} s.`);
+      const reserved = await limits.consume("loginFailure", key);
+      if (!reserved.ok) {
+        refused("too many failed logins");
+        throw new AppError("RATE_LIMITED", `Too many failed logins for this account from your address; try again in ${seconds(reserved.retryAfterMs)} s.`);
+      }
+      let answer;
       try {
-        send(res, 200, await accounts.login(body));
-        await limits.reset("loginFailure", key);
+        answer = await accounts.login(body, { address, signal: abandoned(res) });
       } catch (e) {
-        if (isAppError(e) && e.code === "INVALID_CREDENTIALS") await limits.consume("loginFailure", key);
+        if (!(isAppError(e) && e.code === "INVALID_CREDENTIALS")) await limits.refund("loginFailure", key);
+        if (isAppError(e) && e.code === "UNAVAILABLE" && e.message !== ABANDONED) refused("server busy");
         throw e;
       }
+      await limits.reset("loginFailure", key);
+      send(res, 200, answer);
     },
     "POST /api/v1/logout": async (req, res) => {
       const token = bearer(req);
@@ -123,6 +154,12 @@ export function createHttpHandler(deps: {
       return;
     }
     route(req, res).catch((e: unknown) => {
+      // The client hung up before its request was read (or answered): nothing went wrong here
+      // and there is no one to answer.
+      if (clientWentAway(e, req)) {
+        log.debug({ route: `${req.method} ${path}` }, "client went away");
+        return;
+      }
       const error = toErrorBody(e, log, { route: `${req.method} ${path}` });
       if (!res.headersSent) send(res, httpStatus(error.code), { error });
       if (error.code === "PAYLOAD_TOO_LARGE") req.destroy();

@@ -20,7 +20,9 @@ import { fileHandlers } from "./handlers/file.js";
 import { messageHandlers } from "./handlers/message.js";
 import { presenceHandlers } from "./handlers/presence.js";
 import { roomHandlers } from "./handlers/room.js";
+import { createSessionGuard } from "./sessions.js";
 import { seconds, type Limits } from "./limits.js";
+import { createSendQueue, type QueueBounds } from "./send-queue.js";
 import type { Metrics } from "../metrics.js";
 
 export type SocketData = { user: UserDto; sessionId: number };
@@ -33,14 +35,48 @@ type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServer
  */
 export const MAX_PACKET_BYTES = 72 * 1024;
 
-/** The client's address, from X-Forwarded-For only when a trusted proxy sets it. */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0]?.trim() : "";
-  return forwarded || req.socket.remoteAddress || "unknown";
+/**
+ * The client's address: the TCP peer, or behind `hops` trusted proxies (true = 1) the
+ * X-Forwarded-For entry the outermost of them appended, counted from the right. Entries to the
+ * left of it were written by the client and prove nothing. Several X-Forwarded-For headers
+ * arrive joined with ", " in the order received, so an appended header counts as appended.
+ */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean | number): string {
+  const hops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy;
+  if (hops > 0) {
+    const entries = String(req.headers["x-forwarded-for"] ?? "").split(",").map((e) => e.trim()).filter(Boolean);
+    // Fewer entries than proxies: every entry came from a trusted proxy; the leftmost is the farthest.
+    const forwarded = entries[Math.max(0, entries.length - hops)];
+    if (forwarded) return forwarded;
+  }
+  return req.socket.remoteAddress || "unknown";
 }
 
-export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"] }): ChatServer {
-  const allowed = new Set(opts.allowedOrigins);
+/** The origin a request was addressed to: its scheme and Host (a trusted proxy's forwarded ones). */
+export function ownOrigin(req: IncomingMessage, trustProxy: boolean | number): string | null {
+  // The entry the trusted proxy added is the last one; anything before it the client wrote.
+  const forwarded = (name: string) => (trustProxy ? String(req.headers[name] ?? "").split(",").at(-1)?.trim() || undefined : undefined);
+  const host = forwarded("x-forwarded-host") ?? req.headers.host;
+  const scheme = forwarded("x-forwarded-proto") ?? ((req.socket as { encrypted?: boolean }).encrypted ? "https" : "http");
+  if (!host || (scheme !== "http" && scheme !== "https")) return null;
+  try {
+    return new URL(`${scheme}://${host}`).origin;
+  } catch {
+    return null;
+  }
+}
+
+/** A browser Origin, normalised as browsers send it ("null" and garbage stay unmatched). */
+function normalOrigin(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return origin;
+  }
+}
+
+export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean | number }): ChatServer {
+  const allowed = new Set(opts.allowedOrigins.map(normalOrigin));
   return new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
     // WebSocket only: no long-polling sessions to keep, no sticky sessions in a cluster.
@@ -50,10 +86,25 @@ export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[
     pingInterval: 20_000,
     pingTimeout: 20_000,
     // Browsers send Origin; a page on another site must not open sockets with a user's
-    // credentials. Native clients (chat-tui) send none.
+    // credentials. Native clients (chat-tui) send none, or (python-socketio) the server's own
+    // URL. A page served from the origin the request was addressed to is same-origin by
+    // definition, so that one is always accepted. engine.io answers a refused WebSocket
+    // upgrade with HTTP 400 and this message as the body.
     allowRequest: (req, callback) => {
       const origin = req.headers.origin;
-      callback(null, origin === undefined || allowed.has(origin));
+      if (origin === undefined || allowed.has(normalOrigin(origin)) || normalOrigin(origin) === ownOrigin(req, opts.trustProxy ?? false)) {
+        callback(null, true);
+        return;
+      }
+      // The Origin is echoed only as a parsed URL origin (no markup can survive that).
+      const parsed = normalOrigin(origin);
+      const shown = /^https?:\/\/[\w.:[\]-]+$/i.test(parsed) ? parsed : "that origin";
+      callback(
+        `Connections from pages at ${shown} are not allowed: the Origin is neither this server's own ` +
+          `(${ownOrigin(req, opts.trustProxy ?? false) ?? "unknown"}) nor one given with --allowed-origin (env ALLOWED_ORIGINS). ` +
+          "Start chat-server with --allowed-origin <that origin> to allow it.",
+        false,
+      );
     },
   });
 }
@@ -87,6 +138,12 @@ export type SocketControl = {
   inFlight(): number;
 };
 
+/** What a queued send holds, for the queue's byte bound (its text, plus the rest of the packet). */
+function queuedBytes(payload: unknown): number {
+  const text = typeof payload === "object" && payload !== null ? (payload as { text?: unknown }).text : undefined;
+  return 256 + (typeof text === "string" ? Buffer.byteLength(text) : 0);
+}
+
 export function attachSocketHandlers(
   io: ChatServer,
   deps: {
@@ -97,10 +154,13 @@ export function attachSocketHandlers(
     moderation: ModerationService;
     control: ServerControl;
     limits: Limits;
+    messageQueue: QueueBounds;
     maxConnectionsPerAccount: number;
+    /** Period of the re-check of this node's live sessions (see sessions.ts). */
+    sessionCheckMs: number;
     strikes: number;
     strikeWindowSec: number;
-    trustProxy: boolean;
+    trustProxy: boolean | number;
     nodeId: string;
     metrics: Metrics;
     log: Logger;
@@ -109,11 +169,24 @@ export function attachSocketHandlers(
   const { accounts, chat, presence, limits, log } = deps;
   const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat, deps.nodeId), ...adminHandlers(deps.moderation, deps.control), ...fileHandlers(deps.files) };
   const known = new Set<string>(CLIENT_EVENTS);
+  const sendQueue = createSendQueue({ limits, bounds: deps.messageQueue });
   let draining = false;
   let inFlight = 0;
   /** Sockets presence has counted (their disconnect must be uncounted). */
   const counted = new Set<string>();
   let idle: (() => void) | null = null;
+  const sessions = createSessionGuard({ io, accounts, intervalMs: deps.sessionCheckMs, log });
+
+  // Handshakes are counted per client address before anything else is looked at.
+  io.use((socket, next) => {
+    limits.consume("handshake", clientAddress(socket.request, deps.trustProxy)).then(
+      (r) => (r.ok ? next() : next(connectError({ code: "RATE_LIMITED", message: `Too many connection attempts from your address; try again in ${seconds(r.retryAfterMs)} s.` }))),
+      (e: unknown) => {
+        log.warn({ err: safeError(e) }, "handshake limit unavailable");
+        next();
+      },
+    );
+  });
 
   io.use((socket, next) => {
     if (draining) return next(connectError({ code: "UNAVAILABLE", message: "The server is shutting down; try again in a moment." }));
@@ -123,11 +196,16 @@ export function attachSocketHandlers(
       return;
     }
     accounts.authenticate(token).then(
-      ({ user, sessionId }) => {
-        if (presence.socketCount(user.id) >= deps.maxConnectionsPerAccount) {
+      async ({ user, sessionId }) => {
+        // Checked and taken in one step, so concurrent handshakes cannot all see room left.
+        if (!(await presence.reserve(user.id, socket.id, deps.maxConnectionsPerAccount))) {
           next(connectError({ code: "RATE_LIMITED", message: `This account has ${deps.maxConnectionsPerAccount} connections open already; close one first.` }));
           return;
         }
+        // Given back when the connection closes, also when that happens before the socket is set up.
+        const release = () => void presence.release(user.id, socket.id).catch((e: unknown) => log.warn({ err: safeError(e) }, "releasing a connection failed"));
+        if (socket.conn.readyState !== "open") return release();
+        socket.conn.once("close", release);
         socket.data.user = user;
         socket.data.sessionId = sessionId;
         next();
@@ -144,7 +222,8 @@ export function attachSocketHandlers(
 
   io.on("connection", (socket: ChatSocket) => {
     const { user, sessionId } = socket.data;
-    const ctx: HandlerContext = { user, sessionId, socketId: socket.id };
+    // The user as the latest session check found them: a role change counts from the next request.
+    const ctx: HandlerContext = { get user() { return socket.data.user; }, sessionId, socketId: socket.id };
     // Handlers are registered at once so no early event is lost; they wait for the setup.
     const ready = setup(socket).catch((e: unknown) => {
       log.error({ err: safeError(e), user: user.id }, "connection setup failed");
@@ -155,11 +234,30 @@ export function attachSocketHandlers(
     let strikes = 0;
     let strikeWindowStart = Date.now();
 
-    /** Spends a point; on refusal counts a strike and disconnects a socket that keeps going. */
-    async function admit(event: string): Promise<ErrorBody | null> {
-      if (draining) return { code: "UNAVAILABLE", message: "The server is shutting down; nothing was done. Try again when it is back." };
-      const r = await limits.consume(eventLimit(event), socket.id);
-      if (r.ok) return null;
+    const shuttingDown: ErrorBody = { code: "UNAVAILABLE", message: "The server is shutting down; nothing was done. Try again when it is back." };
+
+    /**
+     * Spends a point of the account's limit (all its sockets, on every node sharing Redis).
+     * A message over the limit waits in the account's queue and runs when a point comes back;
+     * `done` is called once it is answered. On refusal counts a strike and disconnects a
+     * socket that keeps going.
+     */
+    async function admit(event: string, payload?: unknown): Promise<{ refusal: ErrorBody } | { done: () => void }> {
+      if (draining) return { refusal: shuttingDown };
+      const account = String(user.id);
+      let retryAfterMs: number;
+      if (event === "message:send") {
+        const turn = await sendQueue.turn(account, { bytes: queuedBytes(payload), gone: () => socket.disconnected });
+        if (turn.ok) return { done: turn.done };
+        if (turn.reason === "draining") return { refusal: shuttingDown };
+        if (turn.reason === "gone") return { refusal: { code: "UNAVAILABLE", message: "You disconnected before your turn; the message was not stored." } };
+        if (turn.reason !== "full") return { refusal: { code: "UNAVAILABLE", message: "The server cannot check its rate limits right now; nothing was sent. Try again." } };
+        retryAfterMs = turn.retryAfterMs;
+      } else {
+        const r = await limits.consume(eventLimit(event), account);
+        if (r.ok) return { done: () => {} };
+        retryAfterMs = r.retryAfterMs;
+      }
       if (Date.now() - strikeWindowStart > deps.strikeWindowSec * 1000) {
         strikes = 0;
         strikeWindowStart = Date.now();
@@ -169,8 +267,10 @@ export function attachSocketHandlers(
         socket.emit("notice", { level: "error", code: "RATE_LIMITED", text: "You kept sending faster than the server allows, so it disconnected you." });
         socket.disconnect(true);
       }
-      const what = event === "message:send" ? "messages" : "requests";
-      return { code: "RATE_LIMITED", message: `You are sending ${what} too fast; wait ${seconds(r.retryAfterMs)} s.` };
+      const message = event === "message:send"
+        ? `You are sending messages too fast${deps.messageQueue.messages > 0 ? ` (${deps.messageQueue.messages} are already waiting to be sent)` : ""}; wait ${seconds(retryAfterMs)} s.`
+        : `You are sending requests too fast; wait ${seconds(retryAfterMs)} s.`;
+      return { refusal: { code: "RATE_LIMITED", message } };
     }
 
     for (const event of CLIENT_EVENTS) {
@@ -179,18 +279,22 @@ export function attachSocketHandlers(
         const arrived = performance.now();
         void (async () => {
           try {
-            const refusal = await admit(event);
-            if (refusal) {
+            const admitted = await admit(event, splitArgs(args).payload);
+            if ("refusal" in admitted) {
               const { ack } = splitArgs(args);
-              if (ack) ack({ ok: false, error: refusal });
-              else onError(refusal);
+              if (ack) ack({ ok: false, error: admitted.refusal });
+              else onError(admitted.refusal);
               deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, false);
               return;
             }
-            const result = await runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, onError });
-            deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, result.ok);
-            if (result.ok && event === "message:send") deps.metrics.messageStored((result.data as { chatId: number }).chatId);
-            if (result.ok && event === "file:complete") deps.metrics.messageStored((result.data as { message: { chatId: number } }).message.chatId);
+            try {
+              const result = await runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, guard: () => sessions.admit(socket), onError });
+              deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, result.ok);
+              if (result.ok && event === "message:send") deps.metrics.messageStored((result.data as { chatId: number }).chatId);
+              if (result.ok && event === "file:complete") deps.metrics.messageStored((result.data as { message: { chatId: number } }).message.chatId);
+            } finally {
+              admitted.done();
+            }
           } finally {
             if (--inFlight === 0) idle?.();
           }
@@ -201,12 +305,14 @@ export function attachSocketHandlers(
       if (known.has(event)) return;
       const { ack } = splitArgs(args);
       const error: ErrorBody = { code: "UNKNOWN_EVENT", message: `The server does not know the event "${String(event).slice(0, 64)}".` };
-      void admit("unknown").then((refusal) => {
-        if (ack) ack({ ok: false, error: refusal ?? error });
-        else onError(refusal ?? error);
+      void admit("unknown").then((admitted) => {
+        const answer = "refusal" in admitted ? admitted.refusal : error;
+        if (ack) ack({ ok: false, error: answer });
+        else onError(answer);
       });
     });
     socket.on("disconnect", () => {
+      void presence.release(user.id, socket.id).catch((e: unknown) => log.warn({ err: safeError(e) }, "releasing a connection failed"));
       // After setup: a socket that left before it was counted is not uncounted.
       void ready
         .then(() => (counted.delete(socket.id) ? presence.disconnect(user, socket.id) : undefined))
@@ -216,9 +322,13 @@ export function attachSocketHandlers(
 
   async function setup(socket: ChatSocket): Promise<void> {
     const { user, sessionId } = socket.data;
-    const rooms = await chat.socketRooms(user.id);
-    if (socket.disconnected) return;
-    await socket.join([userRoom(user.id), sessionRoom(sessionId), ...rooms.map(roomOf)]);
+    // Into the rooms a kick, ban or logout disconnects first, then the session is read again:
+    // one that landed after the handshake read it either finds the socket in these rooms or is
+    // seen by this read.
+    await socket.join([userRoom(user.id), sessionRoom(sessionId)]);
+    const [rooms, current] = await Promise.all([chat.socketRooms(user.id), sessions.recheck(socket)]);
+    if (!current || socket.disconnected) return;
+    await socket.join(rooms.map(roomOf));
     if (socket.disconnected) return;
     // From here on the disconnect listener undoes this.
     counted.add(socket.id);
@@ -235,6 +345,9 @@ export function attachSocketHandlers(
     inFlight: () => inFlight,
     async drain(timeoutMs) {
       draining = true;
+      // Queued messages are refused now rather than held across the drain.
+      sendQueue.drain();
+      sessions.close();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, timeoutMs);

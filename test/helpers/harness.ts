@@ -38,6 +38,12 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
   };
 }
 
+/**
+ * A Redis key prefix of its own: tests on the shared REDIS_URL run concurrently (and fresh
+ * databases reuse the same user ids), so each cluster under test keeps its keys apart.
+ */
+export const redisNamespace = () => `test-${randomUUID().slice(0, 8)}`;
+
 export type TestServer = RunningServer & { backend: Backend; stop(): Promise<void> };
 
 /** Tests register hundreds of users and send in bursts from one address; limits tests set their own. */
@@ -47,7 +53,10 @@ export const TEST_LIMITS: LimitConfig = {
   events: { points: 100_000, windowSec: 10 },
   loginsPerAddress: { points: 100_000, windowSec: 60 },
   registrationsPerAddress: { points: 100_000, windowSec: 60 },
+  handshakesPerAddress: { points: 100_000, windowSec: 60 },
   connectionsPerAccount: 50,
+  // Tests register and log in many users at once on fast (N=2^10) hashes.
+  hashQueue: 100_000,
 };
 
 export async function startTestServer(backend: Backend, overrides: ConfigOverrides = {}): Promise<TestServer> {
@@ -60,6 +69,7 @@ export async function startTestServer(backend: Backend, overrides: ConfigOverrid
     scryptLogN: 10, // fast hashing in tests; production uses 17 (see password.test.ts)
     limits: TEST_LIMITS,
     drainMs: 3000,
+    redisPrefix: redisNamespace(),
     ...overrides,
   }, {});
   const server = await startServer(config, createLogger(process.env["TEST_LOG_LEVEL"] ?? "silent"));

@@ -1,8 +1,9 @@
 // Runs chat-server as a child process (so it can be killed with SIGKILL) and finds free ports.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { PACKAGE_ROOT } from "../../server/paths.js";
+import { killTree, spawnTracked } from "./children.js";
 
 export const SERVER_CLI = path.join(PACKAGE_ROOT, "dist", "server", "cli.js");
 
@@ -19,9 +20,12 @@ export function freePort(): Promise<number> {
 
 export type ServerProcess = { child: ChildProcess; url: string; exited: Promise<number | null>; output: () => string };
 
-/** Starts `chat-server serve` on a fixed port and resolves once it listens; nodeArgs go to node (e.g. --cpu-prof). */
+/**
+ * Starts `chat-server serve` on a fixed port and resolves once it listens; nodeArgs go to node
+ * (e.g. --cpu-prof). The process is killed when the test worker exits, should the test not.
+ */
 export async function spawnServer(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, SERVER_CLI, "serve", ...args], {
+  const child = spawnTracked(process.execPath, [...nodeArgs, SERVER_CLI, "serve", ...args], {
     env: { ...process.env, DATABASE_URL: "", REDIS_URL: "", LOG_LEVEL: "error", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -31,9 +35,9 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`chat-server did not start within 30 s: ${output}`));
-    }, 30_000);
+      killTree(child);
+      reject(new Error(`chat-server did not start within 60 s: ${output}`));
+    }, 60_000); // a loaded two-core machine has taken over 30 s to open a fresh embedded database
     const onData = () => {
       const m = /listening on (http\S+)/.exec(output);
       if (m?.[1]) {

@@ -2,6 +2,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
+import { onWorkerExit } from "./children.js";
 
 const exec = promisify(execFile);
 
@@ -17,6 +18,7 @@ export const hasTmux = (() => {
 export class Tmux {
   readonly socket = `chat-test-${randomUUID().slice(0, 8)}`;
   private started = false;
+  private forget: (() => void) | null = null;
 
   private run(...args: string[]) {
     return exec("tmux", ["-L", this.socket, ...args], { timeout: 10_000 });
@@ -27,13 +29,21 @@ export class Tmux {
     const env = { LANG: "C.UTF-8", TERM: "xterm-256color", ...opts.env };
     const exports = Object.entries(env).map(([k, v]) => `export ${k}='${v.replace(/'/g, "'\\''")}';`).join(" ");
     await this.run("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", String(opts.width ?? 100), "-y", String(opts.height ?? 30), `${exports} ${command}`);
-    await this.run("set-option", "-t", "t", "remain-on-exit", "on");
     this.started = true;
+    // A test killed by ava's timeout runs no teardown: the tmux server must not outlive it.
+    this.forget = onWorkerExit(() => execFileSync("tmux", ["-L", this.socket, "kill-server"], { stdio: "ignore", timeout: 5000 }));
+    await this.run("set-option", "-t", "t", "remain-on-exit", "on");
   }
 
   /** tmux key names: "Enter", "C-n", "M-1", "PageUp", or literal text with { literal: true }. */
   async keys(...keys: string[]): Promise<void> {
     await this.run("send-keys", "-t", "t", ...keys);
+  }
+
+  /** Pastes text as a terminal does (bracketed when the program asked for it: paste-buffer -p). */
+  async paste(text: string): Promise<void> {
+    await this.run("set-buffer", "-b", "paste", text);
+    await this.run("paste-buffer", "-p", "-b", "paste", "-t", "t");
   }
 
   async type(text: string): Promise<void> {
@@ -42,6 +52,12 @@ export class Tmux {
 
   async screen(): Promise<string> {
     const { stdout } = await this.run("capture-pane", "-p", "-t", "t");
+    return stdout;
+  }
+
+  /** The screen with its attributes as SGR escape sequences (capture-pane -e). */
+  async screenWithAttributes(): Promise<string> {
+    const { stdout } = await this.run("capture-pane", "-e", "-p", "-t", "t");
     return stdout;
   }
 
@@ -74,6 +90,7 @@ export class Tmux {
   async kill(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.forget?.();
     await this.run("kill-server").catch(() => undefined);
   }
 }

@@ -4,6 +4,10 @@ import type { CommandContext, Run } from "./context.js";
 
 export const appCommands = (ctx: CommandContext): Record<AppCommandId, Run> => ({
   "app.quit": () => ctx.quit(),
+  "app.confirmQuit": () => ctx.view.ask("Quit chat-tui? Enter: quit · Esc: stay", () => void ctx.quit()),
+  // The open question's box answers these keys itself (view.answer); as commands they do the same.
+  "confirm.yes": () => void ctx.view.answer("enter"),
+  "confirm.no": () => void ctx.view.answer("escape"),
   "screen.redraw": () => ctx.view.redraw(),
   "overlay.help": () => ctx.dispatch({ type: "overlay.help" }),
   "overlay.close": () => ctx.dispatch({ type: "overlay.close" }),

@@ -19,7 +19,8 @@ export function composerCommands(ctx: CommandContext): Record<ComposerCommandId,
     if (s.composer.completion) return dispatch({ type: "composer.completeNext" });
     const nicks = sortedUsers(s).filter((u) => !u.me).map((u) => u.nick);
     const req = completionsAt(s.composer.text, s.composer.cursor, nicks);
-    if (!req) return dispatch({ type: "focus.cycle", delta: 1 });
+    // Nothing to complete: Tab moves on only from an empty line, so typing never goes astray.
+    if (!req) return s.composer.text ? undefined : dispatch({ type: "focus.cycle", delta: 1 });
     dispatch({ type: "composer.complete", ...req });
   }
   const move = (to: "left" | "right" | "home" | "end" | "wordLeft" | "wordRight") => () => dispatch({ type: "composer.move", to });
@@ -39,6 +40,6 @@ export function composerCommands(ctx: CommandContext): Record<ComposerCommandId,
     "composer.killWordBefore": () => dispatch({ type: "composer.killWordBefore" }),
     "composer.recallPrev": () => dispatch({ type: "composer.recall", delta: -1 }),
     "composer.recallNext": () => dispatch({ type: "composer.recall", delta: 1 }),
-    "composer.clearCompletion": move("end"),
+    "composer.escape": () => (ctx.state().composer.completion ? move("end")() : ctx.view.ask("Quit chat-tui? Enter: quit · Esc: stay", () => void ctx.quit())),
   };
 }

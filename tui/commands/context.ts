@@ -7,7 +7,7 @@ import type { State } from "../state/types.js";
 import type { View } from "../ui/view.js";
 
 /** The part of the view commands use (the history's layout for scrolling, a redraw). */
-export type ViewPort = Pick<View, "historyLayout" | "redraw">;
+export type ViewPort = Pick<View, "historyLayout" | "redraw" | "ask" | "answer">;
 
 export type CommandContext = {
   client: ChatClient;

@@ -1,6 +1,6 @@
 // Every command a key can run, by domain. Keymaps are checked against this list by the
 // compiler (KEYMAP) and at start-up (the user's overrides in the config file).
-const APP = ["app.quit", "screen.redraw", "overlay.help", "overlay.close", "help.up", "help.down", "help.pageUp", "help.pageDown"] as const;
+const APP = ["app.quit", "app.confirmQuit", "confirm.yes", "confirm.no", "screen.redraw", "overlay.help", "overlay.close", "help.up", "help.down", "help.pageUp", "help.pageDown"] as const;
 const TABS = [
   "tab.next", "tab.prev", "tab.nextUnread", "tab.close",
   "tab.goto.1", "tab.goto.2", "tab.goto.3", "tab.goto.4", "tab.goto.5", "tab.goto.6", "tab.goto.7", "tab.goto.8", "tab.goto.9",
@@ -12,7 +12,7 @@ const FILES = ["files.select", "files.older", "files.newer", "files.download", "
 const COMPOSER = [
   "composer.submit", "composer.complete", "composer.backspace", "composer.delete", "composer.left", "composer.right", "composer.home", "composer.end",
   "composer.wordLeft", "composer.wordRight", "composer.killBefore", "composer.killWordBefore", "composer.recallPrev", "composer.recallNext",
-  "composer.clearCompletion",
+  "composer.escape",
 ] as const;
 const LOGIN = ["login.submit", "login.register", "login.nextField", "login.backspace", "login.clearField"] as const;
 

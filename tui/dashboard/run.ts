@@ -14,7 +14,7 @@ export async function runDashboard(opts: { server: string; configPath: string; t
     process.stderr.write(`chat-tui dashboard: no saved session for ${opts.server}. Log in with chat-tui first (as an admin); the dashboard uses that session.\n`);
     process.exit(2);
   }
-  const screen = createScreen({ input: process.stdin, output: process.stdout, term: process.env["TERM"] ?? "xterm", env: process.env });
+  const screen = createScreen();
   const view = createDashboardView(screen);
   let state: DashState = initialDash(opts.server);
   let conn: Connection | null = null;

@@ -2,7 +2,7 @@
 // ids are typed (a typo fails to compile); users override keys in their config file.
 import type { CommandId } from "../commands/ids.js";
 
-export const MODES = ["login", "input", "users", "history", "switcher", "help"] as const;
+export const MODES = ["login", "input", "users", "history", "switcher", "help", "confirm"] as const;
 export type Mode = (typeof MODES)[number];
 export type Keymap = Record<"global" | Mode, Readonly<Record<string, CommandId>>>;
 /** The user's changes: per mode, key name -> command id (null: the key does nothing). */
@@ -53,7 +53,7 @@ export const KEYMAP = {
     "C-h": "composer.backspace",
     up: "composer.recallPrev",
     down: "composer.recallNext",
-    escape: "composer.clearCompletion",
+    escape: "composer.escape",
   },
   users: {
     up: "users.up",
@@ -112,7 +112,17 @@ export const KEYMAP = {
     backspace: "login.backspace",
     "C-u": "login.clearField",
     "C-c": "app.quit",
-    escape: "app.quit",
+    escape: "app.confirmQuit",
+  },
+  /** A yes/no question (quit? send a multi-line paste?): it takes every key until answered. */
+  confirm: {
+    enter: "confirm.yes",
+    y: "confirm.yes",
+    "S-y": "confirm.yes",
+    escape: "confirm.no",
+    n: "confirm.no",
+    "S-n": "confirm.no",
+    "C-c": "confirm.no",
   },
 } as const satisfies Keymap;
 
@@ -130,9 +140,10 @@ export function withOverrides(base: Keymap, overrides: KeyOverrides): Keymap {
   return out;
 }
 
-/** What each command does, for the F1 overlay. */
+/** What each command does, for the F1 overlay; every command in KEYMAP has a line (a test checks). */
 export const COMMAND_HELP: Partial<Record<CommandId, string>> = {
   "app.quit": "quit (also /quit)",
+  "app.confirmQuit": "quit, after asking",
   "overlay.help": "show or hide this help",
   "tab.goto.1": "go to tab 1 (Alt+1 … Alt+9: tab N)",
   "tab.next": "next tab",
@@ -147,18 +158,51 @@ export const COMMAND_HELP: Partial<Record<CommandId, string>> = {
   "history.top": "oldest message (history focus; also Home in an empty input)",
   "history.bottom": "newest message (history focus; also End in an empty input)",
   "composer.submit": "send the message or run the /command",
-  "composer.complete": "complete a nick or /command (Tab again: next match); with nothing to complete: next focus",
+  "composer.complete": "complete a nick or /command (Tab again: next match); in an empty line: next focus",
+  "composer.backspace": "delete the character before the cursor",
+  "composer.delete": "delete the character under the cursor",
+  "composer.left": "cursor left",
+  "composer.right": "cursor right",
+  "composer.home": "start of the line (in an empty line: oldest message)",
+  "composer.end": "end of the line (in an empty line: newest message)",
+  "composer.wordLeft": "one word left",
+  "composer.wordRight": "one word right",
+  "composer.killWordBefore": "delete the word before the cursor",
   "composer.recallPrev": "previous line you sent",
   "composer.recallNext": "next line you sent",
   "composer.killBefore": "delete to the start of the line",
+  "composer.escape": "cancel a completion; otherwise quit, after asking",
+  "users.up": "user list: previous person",
+  "users.down": "user list: next person",
   "users.openDm": "open a direct message with the selected person",
+  "focus.input": "back to the input line",
+  "history.lineUp": "history: one line up",
+  "history.lineDown": "history: one line down",
+  "history.escape": "history: back to the input line",
   "screen.redraw": "redraw the screen",
   "files.select": "select the newest file in the chat (then f/F: older/newer, Enter or d: download)",
   "files.older": "history: select the previous (older) file",
   "files.newer": "history: select the next (newer) file",
   "files.download": "history: download the selected file",
   "transfer.cancel": "cancel the newest upload or download in progress",
+  "overlay.close": "close this window",
+  "switcher.choose": "open the chosen chat, person or room",
+  "switcher.up": "previous match",
+  "switcher.down": "next match",
+  "switcher.backspace": "delete the last character of the search",
+  "help.up": "scroll this help up",
+  "help.down": "scroll this help down",
+  "help.pageUp": "scroll this help up a page",
+  "help.pageDown": "scroll this help down a page",
+  "login.submit": "log in",
+  "login.register": "register the nick with the password",
+  "login.nextField": "switch between nick and password",
+  "login.backspace": "delete the last character",
+  "login.clearField": "clear the field",
+  "confirm.yes": "yes",
+  "confirm.no": "no",
 };
+for (let i = 2; i <= 9; i++) COMMAND_HELP[`tab.goto.${i}` as CommandId] = `go to tab ${i}`;
 
 /**
  * blessed names a few keys differently depending on the terminal; fold them together. For one
@@ -184,7 +228,7 @@ export function resolveKey(mode: Mode, key: string, keymap: Keymap = KEYMAP): Co
   const name = normalizeKey(key);
   const own = keymap[mode][name];
   if (own) return own;
-  if (mode === "login" || mode === "switcher" || mode === "help") return null;
+  if (mode === "login" || mode === "switcher" || mode === "help" || mode === "confirm") return null;
   return keymap.global[name] ?? null;
 }
 
@@ -198,19 +242,39 @@ export function keyLabel(key: string): string {
   return mods + label;
 }
 
-/** (keys, description) rows for the help overlay, one per documented command. */
-export function helpRows(keymap: Keymap = KEYMAP): { keys: string; text: string }[] {
-  const byCommand = new Map<string, string[]>();
-  for (const table of [keymap.global, keymap.input, keymap.users, keymap.history] as Record<string, string>[]) {
-    for (const [key, cmd] of Object.entries(table)) {
-      if (!COMMAND_HELP[cmd as CommandId] || /^M-[2-9]$/.test(key)) continue;
-      const list = byCommand.get(cmd) ?? [];
-      if (!list.includes(keyLabel(key))) list.push(keyLabel(key));
-      byCommand.set(cmd, list);
+/** The help's sections: which key tables, under which title. */
+export const HELP_SECTIONS: { title: string; modes: ("global" | Mode)[] }[] = [
+  { title: "Everywhere in the chat", modes: ["global"] },
+  { title: "Input line", modes: ["input"] },
+  { title: "User list (Tab or Shift+Tab to get there)", modes: ["users"] },
+  { title: "History (Tab or Shift+Tab to get there)", modes: ["history"] },
+  { title: "Quick switcher (Ctrl+K)", modes: ["switcher"] },
+  { title: "This help", modes: ["help"] },
+  { title: "Login form", modes: ["login"] },
+  { title: "Questions (quit? send a pasted text?)", modes: ["confirm"] },
+];
+
+/**
+ * (keys, description) rows for the help overlay, generated from KEYMAP so it cannot drift:
+ * one row per command of each table, with every key that runs it (Alt+2…Alt+9 folded into
+ * the Alt+1 row).
+ */
+export function helpSections(keymap: Keymap = KEYMAP): { title: string; rows: { keys: string; text: string }[] }[] {
+  return HELP_SECTIONS.map(({ title, modes }) => {
+    const byCommand = new Map<string, string[]>();
+    for (const m of modes) {
+      for (const [key, cmd] of Object.entries(keymap[m] as Record<string, string>)) {
+        if (/^M-[2-9]$/.test(key)) continue;
+        const list = byCommand.get(cmd) ?? [];
+        if (!list.includes(keyLabel(key))) list.push(keyLabel(key));
+        byCommand.set(cmd, list);
+      }
     }
-  }
-  return Object.entries(COMMAND_HELP).flatMap(([cmd, text]) => {
-    const keys = byCommand.get(cmd);
-    return keys ? [{ keys: keys.join(", "), text }] : [];
+    return { title, rows: [...byCommand].map(([cmd, keys]) => ({ keys: keys.join(", "), text: COMMAND_HELP[cmd as CommandId] ?? cmd })) };
   });
+}
+
+/** Every row of every section (what the help overlay shows). */
+export function helpRows(keymap: Keymap = KEYMAP): { keys: string; text: string }[] {
+  return helpSections(keymap).flatMap((s) => s.rows);
 }

@@ -1,6 +1,6 @@
 // Admin events: moderation (moderators and admins) and server shutdown (admins).
 import { AppError } from "../../app-error.js";
-import { Ban, Empty, Kick, Mute, Shutdown, Unsanction, type ClusterMetrics, type ServerShutdown } from "../../protocol/index.js";
+import { Ban, Empty, Kick, Mute, Shutdown, Unsanction, type ClusterMetrics, type ServerShutdown, type UserDto } from "../../protocol/index.js";
 import type { ModerationService } from "../../services/moderation.js";
 import { handle } from "../handle.js";
 
@@ -9,8 +9,8 @@ export interface ServerControl {
   shutdown(opts: { inSeconds: number; reason: string; by: string | null }): ServerShutdown;
   /** The announced shutdown with the seconds left now, or null. */
   pending(): ServerShutdown | null;
-  /** Live figures of every node (this one first). */
-  metrics(): Promise<ClusterMetrics>;
+  /** Live figures of every node (this one first), private room names hidden unless `viewer` is in the room. */
+  metrics(viewer: UserDto): Promise<ClusterMetrics>;
 }
 
 export const adminHandlers = (moderation: ModerationService, control: ServerControl) => ({
@@ -25,6 +25,6 @@ export const adminHandlers = (moderation: ModerationService, control: ServerCont
   }),
   "admin:metrics": handle<"admin:metrics">(Empty, async (_p, ctx) => {
     if (ctx.user.role !== "admin") throw new AppError("FORBIDDEN", "Only admins can see the server's metrics.");
-    return control.metrics();
+    return control.metrics(ctx.user);
   }),
 });

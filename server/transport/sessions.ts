@@ -1,0 +1,122 @@
+// Live sessions held to the database: every node re-reads the sessions of its own sockets
+// (revocation, expiry, ban, role) on a short period and before any request on a session not
+// read recently, so a kick, ban, logout, expiry or role change reaches every socket within a
+// bound even when the adapter's broadcast never arrives (a node cut off from Redis).
+import type { Socket } from "socket.io";
+import { safeError, type Logger } from "../log.js";
+import type { ClientToServerEvents, ErrorBody, InterServerEvents, ServerToClientEvents, SessionEnded } from "../protocol/index.js";
+import type { AccountService, SessionVerdict } from "../services/accounts.js";
+import type { ChatServer, SocketData } from "./io.js";
+
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export interface SessionGuard {
+  /**
+   * Reads the socket's session afresh (a read issued now, never one already under way); ends
+   * the socket and returns false when the session is over.
+   */
+  recheck(socket: ChatSocket): Promise<boolean>;
+  /** Before a request: null when the session was found good recently, else the refusal. */
+  admit(socket: ChatSocket): Promise<ErrorBody | null>;
+  /** Stops the periodic sweep. */
+  close(): void;
+}
+
+/** Sessions read per query by the sweep. */
+const BATCH = 500;
+
+export function createSessionGuard(deps: { io: ChatServer; accounts: AccountService; intervalMs: number; log: Logger }): SessionGuard {
+  const { io, accounts, log } = deps;
+  // A request may be served on a read issued at most this long ago: with the sweep's period,
+  // that is what bounds how long an ended session can still act.
+  const maxAgeMs = Math.round(deps.intervalMs * 1.5);
+  /** When the last read that found the session good was issued (ms). */
+  const verifiedAt = new Map<number, number>();
+  /** A per-session read under way, that requests coalesce on. */
+  const reading = new Map<number, Promise<void>>();
+  let sweeping = false;
+  let failing = false;
+
+  const localSockets = (): ChatSocket[] => [...io.of("/").sockets.values()] as ChatSocket[];
+
+  function end(socket: ChatSocket, ended: SessionEnded) {
+    if (socket.disconnected) return;
+    socket.emit("session:ended", ended);
+    socket.disconnect(true);
+  }
+
+  function apply(socket: ChatSocket, verdict: SessionVerdict) {
+    if (!verdict.ok) return end(socket, verdict.ended);
+    const before = socket.data.user;
+    if (before.role === verdict.user.role && before.nick === verdict.user.nick) return;
+    // Handlers read socket.data.user on every request: the new role counts from the next one.
+    socket.data.user = verdict.user;
+    if (before.role !== verdict.user.role) socket.emit("notice", { level: "info", text: `Your role is now ${verdict.user.role}.` });
+  }
+
+  /** Reads the sessions and applies the verdicts to every local socket that holds one of them. */
+  async function read(sessionIds: number[]): Promise<Map<number, SessionVerdict>> {
+    const issued = Date.now();
+    const verdicts = await accounts.checkSessions(sessionIds);
+    for (const [id, v] of verdicts) {
+      if (v.ok) verifiedAt.set(id, Math.max(issued, verifiedAt.get(id) ?? 0));
+      else verifiedAt.delete(id);
+    }
+    for (const socket of localSockets()) {
+      const v = verdicts.get(socket.data.sessionId);
+      if (v && socket.data.user) apply(socket, v);
+    }
+    return verdicts;
+  }
+
+  async function sweep() {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      const held = new Set<number>();
+      for (const s of localSockets()) if (s.data.user) held.add(s.data.sessionId);
+      for (const id of verifiedAt.keys()) if (!held.has(id)) verifiedAt.delete(id);
+      const ids = [...held];
+      for (let i = 0; i < ids.length; i += BATCH) await read(ids.slice(i, i + BATCH));
+      if (failing) log.info("session checks work again");
+      failing = false;
+    } catch (e) {
+      // Requests then re-read their session themselves, and fail while the database is down.
+      if (!failing) log.warn({ err: safeError(e) }, "re-checking live sessions failed");
+      failing = true;
+    } finally {
+      sweeping = false;
+    }
+  }
+
+  const timer = setInterval(() => void sweep(), deps.intervalMs);
+  timer.unref();
+
+  const unavailable: ErrorBody = { code: "UNAVAILABLE", message: "The server cannot check your session right now; nothing was done. Try again shortly." };
+  const ended: ErrorBody = { code: "SESSION_INVALID", message: "This session has ended; log in again." };
+
+  return {
+    async recheck(socket) {
+      const v = (await read([socket.data.sessionId])).get(socket.data.sessionId);
+      return Boolean(v?.ok) && !socket.disconnected;
+    },
+    async admit(socket) {
+      if (socket.disconnected) return ended;
+      const id = socket.data.sessionId;
+      if (Date.now() - (verifiedAt.get(id) ?? 0) <= maxAgeMs) return null;
+      let pending = reading.get(id);
+      if (!pending) {
+        pending = read([id]).then(() => undefined).finally(() => reading.delete(id));
+        reading.set(id, pending);
+      }
+      try {
+        await pending;
+      } catch (e) {
+        log.warn({ err: safeError(e), session: id }, "session check failed");
+        return unavailable;
+      }
+      return socket.disconnected || !verifiedAt.has(id) ? ended : null;
+    },
+    close: () => clearInterval(timer),
+  };
+}
