@@ -5,7 +5,7 @@ import { Server, type ServerOptions, type Socket } from "socket.io";
 import { safeError, type Logger } from "../log.js";
 import { isAppError } from "../app-error.js";
 import {
-  CLIENT_EVENTS, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
+  CLIENT_EVENTS, eventLimit, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
   type UserDto,
 } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
@@ -21,7 +21,7 @@ import { messageHandlers } from "./handlers/message.js";
 import { presenceHandlers } from "./handlers/presence.js";
 import { roomHandlers } from "./handlers/room.js";
 import { createSessionGuard } from "./sessions.js";
-import { seconds, type LimitKind, type Limits } from "./limits.js";
+import { seconds, type Limits } from "./limits.js";
 import { createSendQueue, type QueueBounds } from "./send-queue.js";
 import type { Metrics } from "../metrics.js";
 
@@ -137,13 +137,6 @@ export type SocketControl = {
   drain(timeoutMs: number): Promise<{ inFlight: number }>;
   inFlight(): number;
 };
-
-/** Which rate limit an event spends: messages, file chunks, or everything else. */
-function limitKind(event: string): LimitKind {
-  if (event === "message:send") return "message";
-  if (event === "file:chunk" || event === "file:read") return "transfer";
-  return "event";
-}
 
 /** What a queued send holds, for the queue's byte bound: its strings (the text, mostly) and some overhead. */
 function queuedBytes(payload: unknown): number {
@@ -265,7 +258,7 @@ export function attachSocketHandlers(
         if (turn.reason !== "full") return { refusal: { code: "UNAVAILABLE", message: "The server cannot check its rate limits right now; nothing was sent. Try again." } };
         retryAfterMs = turn.retryAfterMs;
       } else {
-        const r = await limits.consume(limitKind(event), account);
+        const r = await limits.consume(eventLimit(event), account);
         if (r.ok) return { done: () => {} };
         retryAfterMs = r.retryAfterMs;
       }
