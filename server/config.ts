@@ -1,4 +1,5 @@
 // Server configuration: defaults, environment and command-line values resolved in one place.
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { FileLimits } from "./services/files.js";
@@ -44,6 +45,11 @@ export type Config = {
   files: FileLimits;
   /** Concurrent message appends share one INSERT (on by default; CHAT_GROUP_COMMIT=0 turns it off, for benchmarks). */
   groupCommit: boolean;
+  /**
+   * The secret chat-sshd proves itself with on POST /api/v1/gateway/key-login (env
+   * CHAT_GATEWAY_SECRET, or the file CHAT_GATEWAY_SECRET_FILE); unset: no gateway may log in.
+   */
+  gatewaySecret: string | undefined;
 };
 
 /** Rate limits: points per window; a socket that keeps hitting them is disconnected. */
@@ -168,6 +174,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env
     limits: parseLimits(env["CHAT_RATE_LIMITS"]),
     files: fileLimits(env),
     groupCommit: env["CHAT_GROUP_COMMIT"] !== "0",
+    gatewaySecret: env["CHAT_GATEWAY_SECRET"] || (env["CHAT_GATEWAY_SECRET_FILE"] ? readFileSync(env["CHAT_GATEWAY_SECRET_FILE"], "utf8").trim() : undefined),
   };
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) continue;
@@ -175,6 +182,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env
       for (const [fk, fv] of Object.entries(v as Partial<FileLimits>)) if (fv !== undefined) (config.files as Record<string, unknown>)[fk] = fv;
     } else (config as Record<string, unknown>)[k] = v;
   }
+  if (config.gatewaySecret !== undefined && config.gatewaySecret.length < 32) throw new Error("the gateway secret must be at least 32 characters (e.g. `openssl rand -base64 32`)");
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new Error("TLS needs both --tls-cert and --tls-key");
   const f = config.files;
   if (!(f.maxFileBytes >= 0 && f.quotaBytesPerUser >= 0 && Number.isInteger(f.maxTransfersPerUser) && f.maxTransfersPerUser >= 1 && f.uploadIdleMs >= 1000)) {

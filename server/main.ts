@@ -162,7 +162,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       return null;
     });
   }
-  http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log, audit, metrics: nodeMetrics, readiness }));
+  http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log, audit, metrics: nodeMetrics, readiness, gatewaySecret: config.gatewaySecret }));
 
   let shutdownNotice: ServerShutdown | null = null;
   let resolveClosed: () => void = () => {};

@@ -4,7 +4,7 @@ import type { ChatKind, MessageKind, Role } from "../protocol/index.js";
 import { UNREAD_CAP } from "../protocol/index.js";
 import type {
   ChatRecord, ChatRepository, ChatSummary, FileRecord, FileRepository, FileStatus, MessageRecord, MessageRepository, NewMessage, Repositories,
-  SanctionKind, SanctionRecord, SanctionRepository, SessionRepository, UserRecord, UserRepository,
+  SanctionKind, SanctionRecord, SanctionRepository, SessionRepository, SshKeyRepository, UserRecord, UserRepository,
 } from "../services/ports.js";
 import type { PrismaClient } from "./generated/client.js";
 
@@ -484,8 +484,28 @@ function fileRepository(prisma: PrismaClient): FileRepository {
   };
 }
 
+function sshKeyRepository(prisma: PrismaClient): SshKeyRepository {
+  return {
+    async create(key) {
+      try {
+        return await prisma.sshKey.create({ data: key });
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new AppError("KEY_TAKEN", `The key ${key.fingerprint} is bound to an account already; a key can log in to one account only.`, { cause: e });
+        throw e;
+      }
+    },
+    listForUser: (userId) => prisma.sshKey.findMany({ where: { userId }, orderBy: { id: "asc" } }),
+    findByFingerprint: (fingerprint) => prisma.sshKey.findUnique({ where: { fingerprint } }),
+    async remove(userId, fingerprint) {
+      const { count } = await prisma.sshKey.deleteMany({ where: { userId, fingerprint } });
+      return count > 0;
+    },
+  };
+}
+
 export function createRepositories(prisma: PrismaClient, opts: { groupCommit?: boolean } = {}): Repositories {
   return {
+    sshKeys: sshKeyRepository(prisma),
     users: userRepository(prisma),
     sessions: sessionRepository(prisma),
     chats: chatRepository(prisma),

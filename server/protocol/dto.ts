@@ -108,3 +108,6 @@ export type NodeMetrics = {
   rooms: { chatId: number; name: string; messages: number; private?: boolean }[];
 };
 export type ClusterMetrics = { nodes: NodeMetrics[] };
+
+/** An SSH key bound to the account (fingerprint as OpenSSH shows it). */
+export type SshKeyDto = { fingerprint: string; type: string; comment: string; createdAt: string };

@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   "OFFSET_MISMATCH",
   "UPLOAD_INCOMPLETE",
   "HASH_MISMATCH",
+  "KEY_TAKEN",
+  "KEY_NOT_FOUND",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -58,6 +60,7 @@ export function httpStatus(code: ErrorCode): number {
     case "CHAT_NOT_FOUND":
     case "ROOM_NOT_FOUND":
     case "FILE_NOT_FOUND":
+    case "KEY_NOT_FOUND":
       return 404;
     case "NICK_TAKEN":
     case "ROOM_EXISTS":
@@ -65,6 +68,7 @@ export function httpStatus(code: ErrorCode): number {
     case "CANNOT_LEAVE_GENERAL":
     case "OFFSET_MISMATCH":
     case "UPLOAD_INCOMPLETE":
+    case "KEY_TAKEN":
       return 409;
     case "PAYLOAD_TOO_LARGE":
     case "FILE_TOO_LARGE":

@@ -5,11 +5,11 @@ import type { z } from "zod";
 import type { Ack, Result } from "./errors.js";
 import type {
   ChatDto, ChatUpdated, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
-  SessionReady, SyncRequired, UserWithPresence,
+  SessionReady, SshKeyDto, SyncRequired, UserWithPresence,
 } from "./dto.js";
 import {
   Ban, BeginUpload, ChatRef, CreateRoom, Empty, FetchHistory, FileRef, InviteToRoom, JoinRoom, Kick, ListFiles, MarkRead, Mute, OpenDm, ReadChunk,
-  SendMessage, Shutdown, Unsanction, UploadChunk,
+  SendMessage, Shutdown, SshFingerprint, AddSshKey, Unsanction, UploadChunk,
 } from "./schemas.js";
 
 /** Which rate limit an event spends: messages, file chunks, or everything else. */
@@ -54,6 +54,9 @@ export const CLIENT_EVENT_DECLS = {
   "file:info": event<FileDto>()(FileRef),
   "file:read": event<FileChunk>()(ReadChunk, "transfer"),
   "file:list": event<FileList>()(ListFiles),
+  "key:list": event<{ keys: SshKeyDto[] }>()(Empty),
+  "key:add": event<SshKeyDto>()(AddSshKey),
+  "key:remove": event<{ fingerprint: string }>()(SshFingerprint),
 } as const;
 
 type Decls = typeof CLIENT_EVENT_DECLS;

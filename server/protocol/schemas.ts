@@ -175,3 +175,17 @@ export const ListFiles = z.object({
   limit: z.int("limit must be a whole number").min(1, "limit is at least 1").max(FILE_LIST_MAX, `limit is at most ${FILE_LIST_MAX}`).optional(),
 });
 export type ListFiles = z.infer<typeof ListFiles>;
+
+/** An OpenSSH public key line ("ssh-ed25519 AAAA... comment"); services/ssh-keys.ts parses it. */
+export const SSH_KEY_LINE_MAX = 16_384;
+export const AddSshKey = z.object({
+  publicKey: z.string("publicKey must be a string").trim().min(1, "publicKey is empty: paste the line of your .pub file").max(SSH_KEY_LINE_MAX, `publicKey is at most ${SSH_KEY_LINE_MAX} characters`),
+});
+export type AddSshKey = z.infer<typeof AddSshKey>;
+
+/** An OpenSSH SHA-256 fingerprint: "SHA256:" and 43 characters of unpadded base64. */
+export const SSH_FINGERPRINT_RE = /^SHA256:[A-Za-z0-9+/]{43}$/;
+export const SshFingerprint = z.object({
+  fingerprint: z.string("fingerprint must be a string").trim().regex(SSH_FINGERPRINT_RE, "fingerprint must look like SHA256:... as `ssh-keygen -lf` shows it"),
+});
+export type SshFingerprint = z.infer<typeof SshFingerprint>;

@@ -1,11 +1,12 @@
 // Accounts and sessions: registration, login, logout, token checks, roles.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { AppError } from "../app-error.js";
-import { checkNick, foldKey, type AuthResponse, type Role, type SessionEnded, type UserDto } from "../protocol/index.js";
+import { checkNick, foldKey, type AuthResponse, type Role, type SessionEnded, type SshKeyDto, type UserDto } from "../protocol/index.js";
 import { toMessageDto, toUserDto } from "./dto.js";
 import type { PasswordHasher } from "./password.js";
 import { describeSanction } from "./moderation.js";
-import { noAudit, type AuditLog, type Notifier, type Repositories, type UserRecord } from "./ports.js";
+import { noAudit, type AuditLog, type Notifier, type Repositories, type SshKeyRecord, type UserRecord } from "./ports.js";
+import { parseSshPublicKey } from "./ssh-keys.js";
 
 export const GENERAL_ROOM = "general";
 
@@ -29,7 +30,18 @@ export interface AccountService {
   /** Creates an account without a session (administration CLI). */
   addUser(input: { nick: string; password: string; role: Role }): Promise<UserDto>;
   setRole(nick: string, role: Role): Promise<UserDto>;
+  listKeys(userId: number): Promise<SshKeyDto[]>;
+  /** Binds an OpenSSH public key (one `.pub` line) to the user; KEY_TAKEN when it is bound to anyone. */
+  addKey(userId: number, publicKey: string): Promise<SshKeyDto>;
+  removeKey(userId: number, fingerprint: string): Promise<{ fingerprint: string }>;
+  /**
+   * A session for the account the key is bound to. Only for a caller that verified the key's
+   * signature itself (chat-sshd, holding the gateway secret): the fingerprint is not a secret.
+   */
+  keyLogin(fingerprint: string, ctx?: RequestContext & { gateway?: string }): Promise<AuthResponse>;
 }
+
+const toKeyDto = (k: SshKeyRecord): SshKeyDto => ({ fingerprint: k.fingerprint, type: k.publicKey.split(" ")[0] ?? "", comment: k.comment, createdAt: k.createdAt.toISOString() });
 
 export const hashToken = (token: string): Buffer => createHash("sha256").update(token).digest();
 // base64url of 32 random bytes is 43 characters.
@@ -167,6 +179,45 @@ export function createAccountService(deps: {
       await repos.users.setRole(user.id, role);
       audit.record("role.changed", { userId: user.id, nick: user.nick, from: user.role, to: role, by: "command line" });
       return toUserDto({ ...user, role });
+    },
+
+    async listKeys(userId) {
+      return (await repos.sshKeys.listForUser(userId)).map(toKeyDto);
+    },
+
+    async addKey(userId, publicKey) {
+      const key = parseSshPublicKey(publicKey);
+      const bound = await repos.sshKeys.findByFingerprint(key.fingerprint);
+      if (bound) {
+        throw new AppError("KEY_TAKEN", bound.userId === userId ? `The key ${key.fingerprint} is bound to your account already.` : `The key ${key.fingerprint} is bound to another account; a key can log in to one account only.`);
+      }
+      const created = await repos.sshKeys.create({ userId, fingerprint: key.fingerprint, publicKey: key.line, comment: key.comment });
+      audit.record("key.added", { userId, fingerprint: key.fingerprint, type: key.type });
+      return toKeyDto(created);
+    },
+
+    async removeKey(userId, fingerprint) {
+      if (!(await repos.sshKeys.remove(userId, fingerprint))) throw new AppError("KEY_NOT_FOUND", `No key ${fingerprint} is bound to your account; /key list shows yours.`);
+      audit.record("key.removed", { userId, fingerprint });
+      return { fingerprint };
+    },
+
+    async keyLogin(fingerprint, ctx = {}) {
+      const key = await repos.sshKeys.findByFingerprint(fingerprint);
+      const user = key && (await repos.users.findById(key.userId));
+      if (!user) {
+        audit.record("login.key.refused", { fingerprint, address: ctx.address, gateway: ctx.gateway, reason: "key not bound" });
+        throw new AppError("KEY_NOT_FOUND", "This key is not bound to an account.");
+      }
+      try {
+        await refuseBanned(user.id);
+      } catch (e) {
+        audit.record("login.key.refused", { nick: user.nick, userId: user.id, fingerprint, address: ctx.address, gateway: ctx.gateway, reason: "banned" });
+        throw e;
+      }
+      const session = await issueSession(user);
+      audit.record("login.key", { nick: user.nick, userId: user.id, fingerprint, address: ctx.address, gateway: ctx.gateway });
+      return session;
     },
   };
 }

@@ -165,7 +165,19 @@ export interface FileRepository {
   removeStale(idleBefore: Date): Promise<number>;
 }
 
+export type SshKeyRecord = { id: number; userId: number; fingerprint: string; publicKey: string; comment: string; createdAt: Date };
+
+export interface SshKeyRepository {
+  /** Inserts a key; throws AppError KEY_TAKEN when the fingerprint is bound already. */
+  create(key: { userId: number; fingerprint: string; publicKey: string; comment: string }): Promise<SshKeyRecord>;
+  listForUser(userId: number): Promise<SshKeyRecord[]>;
+  findByFingerprint(fingerprint: string): Promise<SshKeyRecord | null>;
+  /** Removes the user's key; false when the user has no such key. */
+  remove(userId: number, fingerprint: string): Promise<boolean>;
+}
+
 export type Repositories = {
+  sshKeys: SshKeyRepository;
   users: UserRepository;
   sessions: SessionRepository;
   chats: ChatRepository;
@@ -193,7 +205,8 @@ export interface Notifier {
 /** What the audit log records: sign-ins, accounts, roles and every moderation action. */
 export type AuditEvent =
   | "login.ok" | "login.failed" | "login.refused" | "register" | "user.added" | "role.changed"
-  | "kick" | "ban" | "unban" | "mute" | "unmute" | "shutdown";
+  | "kick" | "ban" | "unban" | "mute" | "unmute" | "shutdown"
+  | "key.added" | "key.removed" | "login.key" | "login.key.refused";
 export type AuditFields = Record<string, string | number | boolean | null | undefined>;
 
 /** Where services tell the operator who did what; never given a password or a token. */

@@ -1,9 +1,10 @@
 // The JSON HTTP API: register, login, logout, health. Socket.IO shares the same server.
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../log.js";
 import { AppError, isAppError } from "../app-error.js";
-import type { z } from "zod";
-import { Credentials, describeIssues, foldKey, httpStatus, LoginBody } from "../protocol/index.js";
+import { z } from "zod";
+import { Credentials, describeIssues, foldKey, httpStatus, LoginBody, SshFingerprint } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
 import type { AuditLog, Notifier } from "../services/ports.js";
 import { ABANDONED } from "../services/password.js";
@@ -64,6 +65,14 @@ function clientWentAway(e: unknown, req: IncomingMessage): boolean {
   return req.socket.destroyed && (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || req.destroyed);
 }
 
+const GatewayKeyLogin = SshFingerprint.extend({ address: z.string().max(64).optional() });
+
+/** Compares secrets in constant time (hashed first, so lengths do not leak either). */
+function sameSecret(a: string, b: string): boolean {
+  const h = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(h(a), h(b));
+}
+
 export function createHttpHandler(deps: {
   accounts: AccountService;
   notifier: Notifier;
@@ -73,6 +82,8 @@ export function createHttpHandler(deps: {
   audit: AuditLog;
   metrics: Metrics;
   readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+  /** chat-sshd's shared secret (Config.gatewaySecret); unset refuses every gateway login. */
+  gatewaySecret?: string | undefined;
 }) {
   const { accounts, notifier, limits, log } = deps;
 
@@ -128,6 +139,19 @@ export function createHttpHandler(deps: {
       }
       await limits.reset("loginFailure", key);
       send(res, 200, answer);
+    },
+    // chat-sshd verified an SSH key's signature and asks for a session of the key's account.
+    // Only the holder of the gateway secret may: a fingerprint alone is public.
+    "POST /api/v1/gateway/key-login": async (req, res) => {
+      const secret = deps.gatewaySecret;
+      const given = bearer(req);
+      const address = clientAddress(req, deps.trustProxy);
+      if (!secret || !given || !sameSecret(given, secret)) {
+        deps.audit.record("login.key.refused", { address, reason: secret ? "wrong gateway secret" : "no gateway secret configured" });
+        throw new AppError("UNAUTHENTICATED", secret ? "The gateway secret is wrong." : "This server accepts no SSH gateway: set CHAT_GATEWAY_SECRET on chat-server.");
+      }
+      const body = parse(GatewayKeyLogin, await readJson(req));
+      send(res, 200, await accounts.keyLogin(body.fingerprint, { address: body.address ?? address, gateway: address }));
     },
     "POST /api/v1/logout": async (req, res) => {
       const token = bearer(req);

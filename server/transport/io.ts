@@ -19,6 +19,7 @@ import { adminHandlers, type ServerControl } from "./handlers/admin.js";
 import { fileHandlers } from "./handlers/file.js";
 import { messageHandlers } from "./handlers/message.js";
 import { presenceHandlers } from "./handlers/presence.js";
+import { keyHandlers } from "./handlers/key.js";
 import { roomHandlers } from "./handlers/room.js";
 import { createSessionGuard } from "./sessions.js";
 import { seconds, type Limits } from "./limits.js";
@@ -171,7 +172,7 @@ export function attachSocketHandlers(
   },
 ): SocketControl {
   const { accounts, chat, presence, limits, log } = deps;
-  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat, deps.nodeId), ...adminHandlers(deps.moderation, deps.control), ...fileHandlers(deps.files) };
+  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat, deps.nodeId), ...adminHandlers(deps.moderation, deps.control), ...fileHandlers(deps.files), ...keyHandlers(accounts) };
   const known = new Set<string>(CLIENT_EVENTS);
   const sendQueue = createSendQueue({ limits, bounds: deps.messageQueue });
   let draining = false;
