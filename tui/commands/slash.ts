@@ -2,6 +2,7 @@
 import type { Parsed } from "../keys/slash.js";
 import { activeView } from "../state/selectors.js";
 import { kick, lift, sanction, shutdown } from "./admin.js";
+import { addKey, listKeys, removeKey } from "./keys.js";
 import type { CommandContext } from "./context.js";
 import { cancelTransfer, listFiles, removeFile } from "./files.js";
 import { closeActive, createRoom, directMessage, invite, joinRoom, leaveActive, listRooms, listUsers } from "./rooms.js";
@@ -64,5 +65,11 @@ export async function runSlash(ctx: CommandContext, parsed: Parsed): Promise<voi
       return lift(ctx, parsed.kind, parsed.nick);
     case "shutdown":
       return shutdown(ctx, parsed.inSeconds, parsed.reason);
+    case "key.list":
+      return listKeys(ctx);
+    case "key.add":
+      return void (await addKey(ctx, parsed.publicKey));
+    case "key.rm":
+      return removeKey(ctx, parsed.fingerprint);
   }
 }

@@ -23,6 +23,9 @@ export type Parsed =
   | { kind: "files" }
   | { kind: "rmfile"; fileId: number }
   | { kind: "cancel" }
+  | { kind: "key.list" }
+  | { kind: "key.add"; publicKey: string }
+  | { kind: "key.rm"; fingerprint: string }
   | { kind: "error"; message: string };
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
@@ -92,6 +95,17 @@ export const SLASH_COMMANDS: Spec[] = [
   },
   { name: "files", aliases: [], usage: "/files", help: "list the files shared in the active chat", parse: (a) => (a.length === 0 ? { kind: "files" } : null) },
   { name: "cancel", aliases: [], usage: "/cancel", help: "cancel the newest upload or download (also Ctrl+X)", parse: (a) => (a.length === 0 ? { kind: "cancel" } : null) },
+  {
+    name: "key", aliases: ["keys"], usage: "/key list | /key add <ssh public key line> | /key rm <SHA256:fingerprint>", help: "the SSH keys that log you in through chat-sshd",
+    parse: (a, rest) => {
+      const sub = (a[0] ?? "list").toLowerCase();
+      const arg = rest.replace(/^\S+\s*/, "").trim();
+      if (sub === "list" || sub === "ls") return a.length <= 1 ? { kind: "key.list" } : null;
+      if (sub === "add") return arg ? { kind: "key.add", publicKey: arg } : null;
+      if (sub === "rm" || sub === "remove" || sub === "del") return a.length === 2 && a[1] ? { kind: "key.rm", fingerprint: a[1] } : null;
+      return null;
+    },
+  },
   { name: "help", aliases: ["h", "?"], usage: "/help", help: "commands and keys", parse: () => ({ kind: "help" }) },
   { name: "quit", aliases: ["exit", "q"], usage: "/quit", help: "quit", parse: (a) => (a.length === 0 ? { kind: "quit" } : null) },
   { name: "logout", aliases: [], usage: "/logout", help: "log out and forget the saved session", parse: (a) => (a.length === 0 ? { kind: "logout" } : null) },
@@ -126,7 +140,7 @@ export function parseInput(line: string): Parsed {
   const args = rawArgs ? rawArgs.split(/\s+/) : [];
   // The text of /msg (and a reason) is everything after the first argument, spaces kept;
   // /shutdown gets all of its arguments.
-  const rest = spec.name === "shutdown" || spec.name === "send" || spec.name === "download" ? rawArgs : rawArgs.replace(/^\S+\s*/, "");
+  const rest = spec.name === "shutdown" || spec.name === "send" || spec.name === "download" || spec.name === "key" ? rawArgs : rawArgs.replace(/^\S+\s*/, "");
   return spec.parse(args, rest) ?? usage(spec);
 }
 
