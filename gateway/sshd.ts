@@ -159,7 +159,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             onEnd: () => {
               if (shell) shells.delete(shell);
               void shell?.close();
-              conn.end();
+              // The client hangs up once the channel (with its exit status) is closed; a
+              // client that does not is disconnected a little later.
+              setTimeout(() => conn.end(), 5000).unref();
             },
           });
           shells.add(shell);
