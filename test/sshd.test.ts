@@ -90,6 +90,7 @@ sshTest("register over ssh, bind the key, reconnect straight in, Alt+2, send and
   const second = await openSsh(t, key.file);
   await second.waitFor(/#general>/, 20_000);
   t.notRegex(await second.screen(), /Password/);
+  t.true((await second.screen()).includes("│"), "LANG=C.UTF-8 (sent with SendEnv) draws Unicode");
   // Send from ssh, the peer receives it.
   await second.type("hello from ssh");
   await second.keys("Enter");
@@ -122,9 +123,10 @@ sshTest("register over ssh, bind the key, reconnect straight in, Alt+2, send and
   other.close();
 });
 
-sshTest("over ssh /send /etc/passwd is refused with the sentence, and nothing is uploaded", async (t) => {
-  const tui = await openSsh(t, null);
-  await tui.waitFor(/Password/, 20_000);
+sshTest("over ssh /send /etc/passwd is refused with the sentence, and nothing is uploaded; the session's LANG=C draws ASCII", async (t) => {
+  const tui = await openSsh(t, null, { env: { LANG: "C" } });
+  const form = await tui.waitFor(/Password/, 20_000);
+  t.false(/[─│┌┐└┘]/.test(form), "no box drawing characters under LANG=C sent with SendEnv");
   await tui.keys("C-u");
   await tui.type(nick("snd"));
   await tui.keys("Tab");
@@ -135,6 +137,7 @@ sshTest("over ssh /send /etc/passwd is refused with the sentence, and nothing is
   await tui.type("/send /etc/passwd");
   await tui.keys("Enter");
   const screen = await tui.waitFor(/File transfer is not available over the SSH/);
+  t.false(screen.includes("│"), "the chat screen is ASCII too");
   t.notRegex(screen, /root:x:0/);
   t.true(GATEWAY_FILES_REFUSAL.startsWith("File transfer is not available over the SSH gateway"));
   await tui.keys("C-c");

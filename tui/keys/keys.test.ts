@@ -124,3 +124,13 @@ test("the help is generated from the keymap: every key of every table, every com
   const rows = helpRows();
   for (const k of ["Ctrl+A", "Ctrl+E", "Alt+B", "Alt+F", "Alt+Backspace"]) t.true(rows.some((r) => r.keys.split(", ").includes(k)), k);
 });
+
+test("/key: list (the default), add keeps the whole key line with its comment, rm takes one fingerprint", (t) => {
+  t.deepEqual(parseInput("/key list"), { kind: "key.list" });
+  t.deepEqual(parseInput("/key"), { kind: "key.list" });
+  t.deepEqual(parseInput("/key add ssh-ed25519 AAAAC3Nza me@my laptop"), { kind: "key.add", publicKey: "ssh-ed25519 AAAAC3Nza me@my laptop" });
+  t.deepEqual(parseInput("/key rm SHA256:abcDEF+/x"), { kind: "key.rm", fingerprint: "SHA256:abcDEF+/x" });
+  t.is(parseInput("/key add").kind, "error");
+  t.is(parseInput("/key rm").kind, "error");
+  t.is(parseInput("/key frobnicate").kind, "error");
+});
