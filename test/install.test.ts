@@ -18,7 +18,7 @@ test("npm pack holds dist (no tests), prisma and both bins; each bin runs --help
   const [pack] = JSON.parse(stdout) as Pack[];
   const files = new Set(pack!.files.map((f) => f.path));
   const pkg = JSON.parse(await readFile(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { bin: Record<string, string> };
-  t.deepEqual(Object.keys(pkg.bin).sort(), ["chat-server", "chat-tui"]);
+  t.deepEqual(Object.keys(pkg.bin).sort(), ["chat-server", "chat-sshd", "chat-tui"]);
   for (const bin of Object.values(pkg.bin)) {
     t.true(files.has(bin), `${bin} is in the tarball`);
     t.regex(await readFile(path.join(PACKAGE_ROOT, bin), "utf8"), /^#!\/usr\/bin\/env (-S )?node[ \n]/, `${bin} starts with a node shebang`);
@@ -34,6 +34,8 @@ test("npm pack holds dist (no tests), prisma and both bins; each bin runs --help
   t.regex(tui.stdout, /--bell/);
   const srv = await run(process.execPath, [path.join(PACKAGE_ROOT, pkg.bin["chat-server"]!), "--help"], { cwd: elsewhere });
   t.regex(srv.stdout, /chat-server/);
+  const sshd = await run(process.execPath, [path.join(PACKAGE_ROOT, pkg.bin["chat-sshd"]!), "--help"], { cwd: elsewhere });
+  t.regex(sshd.stdout, /chat-sshd \[options\][\s\S]*--max-sessions/);
 });
 
 const full = process.env["CHAT_INSTALL_TEST"] === "1" ? test : test.skip;
