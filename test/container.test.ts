@@ -111,7 +111,7 @@ async function ensureBaseImage(log: (s: string) => void): Promise<void> {
       changes.push("--change", "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt");
     }
     // Fails here, not in the build, if the copied node lacks a shared library in minbase.
-    execFileSync("chroot", [root, "/usr/local/bin/node", "-e", "require('child_process')"], { env: {} });
+    execFileSync("chroot", [root, "/usr/local/bin/node", "-e", "require('child_process')"], { env: { PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" } });
     rmSync(path.join(root, "var/lib/apt/lists"), { recursive: true, force: true });
     const tar = spawnTracked("tar", ["--numeric-owner", "-C", root, "-c", "."], { stdio: ["ignore", "pipe", "ignore"] });
     await runAsync(PODMAN!, ["import", ...changes, "-", FROM], { timeoutMs: 5 * 60_000, stdinFrom: tar });
