@@ -11,6 +11,17 @@ import { bulkLoad } from "./history.js";
 import { HERE, now, pendingDrops, percentile, rssOf, seedDatabase, sleep, startChatServer, type BenchOutput, type Ctx, type Row } from "./lib.js";
 
 const CLI = path.join(PACKAGE_ROOT, "dist", "tui", "cli.js");
+
+/**
+ * The node flags chat-tui runs with when started as a command (its "#!/usr/bin/env -S node …"
+ * line), so the benchmark measures what users run; CHAT_TUI_BENCH_NODE_FLAGS overrides them.
+ */
+async function nodeFlags(): Promise<string> {
+  const override = process.env["CHAT_TUI_BENCH_NODE_FLAGS"];
+  if (override !== undefined) return override;
+  const first = (await readFile(CLI, "utf8")).split("\n", 1)[0] ?? "";
+  return /^#!\/usr\/bin\/env -S node\b(.*)$/.exec(first)?.[1]?.trim() ?? "";
+}
 type Frame = { at: number; ms: number; sinceStart: number };
 
 async function frames(file: string): Promise<Frame[]> {
@@ -76,7 +87,8 @@ export async function tui(ctx: Ctx): Promise<BenchOutput> {
     let app: Record<string, unknown>;
     try {
       const t0 = now();
-      await tmux.start(`exec node ${CLI} --server ${server.url} --config ${config} 2>>${dir}/tui.stderr`, { width: 100, height: 30, env: { CHAT_TUI_TRACE: traceFile } });
+      details["nodeFlags"] = await nodeFlags();
+      await tmux.start(`exec node ${details["nodeFlags"]} ${CLI} --server ${server.url} --config ${config} 2>>${dir}/tui.stderr`, { width: 100, height: 30, env: { CHAT_TUI_TRACE: traceFile } });
       const [first] = await waitFrames(traceFile, 1);
       await tmux.waitFor(new RegExp(`history message ${size}\\b`), 20_000);
       const chatShown = now() - t0;

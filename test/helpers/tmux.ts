@@ -40,12 +40,24 @@ export class Tmux {
     await this.run("send-keys", "-t", "t", ...keys);
   }
 
+  /** Pastes text as a terminal does (bracketed when the program asked for it: paste-buffer -p). */
+  async paste(text: string): Promise<void> {
+    await this.run("set-buffer", "-b", "paste", text);
+    await this.run("paste-buffer", "-p", "-b", "paste", "-t", "t");
+  }
+
   async type(text: string): Promise<void> {
     await this.run("send-keys", "-t", "t", "-l", text);
   }
 
   async screen(): Promise<string> {
     const { stdout } = await this.run("capture-pane", "-p", "-t", "t");
+    return stdout;
+  }
+
+  /** The screen with its attributes as SGR escape sequences (capture-pane -e). */
+  async screenWithAttributes(): Promise<string> {
+    const { stdout } = await this.run("capture-pane", "-e", "-p", "-t", "t");
     return stdout;
   }
 

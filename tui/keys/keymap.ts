@@ -1,9 +1,15 @@
-// Keys are data: a table from key names (as blessed names them) to command ids, per mode.
+// Keys are data: a table from key names (as blessed names them) to command ids, per mode. The
+// ids are typed (a typo fails to compile); users override keys in their config file.
+import type { CommandId } from "../commands/ids.js";
 
-export type Mode = "login" | "input" | "users" | "history" | "switcher" | "help";
+export const MODES = ["login", "input", "users", "history", "switcher", "help", "confirm"] as const;
+export type Mode = (typeof MODES)[number];
+export type Keymap = Record<"global" | Mode, Readonly<Record<string, CommandId>>>;
+/** The user's changes: per mode, key name -> command id (null: the key does nothing). */
+export type KeyOverrides = Partial<Record<"global" | Mode, Record<string, CommandId | null>>>;
 
-const tabKeys: Record<string, string> = {};
-for (let i = 1; i <= 9; i++) tabKeys[`M-${i}`] = `tab.goto.${i}`;
+const tabKeys: Record<string, CommandId> = {};
+for (let i = 1; i <= 9; i++) tabKeys[`M-${i}`] = `tab.goto.${i}` as CommandId;
 
 export const KEYMAP = {
   /** Apply in every chat mode unless the mode's own table names the key. */
@@ -47,7 +53,7 @@ export const KEYMAP = {
     "C-h": "composer.backspace",
     up: "composer.recallPrev",
     down: "composer.recallNext",
-    escape: "composer.clearCompletion",
+    escape: "composer.escape",
   },
   users: {
     up: "users.up",
@@ -106,13 +112,38 @@ export const KEYMAP = {
     backspace: "login.backspace",
     "C-u": "login.clearField",
     "C-c": "app.quit",
-    escape: "app.quit",
+    escape: "app.confirmQuit",
   },
-} as const satisfies Record<"global" | Mode, Record<string, string>>;
+  /** A yes/no question (quit? send a multi-line paste?): it takes every key until answered. */
+  confirm: {
+    enter: "confirm.yes",
+    y: "confirm.yes",
+    "S-y": "confirm.yes",
+    escape: "confirm.no",
+    n: "confirm.no",
+    "S-n": "confirm.no",
+    "C-c": "confirm.no",
+  },
+} as const satisfies Keymap;
 
-/** What each command does, for the F1 overlay. */
-export const COMMAND_HELP: Record<string, string> = {
+/** The keymap with the user's overrides applied (null removes a key). */
+export function withOverrides(base: Keymap, overrides: KeyOverrides): Keymap {
+  const out = { ...base } as Record<"global" | Mode, Record<string, CommandId>>;
+  for (const [mode, table] of Object.entries(overrides) as ["global" | Mode, Record<string, CommandId | null>][]) {
+    const merged: Record<string, CommandId> = { ...base[mode] };
+    for (const [key, id] of Object.entries(table)) {
+      if (id === null) delete merged[key];
+      else merged[key] = id;
+    }
+    out[mode] = merged;
+  }
+  return out;
+}
+
+/** What each command does, for the F1 overlay; every command in KEYMAP has a line (a test checks). */
+export const COMMAND_HELP: Partial<Record<CommandId, string>> = {
   "app.quit": "quit (also /quit)",
+  "app.confirmQuit": "quit, after asking",
   "overlay.help": "show or hide this help",
   "tab.goto.1": "go to tab 1 (Alt+1 … Alt+9: tab N)",
   "tab.next": "next tab",
@@ -127,18 +158,51 @@ export const COMMAND_HELP: Record<string, string> = {
   "history.top": "oldest message (history focus; also Home in an empty input)",
   "history.bottom": "newest message (history focus; also End in an empty input)",
   "composer.submit": "send the message or run the /command",
-  "composer.complete": "complete a nick or /command (Tab again: next match); with nothing to complete: next focus",
+  "composer.complete": "complete a nick or /command (Tab again: next match); in an empty line: next focus",
+  "composer.backspace": "delete the character before the cursor",
+  "composer.delete": "delete the character under the cursor",
+  "composer.left": "cursor left",
+  "composer.right": "cursor right",
+  "composer.home": "start of the line (in an empty line: oldest message)",
+  "composer.end": "end of the line (in an empty line: newest message)",
+  "composer.wordLeft": "one word left",
+  "composer.wordRight": "one word right",
+  "composer.killWordBefore": "delete the word before the cursor",
   "composer.recallPrev": "previous line you sent",
   "composer.recallNext": "next line you sent",
   "composer.killBefore": "delete to the start of the line",
+  "composer.escape": "cancel a completion; otherwise quit, after asking",
+  "users.up": "user list: previous person",
+  "users.down": "user list: next person",
   "users.openDm": "open a direct message with the selected person",
+  "focus.input": "back to the input line",
+  "history.lineUp": "history: one line up",
+  "history.lineDown": "history: one line down",
+  "history.escape": "history: back to the input line",
   "screen.redraw": "redraw the screen",
   "files.select": "select the newest file in the chat (then f/F: older/newer, Enter or d: download)",
   "files.older": "history: select the previous (older) file",
   "files.newer": "history: select the next (newer) file",
   "files.download": "history: download the selected file",
   "transfer.cancel": "cancel the newest upload or download in progress",
+  "overlay.close": "close this window",
+  "switcher.choose": "open the chosen chat, person or room",
+  "switcher.up": "previous match",
+  "switcher.down": "next match",
+  "switcher.backspace": "delete the last character of the search",
+  "help.up": "scroll this help up",
+  "help.down": "scroll this help down",
+  "help.pageUp": "scroll this help up a page",
+  "help.pageDown": "scroll this help down a page",
+  "login.submit": "log in",
+  "login.register": "register the nick with the password",
+  "login.nextField": "switch between nick and password",
+  "login.backspace": "delete the last character",
+  "login.clearField": "clear the field",
+  "confirm.yes": "yes",
+  "confirm.no": "no",
 };
+for (let i = 2; i <= 9; i++) COMMAND_HELP[`tab.goto.${i}` as CommandId] = `go to tab ${i}`;
 
 /**
  * blessed names a few keys differently depending on the terminal; fold them together. For one
@@ -160,12 +224,12 @@ export function normalizeKey(full: string): string {
 }
 
 /** The command a key runs in a mode: the mode's table first, then the global one (not on the login form or in overlays). */
-export function resolveKey(mode: Mode, key: string): string | null {
+export function resolveKey(mode: Mode, key: string, keymap: Keymap = KEYMAP): CommandId | null {
   const name = normalizeKey(key);
-  const own = (KEYMAP[mode] as Record<string, string>)[name];
+  const own = keymap[mode][name];
   if (own) return own;
-  if (mode === "login" || mode === "switcher" || mode === "help") return null;
-  return (KEYMAP.global as Record<string, string>)[name] ?? null;
+  if (mode === "login" || mode === "switcher" || mode === "help" || mode === "confirm") return null;
+  return keymap.global[name] ?? null;
 }
 
 /** Key labels as people write them, for the help overlay: "M-1" -> "Alt+1". */
@@ -178,19 +242,39 @@ export function keyLabel(key: string): string {
   return mods + label;
 }
 
-/** (keys, description) rows for the help overlay, one per documented command. */
-export function helpRows(): { keys: string; text: string }[] {
-  const byCommand = new Map<string, string[]>();
-  for (const table of [KEYMAP.global, KEYMAP.input, KEYMAP.users, KEYMAP.history] as Record<string, string>[]) {
-    for (const [key, cmd] of Object.entries(table)) {
-      if (!COMMAND_HELP[cmd] || /^M-[2-9]$/.test(key)) continue;
-      const list = byCommand.get(cmd) ?? [];
-      if (!list.includes(keyLabel(key))) list.push(keyLabel(key));
-      byCommand.set(cmd, list);
+/** The help's sections: which key tables, under which title. */
+export const HELP_SECTIONS: { title: string; modes: ("global" | Mode)[] }[] = [
+  { title: "Everywhere in the chat", modes: ["global"] },
+  { title: "Input line", modes: ["input"] },
+  { title: "User list (Tab or Shift+Tab to get there)", modes: ["users"] },
+  { title: "History (Tab or Shift+Tab to get there)", modes: ["history"] },
+  { title: "Quick switcher (Ctrl+K)", modes: ["switcher"] },
+  { title: "This help", modes: ["help"] },
+  { title: "Login form", modes: ["login"] },
+  { title: "Questions (quit? send a pasted text?)", modes: ["confirm"] },
+];
+
+/**
+ * (keys, description) rows for the help overlay, generated from KEYMAP so it cannot drift:
+ * one row per command of each table, with every key that runs it (Alt+2…Alt+9 folded into
+ * the Alt+1 row).
+ */
+export function helpSections(keymap: Keymap = KEYMAP): { title: string; rows: { keys: string; text: string }[] }[] {
+  return HELP_SECTIONS.map(({ title, modes }) => {
+    const byCommand = new Map<string, string[]>();
+    for (const m of modes) {
+      for (const [key, cmd] of Object.entries(keymap[m] as Record<string, string>)) {
+        if (/^M-[2-9]$/.test(key)) continue;
+        const list = byCommand.get(cmd) ?? [];
+        if (!list.includes(keyLabel(key))) list.push(keyLabel(key));
+        byCommand.set(cmd, list);
+      }
     }
-  }
-  return Object.entries(COMMAND_HELP).flatMap(([cmd, text]) => {
-    const keys = byCommand.get(cmd);
-    return keys ? [{ keys: keys.join(", "), text }] : [];
+    return { title, rows: [...byCommand].map(([cmd, keys]) => ({ keys: keys.join(", "), text: COMMAND_HELP[cmd as CommandId] ?? cmd })) };
   });
+}
+
+/** Every row of every section (what the help overlay shows). */
+export function helpRows(keymap: Keymap = KEYMAP): { keys: string; text: string }[] {
+  return helpSections(keymap).flatMap((s) => s.rows);
 }

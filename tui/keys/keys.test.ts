@@ -111,3 +111,16 @@ test("file commands: paths keep their spaces, quotes are dropped, ids take an op
   t.is(resolveKey("history", "enter"), "files.download");
   t.is(resolveKey("input", "d"), null, "d is text in the input line");
 });
+
+test("the help is generated from the keymap: every key of every table, every command described", async (t) => {
+  const { KEYMAP, COMMAND_HELP, helpSections } = await import("./keymap.js");
+  const shown = new Set(helpSections().flatMap((s) => s.rows.flatMap((r) => r.keys.split(", "))));
+  for (const [mode, table] of Object.entries(KEYMAP)) {
+    for (const [key, cmd] of Object.entries(table as Record<string, string>)) {
+      t.truthy(COMMAND_HELP[cmd as keyof typeof COMMAND_HELP], `${mode}: ${cmd} has a description`);
+      if (!/^M-[2-9]$/.test(key)) t.true(shown.has(keyLabel(key)), `${mode}: ${key} is listed`);
+    }
+  }
+  const rows = helpRows();
+  for (const k of ["Ctrl+A", "Ctrl+E", "Alt+B", "Alt+F", "Alt+Backspace"]) t.true(rows.some((r) => r.keys.split(", ").includes(k)), k);
+});

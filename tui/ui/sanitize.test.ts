@@ -28,7 +28,9 @@ test("escape sequences are shown as visible caret text, not dropped", (t) => {
 });
 
 test("ordinary text, Cyrillic, emoji and CJK pass unchanged", (t) => {
-  for (const s of ["hello world", "Привет, мир", "🙂 ok 👍🏽", "漢字テスト", "naïve café"]) t.is(sanitizeLine(s), s);
+  for (const s of ["hello world", "Привет, мир", "🙂 ok 👍", "漢字テスト", "naïve café"]) t.is(sanitizeLine(s), s);
+  // A skin tone is dropped (terminals disagree about its width; see glyphs.ts).
+  t.is(sanitizeLine("ok 👍🏽"), "ok 👍");
 });
 
 test("tabs and line breaks cannot break the layout", (t) => {

@@ -1,9 +1,13 @@
 // Display width and wrapping with blessed's own width table (so layout matches what it draws),
 // and the history layout: entries -> screen lines, plus scroll anchors over those lines.
 import { createRequire } from "node:module";
-import { formatBytes, type MessageDto } from "../../server/protocol/index.js";
+// names.js, not index.js: the index also loads the zod schemas (about 8 MiB of RSS).
+import { formatBytes } from "../../server/protocol/names.js";
+import type { MessageDto } from "../../server/protocol/index.js";
 import type { HistoryEntry } from "../state/selectors.js";
 import type { ScrollAnchor } from "../state/types.js";
+import { forScreen } from "./glyphs.js";
+import { close, open, paint } from "./palette.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
 
 type Unicode = {
@@ -129,6 +133,10 @@ export function nickColour(nick: string): string {
   return NICK_COLOURS[h % NICK_COLOURS.length]!;
 }
 
+/** A nick in its colour; one's own nick bold in the default colour (readable on any theme). */
+const nickTagged = (shown: string, nick: string, own: boolean): string =>
+  own ? paint("own", escapeTags(shown)) : `{${nickColour(nick)}-fg}${escapeTags(shown)}{/${nickColour(nick)}-fg}`;
+
 const pad2 = (n: number) => String(n).padStart(2, "0");
 export const clock = (d: Date) => `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 const dayKey = (d: Date) => `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
@@ -151,31 +159,36 @@ function block(prefixPlain: string, prefixTagged: string, body: string, width: n
   return out;
 }
 
-const cache = new WeakMap<MessageDto, { width: number; own: boolean; lines: { text: string; wide: boolean }[] }>();
+const cache = new WeakMap<MessageDto, { width: number; own: boolean; ascii: boolean; lines: { text: string; wide: boolean }[] }>();
 
-function messageLines(m: MessageDto, own: boolean, width: number): { text: string; wide: boolean }[] {
+function messageLines(m: MessageDto, own: boolean, width: number, ascii: boolean): { text: string; wide: boolean }[] {
   const hit = cache.get(m);
-  if (hit && hit.width === width && hit.own === own) return hit.lines;
+  if (hit && hit.width === width && hit.own === own && hit.ascii === ascii) return hit.lines;
   const time = clock(new Date(m.createdAt));
-  const nick = sanitizeLine(m.sender);
+  const show = (s: string) => forScreen(ascii, sanitizeLine(s));
+  const nick = show(m.sender);
+  const ts = paint("timestamp", time);
   let lines: { text: string; wide: boolean }[];
   if (m.kind === "text") {
-    const colour = own ? "white" : nickColour(m.sender);
-    const nickTag = own ? `{bold}{${colour}-fg}${escapeTags(nick)}{/${colour}-fg}{/bold}` : `{${colour}-fg}${escapeTags(nick)}{/${colour}-fg}`;
-    const body = m.text.split(/\r\n|\r|\n/).map(sanitizeLine).join(" ⏎ ");
-    lines = block(`${time} <${nick}> `, `{gray-fg}${time}{/gray-fg} <${nickTag}> `, body, width, own ? (s) => `{bold}${s}{/bold}` : (s) => s);
+    const nickTag = nickTagged(nick, m.sender, own);
+    // A multi-line message (a confirmed paste) keeps its lines, each under the first.
+    const [first = "", ...more] = m.text.split(/\r\n|\r|\n/).map(show);
+    const prefix = `${time} <${nick}> `;
+    const style = own ? (s: string) => `{bold}${s}{/bold}` : (s: string) => s;
+    lines = block(prefix, `${ts} <${nickTag}> `, first, width, style);
+    const indent = prefix.length <= width / 2 ? strWidth(prefix) : 2;
+    for (const line of more) for (const part of wrap(line, width - indent)) lines.push({ text: " ".repeat(indent) + style(escapeTags(part)), wide: hasWide(part) });
   } else if (m.kind === "file") {
-    const colour = own ? "white" : nickColour(m.sender);
-    const name = sanitizeLine(m.file?.name ?? m.text);
+    const name = show(m.file?.name ?? m.text);
     const what = m.file ? `${name} (${formatBytes(m.file.size)})` : `${name} (no longer available)`;
     const id = m.file ? ` #${m.file.id}` : "";
-    lines = block(`${time} <${nick}> [file${id}] `, `{gray-fg}${time}{/gray-fg} <{${colour}-fg}${escapeTags(nick)}{/${colour}-fg}> {magenta-fg}[file${id}]{/magenta-fg} `, what, width, (s) => `{underline}${s}{/underline}`);
+    lines = block(`${time} <${nick}> [file${id}] `, `${ts} <${nickTagged(nick, m.sender, own)}> ${paint("file", `[file${id}]`)} `, what, width, (s) => `{underline}${s}{/underline}`);
   } else {
     const verb = m.kind === "join" ? "joined" : "left";
     const arrow = m.kind === "join" ? "-->" : "<--";
-    lines = block(`${time} ${arrow} `, `{gray-fg}${time}{/gray-fg} {${m.kind === "join" ? "green" : "red"}-fg}${arrow}{/} `, `${nick} ${verb}`, width, (s) => `{gray-fg}${s}{/gray-fg}`);
+    lines = block(`${time} ${arrow} `, `${ts} ${paint(m.kind === "join" ? "ok" : "error", arrow)} `, `${nick} ${verb}`, width, (s) => paint("system", s));
   }
-  cache.set(m, { width, own, lines });
+  cache.set(m, { width, own, ascii, lines });
   return lines;
 }
 
@@ -183,12 +196,13 @@ function messageLines(m: MessageDto, own: boolean, width: number): { text: strin
 export function layoutHistory(
   entries: HistoryEntry[],
   width: number,
-  opts: { hasOlder: boolean; loadingOlder: boolean; hasNewer: boolean; selectedId?: number | null },
+  opts: { hasOlder: boolean; loadingOlder: boolean; hasNewer: boolean; selectedId?: number | null; ascii?: boolean },
 ): HistoryLine[] {
   const out: HistoryLine[] = [];
+  const ascii = opts.ascii ?? false;
   if (opts.hasOlder) {
     const text = opts.loadingOlder ? "··· loading older messages ···" : "··· older messages: PgUp ···";
-    out.push({ text: `{gray-fg}${text}{/gray-fg}`, messageId: null, wide: false });
+    out.push({ text: paint("muted", forScreen(ascii, text)), messageId: null, wide: false });
   }
   let lastDay = "";
   let lastMessageId: number | null = null;
@@ -201,29 +215,38 @@ export function layoutHistory(
         if (lastDay !== "" || !opts.hasOlder) {
           const label = ` ${DAY_FMT.format(d)} `;
           const side = Math.max(2, Math.floor((width - strWidth(label)) / 2));
-          out.push({ text: `{gray-fg}${"─".repeat(side)}${label}${"─".repeat(Math.max(0, width - side - strWidth(label)))}{/gray-fg}`, messageId: e.message.id, wide: false });
+          const rule = ascii ? "-" : "─";
+          out.push({ text: paint("separator", `${rule.repeat(side)}${label}${rule.repeat(Math.max(0, width - side - strWidth(label)))}`), messageId: e.message.id, wide: false });
         }
         lastDay = day;
       }
       const selected = opts.selectedId === e.message.id;
-      for (const l of messageLines(e.message, e.own, width)) {
-        out.push({ text: selected ? `{inverse}${l.text}{/inverse}` : l.text, messageId: e.message.id, wide: l.wide });
+      for (const l of messageLines(e.message, e.own, width, ascii)) {
+        // A line that names the user stands out (the palette's mention role; its own colours still apply inside).
+        const text = e.mention ? paint("mention", l.text) : l.text;
+        out.push({ text: selected ? `{inverse}${text}{/inverse}` : text, messageId: e.message.id, wide: l.wide });
       }
       if (selected) out.push({ text: "{inverse} Enter or d: download · f/F: older/newer file · Esc: back {/inverse}", messageId: e.message.id, wide: false });
+    } else if (e.kind === "marker") {
+      // Where the unread messages start: "──── new messages ────" across the pane.
+      const label = " new messages ";
+      const side = Math.max(2, Math.floor((width - label.length) / 2));
+      const rule = ascii ? "-" : "─";
+      out.push({ text: paint("warn", `${rule.repeat(side)}${label}${rule.repeat(Math.max(0, width - side - label.length))}`), messageId: lastMessageId, wide: false });
     } else if (e.kind === "local") {
-      const colour = e.line.level === "error" ? "red" : "cyan";
-      for (const l of block(`${clock(new Date(e.line.at))} -!- `, `{gray-fg}${clock(new Date(e.line.at))}{/gray-fg} {${colour}-fg}-!-{/${colour}-fg} `, sanitizeLine(e.line.text), width, (s) => `{${colour}-fg}${s}{/${colour}-fg}`)) {
+      const role = e.line.level === "error" ? "error" : "info";
+      for (const l of block(`${clock(new Date(e.line.at))} -!- `, `${paint("timestamp", clock(new Date(e.line.at)))} ${paint(role, "-!-")} `, forScreen(ascii, sanitizeLine(e.line.text)), width, (s) => paint(role, s))) {
         out.push({ text: l.text, messageId: lastMessageId, wide: l.wide });
       }
     } else {
       const p = e.pending;
       const label = p.state === "queued" ? "(queued until reconnected)" : "(sending)";
-      for (const l of block(`${clock(new Date(p.at))} ~ `, `{gray-fg}${clock(new Date(p.at))} ~ `, `${sanitizeLine(p.text)} ${label}`, width, (s) => `${s}{/gray-fg}`)) {
-        out.push({ text: l.text.endsWith("{/gray-fg}") ? l.text : `${l.text}{/gray-fg}`, messageId: lastMessageId, wide: l.wide });
+      for (const l of block(`${clock(new Date(p.at))} ~ `, `${open("muted")}${clock(new Date(p.at))} ~ `, `${forScreen(ascii, sanitizeLine(p.text))} ${label}`, width, (s) => `${s}${close("muted")}`)) {
+        out.push({ text: l.text.endsWith(close("muted")) ? l.text : `${l.text}${close("muted")}`, messageId: lastMessageId, wide: l.wide });
       }
     }
   }
-  if (opts.hasNewer) out.push({ text: "{gray-fg}··· newer messages: PgDn or End ···{/gray-fg}", messageId: null, wide: false });
+  if (opts.hasNewer) out.push({ text: paint("muted", forScreen(ascii, "··· newer messages: PgDn or End ···")), messageId: null, wide: false });
   return out;
 }
 

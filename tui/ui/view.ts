@@ -1,11 +1,16 @@
 // The view: blessed widgets laid out on one screen, rendered from state at most once a frame.
 import { createRequire } from "node:module";
 import type { Widgets } from "blessed";
-import { activeView, historyEntries, selectedFileMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
+import { activeView, historyEntries, moreBelow, scrollOf, selectedFileMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
 import type { Store } from "../state/store.js";
 import type { State } from "../state/types.js";
+import { toAscii } from "./glyphs.js";
+import { DISABLE_PASTE, ENABLE_PASTE, interceptPaste } from "./paste.js";
+import { createPalette, paint, type Palette } from "./palette.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
-import { charWidth, layoutHistory, topIndex, type HistoryLine } from "./text.js";
+import { colourDepth, detectCharset, patchTerminfoReader, type Charset, type TerminalCaps } from "./terminal-caps.js";
+import { resolveKey } from "../keys/keymap.js";
+import { charWidth, layoutHistory, strWidth, topIndex, wrap, type HistoryLine } from "./text.js";
 import { createRenderTrace } from "./trace.js";
 import { renderComposer, renderHelp, renderLogin, renderStatus, renderSwitcher, renderTabs, renderTransfer, renderUsers } from "./widgets.js";
 
@@ -19,48 +24,103 @@ export interface View {
   destroy(): void;
   /** Resolves after the first frame was written. */
   firstPaint: Promise<void>;
+  /** Asks a yes/no question in a box; it takes the keys (see KEYMAP.confirm) until answered. */
+  ask(question: string, onYes: () => void, onNo?: () => void): void;
+  /** Gives a key to the open question; false when there is none (the key is the app's). */
+  answer(key: string): boolean;
+  /** Where bracketed pastes go (whole, line breaks kept), instead of being typed key by key. */
+  onPaste(handler: (text: string) => void): void;
 }
 
 const FRAME_MS = 16;
 
-/** Creates the screen with the settings these terminals need (see README, "Terminals"). */
-export function createScreen(): Widgets.Screen {
-  const locale = `${process.env["LC_ALL"] ?? ""}${process.env["LC_CTYPE"] ?? ""}${process.env["LANG"] ?? ""}`;
-  // Unicode box characters instead of the alternate character set, which many SSH clients
-  // and terminals show as letters (lqqk).
-  if (/utf-?8/i.test(locale)) process.env["NCURSES_NO_UTF8_ACS"] = "1";
-  const blessed = createRequire(import.meta.url)("blessed") as Blessed;
-  // blessed prints terminfo compile errors (seen with TERM=screen-256color) with console.error,
-  // straight onto the user's screen; keep them out while the screen is created.
-  const original = console.error;
-  console.error = () => {};
-  try {
-    return blessed.screen({
-      smartCSR: true,
-      fullUnicode: true,
-      autoPadding: false,
-      warnings: false,
-      title: "chat-tui",
-      dockBorders: false,
-    });
-  } finally {
-    console.error = original;
-  }
+/** The terminal a screen draws on: streams (a TTY, an SSH channel, in-memory streams in tests). */
+export type TerminalStreams = {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** The terminal type (TERM). */
+  term: string;
+  /** The locale variables of that terminal's session (LANG, LC_ALL, LC_CTYPE). */
+  env?: Record<string, string | undefined>;
+};
+
+export type ScreenOptions = {
+  /** --unicode / --ascii; without it the locale decides (LC_ALL > LC_CTYPE > LANG). */
+  charset?: Charset;
+  env?: NodeJS.ProcessEnv;
+  /** The streams to draw on (default: this process's stdin/stdout); its env is the session's. */
+  terminal?: TerminalStreams;
+};
+
+/** How one screen draws: its terminal's capabilities, its palette, ASCII or Unicode. */
+export type Display = { caps: TerminalCaps; palette: Palette; ascii: boolean; notice: string | null };
+const displays = new WeakMap<Widgets.Screen, Display>();
+
+export function displayOf(screen: Widgets.Screen): Display {
+  const known = displays.get(screen);
+  if (known) return known;
+  const caps: TerminalCaps = { term: "xterm-256color", colours: 256, charset: "unicode", locale: "C.UTF-8", fromLocale: false };
+  return { caps, palette: createPalette(256), ascii: false, notice: null };
 }
 
-export function createView(screen: Widgets.Screen, store: Store): View {
+type TputState = { colors: number; unicode: boolean; brokenACS: boolean; numbers: Record<string, number>; terminal: string };
+
+/** Creates the screen with the settings these terminals need (see README, "Terminals"). */
+export function createScreen(opts: ScreenOptions = {}): Widgets.Screen {
+  const env = (opts.terminal?.env ?? opts.env ?? process.env) as NodeJS.ProcessEnv;
+  patchTerminfoReader();
+  const { charset, locale, fromLocale } = detectCharset(env, opts.charset);
+  const unicode = charset === "unicode";
+  const blessed = createRequire(import.meta.url)("blessed") as Blessed;
+  const t = opts.terminal;
+  const screen = blessed.screen({
+    ...(t ? { input: t.input as never, output: t.output as never, terminal: t.term } : {}),
+    smartCSR: true,
+    fullUnicode: unicode,
+    forceUnicode: unicode,
+    autoPadding: false,
+    warnings: false,
+    title: "chat-tui",
+    dockBorders: false,
+  });
+  const tput = (screen as unknown as { tput: TputState }).tput;
+  // Box characters drawn as themselves, never with the alternate character set (which many
+  // SSH clients and terminals show as lqqqk): what NCURSES_NO_UTF8_ACS=1 does, for this screen.
+  tput.brokenACS = true;
+  if (!unicode) {
+    // Not UTF-8: blessed maps box characters to + - | (its own table) when it believes the
+    // terminal has no Unicode at all; everything else is made ASCII before it gets here.
+    tput.unicode = false;
+    tput.numbers["U8"] = 0;
+  }
+  const caps: TerminalCaps = { term: tput.terminal, colours: colourDepth(tput.colors, env), charset, locale, fromLocale };
+  const notice = !unicode && fromLocale ? `ASCII mode: your locale (${locale}) is not UTF-8; --unicode to override` : null;
+  displays.set(screen, { caps, palette: createPalette(caps.colours), ascii: !unicode, notice });
+  return screen;
+}
+
+export function createView(screen: Widgets.Screen, store: Store, opts: { traceFile?: string | undefined } = {}): View {
   const blessed = createRequire(import.meta.url)("blessed") as Blessed;
   const box = (o: Widgets.BoxOptions) => blessed.box({ tags: true, wrap: false, ...o });
-  const tabBar = box({ top: 0, left: 0, height: 1, width: "100%", style: { bg: "blue", fg: "white" } });
+  const display = displayOf(screen);
+  const { palette, ascii } = display;
+  let notice = display.notice;
+  const tabBar = box({ top: 0, left: 0, height: 1, width: "100%", style: palette.styles.tabBar });
   const history = box({ top: 1, left: 0, height: 10, width: 10 });
-  const separator = box({ top: 1, height: 10, width: 1, style: { fg: "gray" } });
+  const separator = box({ top: 1, height: 10, width: 1, style: palette.styles.separator });
   const users = box({ top: 1, height: 10, width: 10 });
   const composer = box({ height: 1, left: 0, width: "100%" });
   const transfers = box({ height: 1, left: 0, width: "100%", hidden: true });
-  const status = box({ height: 1, left: 0, width: "100%", style: { bg: "black", fg: "white" } });
+  const status = box({ height: 1, left: 0, width: "100%", style: palette.styles.status });
   const login = box({ top: "center", left: "center", width: 60, height: 12, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true });
-  const overlay = box({ top: "center", left: "center", width: 70, height: 20, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true, style: { border: { fg: "cyan" } } });
-  for (const w of [tabBar, history, separator, users, transfers, composer, status, login, overlay]) screen.append(w);
+  const overlay = box({ top: "center", left: "center", width: 70, height: 20, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true, style: { border: palette.styles.border } });
+  const question = box({ top: "center", left: "center", width: 50, height: 5, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true, style: { border: palette.styles.border } });
+  for (const w of [tabBar, history, separator, users, transfers, composer, status, login, overlay, question]) screen.append(w);
+  let asking: { text: string; yes: () => void; no: () => void } | null = null;
+  let pasteHandler: (text: string) => void = () => {};
+  const program = screen.program as unknown as { input: Parameters<typeof interceptPaste>[0]; output: NodeJS.WritableStream };
+  const stopPaste = interceptPaste(program.input, (text) => pasteHandler(text));
+  program.output.write(ENABLE_PASTE);
   screen.program.hideCursor();
 
   let lastLines: HistoryLine[] = [];
@@ -71,6 +131,32 @@ export function createView(screen: Widgets.Screen, store: Store): View {
   let resolvePaint: () => void = () => {};
   const firstPaint = new Promise<void>((r) => (resolvePaint = r));
 
+  /** Content as this terminal draws it: roles in its colours, ASCII where the locale is not UTF-8. */
+  function set(widget: Widgets.BoxElement, content: string) {
+    widget.setContent(palette.translate(ascii ? toAscii(content) : content));
+  }
+
+  /** The status bar; the ASCII-mode notice leads it until the first key. */
+  function statusLine(s: State, width: number): string {
+    const bar = renderStatus(s, width);
+    return notice ? `${paint("warn", escapeTags(notice))}  ${bar}` : bar;
+  }
+  // Not once(): blessed's emitter skips the next listener when one removes itself mid-emit.
+  // Shown until the first key on the chat screen (the login form's keys do not count).
+  if (notice) screen.on("keypress", () => notice && store.getState().screen === "chat" && ((notice = null), schedule()));
+
+  function layoutQuestion() {
+    if (!asking) return void question.hide();
+    const W = screen.width as number;
+    const H = screen.height as number;
+    question.width = Math.max(10, Math.min(W - 2, Math.max(40, strWidth(asking.text) + 6)));
+    const lines = wrap(asking.text, (question.width as number) - 4);
+    question.height = Math.min(H, lines.length + 2);
+    set(question, lines.map((l) => `{bold}${escapeTags(l)}{/bold}`).join("\n"));
+    question.show();
+    question.setFront();
+  }
+
   function layout(s: State) {
     const W = screen.width as number;
     const H = screen.height as number;
@@ -79,12 +165,15 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     if (!chat) transfers.hide();
     if (!chat) {
       login.show();
-      login.width = Math.min(W - 2, 72);
-      login.height = 14;
-      login.setContent(renderLogin(s, (login.width as number) - 4));
+      // As wide as the terminal allows (up to 100), as tall as its wrapped content.
+      login.width = Math.max(10, Math.min(W - 2, 100));
+      const form = renderLogin(s, (login.width as number) - 4);
+      login.height = Math.max(3, Math.min(H - 1, form.split("\n").length + 2));
+      set(login, form);
+      layoutQuestion();
       status.show();
       status.top = H - 1;
-      status.setContent(renderStatus(s, W));
+      set(status, statusLine(s, W));
       return;
     }
     login.hide();
@@ -94,7 +183,7 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     const bodyH = Math.max(1, H - 3 - shownTransfers.length);
     if (shownTransfers.length) {
       Object.assign(transfers, { top: 1 + bodyH, left: 0, width: W, height: shownTransfers.length });
-      transfers.setContent(shownTransfers.map((t) => renderTransfer(t, W)).join("\n"));
+      set(transfers, shownTransfers.map((t) => renderTransfer(t, W)).join("\n"));
       transfers.show();
     } else transfers.hide();
     const histW = Math.max(10, W - usersW - (usersW ? 1 : 0));
@@ -102,15 +191,15 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     if (usersW) {
       Object.assign(separator, { top: 1, left: histW, height: bodyH });
       Object.assign(users, { top: 1, left: histW + 1, width: usersW, height: bodyH });
-      separator.setContent(Array(bodyH).fill("│").join("\n"));
-      users.setContent(renderUsers(sortedUsers(s), { width: usersW, height: bodyH, cursor: s.userCursor, focused: s.focus === "users" }));
+      set(separator, Array(bodyH).fill(ascii ? "|" : "│").join("\n"));
+      set(users, renderUsers(sortedUsers(s), { width: usersW, height: bodyH, cursor: s.userCursor, focused: s.focus === "users", ascii }));
     } else {
       separator.hide();
       users.hide();
     }
     composer.top = H - 2;
     status.top = H - 1;
-    tabBar.setContent(renderTabs(tabs(s), W));
+    set(tabBar, renderTabs(tabs(s), W, ascii));
 
     const v = activeView(s);
     if (v) {
@@ -119,46 +208,53 @@ export function createView(screen: Widgets.Screen, store: Store): View {
         loadingOlder: v.loadingOlder,
         hasNewer: v.hasNewer,
         selectedId: selectedFileMessage(s)?.id ?? null,
+        ascii,
       });
-      const top = topIndex(lastLines, v.scroll, bodyH);
+      const top = topIndex(lastLines, scrollOf(s, v.chat.id), bodyH);
       const visible = lastLines.slice(top, top + bodyH);
       const marker = s.focus === "history" ? "{inverse} history {/inverse} " : "";
       const lines = visible.map((l) => l.text);
       if (marker && lines.length) lines[0] = marker + lines[0];
-      if (!v.loaded && lines.length === 0) lines.push("{gray-fg}loading history…{/gray-fg}");
-      history.setContent(lines.join("\n"));
+      const below = moreBelow(s);
+      if (below && lines.length >= bodyH) {
+        const news = below.unread > 0 ? ` · ${below.unread} new` : "";
+        lines[lines.length - 1] = `{inverse} ${ascii ? "v" : "↓"} more below${news} · End: jump to the newest {/inverse}`;
+      }
+      if (!v.loaded && lines.length === 0) lines.push(paint("muted", "loading history…"));
+      set(history, lines.join("\n"));
     } else {
       lastLines = [];
       const head =
         s.conn.status === "online"
-          ? "{gray-fg}No open chats. Ctrl+K finds people and rooms; /join <room> joins one.{/gray-fg}"
-          : `{gray-fg}Connecting to ${escapeTags(s.conn.server)}…${s.conn.error ? ` (${escapeTags(sanitizeLine(s.conn.error))})` : ""}{/gray-fg}`;
+          ? paint("muted", "No open chats. Ctrl+K finds people and rooms; /join <room> joins one.")
+          : paint("muted", `Connecting to ${escapeTags(s.conn.server)}…${s.conn.error ? ` (${escapeTags(sanitizeLine(s.conn.error))})` : ""}`);
       // Notices that arrived with no chat open (they have nowhere else to go).
-      const notices = s.notices.slice(-(bodyH - 2)).map((n) => `${n.level === "error" ? "{red-fg}" : "{cyan-fg}"}-!- ${escapeTags(sanitizeLine(n.text))}{/}`);
-      history.setContent([head, "", ...notices].join("\n"));
+      const notices = s.notices.slice(-(bodyH - 2)).map((n) => paint(n.level === "error" ? "error" : "info", `-!- ${escapeTags(sanitizeLine(n.text))}`));
+      set(history, [head, "", ...notices].join("\n"));
     }
     lastHeight = bodyH;
     const prompt = v ? sanitizeLine(v.chat.kind === "room" ? `#${v.chat.name}` : v.chat.name) : "";
-    composer.setContent(renderComposer(s.composer, { width: W, focused: s.focus === "input" && s.overlay === null, prompt }));
-    status.setContent(renderStatus(s, W));
+    set(composer, renderComposer(s.composer, { width: W, focused: s.focus === "input" && s.overlay === null, prompt, ascii }));
+    set(status, statusLine(s, W));
 
+    layoutQuestion();
     if (s.overlay === null) overlay.hide();
     else {
       overlay.show();
-      overlay.width = Math.min(W - 2, 84);
-      overlay.height = Math.min(H - 2, s.overlay.kind === "help" ? 34 : 18);
+      overlay.width = Math.min(W - 2, s.overlay.kind === "help" ? 110 : 84);
+      overlay.height = Math.min(H - 2, s.overlay.kind === "help" ? 40 : 18);
       if (s.overlay.kind === "help") {
-        const lines = renderHelp().split("\n");
+        const lines = renderHelp((overlay.width as number) - 4).split("\n");
         const room = (overlay.height as number) - 2;
         const offset = Math.min(s.overlay.offset, Math.max(0, lines.length - room));
         const more = offset + room < lines.length;
         const shown = lines.slice(offset, offset + room);
-        if (more && shown.length) shown[shown.length - 1] = "{gray-fg}… more: Down or PgDn{/gray-fg}";
-        overlay.setContent(shown.join("\n"));
+        if (more && shown.length) shown[shown.length - 1] = paint("hint", "… more: Down or PgDn");
+        set(overlay, shown.join("\n"));
       }
       else {
         const cands = switcherCandidates(s);
-        overlay.setContent(renderSwitcher(s.overlay.query, cands, Math.min(s.overlay.selected, Math.max(0, cands.length - 1)), { width: (overlay.width as number) - 4, height: (overlay.height as number) - 2 }));
+        set(overlay, renderSwitcher(s.overlay.query, cands, Math.min(s.overlay.selected, Math.max(0, cands.length - 1)), { width: (overlay.width as number) - 4, height: (overlay.height as number) - 2 }));
       }
       overlay.setFront();
     }
@@ -193,7 +289,7 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     wideRows = rows;
   }
 
-  const trace = createRenderTrace(process.env["CHAT_TUI_TRACE"]);
+  const trace = createRenderTrace(opts.traceFile);
 
   function render() {
     const startedAt = performance.now();
@@ -223,12 +319,32 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     screen,
     firstPaint,
     historyLayout: () => ({ lines: lastLines, height: lastHeight }),
+    ask(text, yes, no = () => {}) {
+      asking = { text, yes, no };
+      schedule();
+    },
+    answer(key) {
+      if (!asking) return false;
+      const command = resolveKey("confirm", key);
+      const q = asking;
+      if (command === "confirm.yes" || command === "confirm.no") {
+        asking = null;
+        schedule();
+        (command === "confirm.yes" ? q.yes : q.no)();
+      }
+      return true;
+    },
     redraw() {
       screen.realloc();
       render();
     },
+    onPaste(handler) {
+      pasteHandler = handler;
+    },
     destroy() {
       if (scheduled) clearTimeout(scheduled);
+      program.output.write(DISABLE_PASTE);
+      stopPaste();
       screen.program.showCursor();
       screen.destroy();
     },

@@ -1,22 +1,24 @@
 // Widget content: pure functions from selector output to blessed-tagged text.
-import { helpRows } from "../keys/keymap.js";
+import { helpSections } from "../keys/keymap.js";
 import { SLASH_COMMANDS } from "../keys/slash.js";
-import type { Candidate, Tab, UserRow } from "../state/selectors.js";
+import { hiddenUnread, type Candidate, type Tab, type UserRow } from "../state/selectors.js";
 import type { Composer, State, Transfer } from "../state/types.js";
-import { formatBytes } from "../../server/protocol/index.js";
+import { formatBytes } from "../../server/protocol/names.js";
+import { forScreen } from "./glyphs.js";
+import { paint } from "./palette.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
-import { charWidth, padTo, strWidth, truncate } from "./text.js";
+import { padTo, strWidth, truncate, wrap } from "./text.js";
 
 /** The tab bar: "1:#general  2:alice(3)  3:#dev(1)!" with the active tab inverse. */
-export function renderTabs(tabs: Tab[], width: number): string {
+export function renderTabs(tabs: Tab[], width: number, ascii = false): string {
   const parts: string[] = [];
   let used = 0;
   for (const t of tabs) {
     const count = t.unread > 0 ? `(${t.unread > 999 ? "999+" : t.unread})` : "";
-    const label = `${t.index + 1}:${truncate(sanitizeLine(t.label), 20)}${count}${t.mention ? "!" : ""}`;
+    const label = `${t.index + 1}:${truncate(forScreen(ascii, sanitizeLine(t.label)), 20)}${count}${t.mention ? "!" : ""}`;
     const w = strWidth(label) + 2;
     if (used + w > width) {
-      parts.push("{gray-fg}…{/gray-fg}");
+      parts.push(paint("muted", ascii ? "." : "…"));
       break;
     }
     used += w;
@@ -30,7 +32,7 @@ export function renderTabs(tabs: Tab[], width: number): string {
 }
 
 /** The users pane: a title, then people online first; offline dimmed; unread DMs counted. */
-export function renderUsers(rows: UserRow[], opts: { width: number; height: number; cursor: number; focused: boolean }): string {
+export function renderUsers(rows: UserRow[], opts: { width: number; height: number; cursor: number; focused: boolean; ascii?: boolean }): string {
   const online = rows.filter((r) => r.online).length;
   const title = padTo(` Users ${online}/${rows.length}`, opts.width);
   const lines = [opts.focused ? `{inverse}${escapeTags(title)}{/inverse}` : `{bold}${escapeTags(title)}{/bold}`];
@@ -39,10 +41,10 @@ export function renderUsers(rows: UserRow[], opts: { width: number; height: numb
   const start = Math.max(0, Math.min(opts.cursor - visible + 1, rows.length - visible));
   rows.slice(start, start + visible).forEach((r, i) => {
     const unread = r.dmUnread > 0 ? ` (${r.dmUnread})` : "";
-    const mark = r.online ? "●" : "○";
-    const name = truncate(sanitizeLine(r.nick), Math.max(3, opts.width - 3 - strWidth(unread)));
+    const mark = opts.ascii ? (r.online ? "*" : "o") : r.online ? "●" : "○";
+    const name = truncate(forScreen(opts.ascii, sanitizeLine(r.nick)), Math.max(3, opts.width - 3 - strWidth(unread)));
     let text = escapeTags(padTo(`${mark} ${name}${unread}`, opts.width));
-    if (!r.online) text = `{gray-fg}${text}{/gray-fg}`;
+    if (!r.online) text = paint("offline", text);
     else if (r.me) text = `{bold}${text}{/bold}`;
     else if (r.dmUnread > 0) text = `{yellow-fg}{bold}${text}{/bold}{/yellow-fg}`;
     if (opts.focused && start + i === opts.cursor) text = `{inverse}${text}{/inverse}`;
@@ -52,16 +54,23 @@ export function renderUsers(rows: UserRow[], opts: { width: number; height: numb
 }
 
 /** The input line with a drawn cursor, scrolled horizontally to keep the cursor visible. */
-export function renderComposer(c: Composer, opts: { width: number; focused: boolean; prompt: string }): string {
-  const prompt = `${truncate(opts.prompt, 20)}> `;
+export function renderComposer(c: Composer, opts: { width: number; focused: boolean; prompt: string; ascii?: boolean }): string {
+  const prompt = `${truncate(forScreen(opts.ascii, opts.prompt), 20)}> `;
   const room = Math.max(4, opts.width - strWidth(prompt) - 1);
-  const chars = [...sanitizeLine(c.text)];
-  // The cursor index in code points.
-  const cursor = [...c.text.slice(0, c.cursor)].length;
+  // One unit per grapheme cluster of what was typed, each shown as the screen can draw it
+  // (in ASCII mode "д" is "<U+0434>", never "?"), so the cursor never splits a cluster.
+  const units: { shown: string; width: number; at: number }[] = [];
+  for (const { segment, index } of graphemes.segment(c.text)) {
+    const shown = forScreen(opts.ascii, sanitizeLine(segment));
+    units.push({ shown, width: strWidth(shown), at: index });
+  }
+  let cursor = units.findIndex((u) => u.at >= c.cursor);
+  if (cursor < 0) cursor = units.length;
+  units.push({ shown: " ", width: 1, at: c.text.length });
   let start = 0;
   let w = 0;
   for (let i = cursor; i > 0; i--) {
-    w += charWidth(chars[i - 1] ?? " ");
+    w += units[i - 1]!.width;
     if (w > room - 1) {
       start = i;
       break;
@@ -69,17 +78,18 @@ export function renderComposer(c: Composer, opts: { width: number; focused: bool
   }
   let out = "";
   let used = 0;
-  for (let i = start; i <= chars.length; i++) {
-    const ch = chars[i] ?? " ";
-    const cw = charWidth(ch);
-    if (used + cw > room) break;
-    used += cw;
-    const e = escapeTags(ch);
+  for (let i = start; i < units.length; i++) {
+    const u = units[i]!;
+    if (used + u.width > room) break;
+    used += u.width;
+    const e = escapeTags(u.shown);
     out += i === cursor && opts.focused ? `{inverse}${e}{/inverse}` : e;
   }
-  const promptTag = opts.focused ? `{bold}${escapeTags(prompt)}{/bold}` : `{gray-fg}${escapeTags(prompt)}{/gray-fg}`;
+  const promptTag = opts.focused ? `{bold}${escapeTags(prompt)}{/bold}` : paint("muted", escapeTags(prompt));
   return promptTag + out;
 }
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 const STATUS_LABEL: Record<State["conn"]["status"], string> = {
   online: "{green-fg}● online{/green-fg}",
@@ -95,31 +105,53 @@ export function renderStatus(state: State, width: number): string {
   const rtt = c.status === "online" && c.rttMs !== null ? ` rtt ${c.rttMs} ms` : "";
   const queued = state.pending.length ? ` {yellow-fg}${state.pending.length} unsent{/yellow-fg}` : "";
   const focus = state.focus !== "input" ? ` [${state.focus}]` : "";
-  const left = `${STATUS_LABEL[c.status]}${attempt} ${escapeTags(truncate(c.server, 30))} ${escapeTags(sanitizeLine(state.me?.nick ?? ""))}${rtt}${queued}${focus}`;
+  const closed = hiddenUnread(state);
+  const hidden = closed.unread > 0 ? ` {yellow-fg}${closed.unread} unread in ${closed.rooms} closed tab${closed.rooms > 1 ? "s" : ""} (Ctrl+K){/yellow-fg}` : "";
+  const left = `${STATUS_LABEL[c.status]}${attempt} ${escapeTags(truncate(c.server, 30))} ${escapeTags(sanitizeLine(state.me?.nick ?? ""))}${rtt}${queued}${hidden}${focus}`;
   if (state.shutdown) {
     const secs = Math.max(0, Math.ceil((state.shutdown.at - state.now) / 1000));
     const text = `server shutting down ${secs > 0 ? `in ${secs} s` : "now"}: ${truncate(sanitizeLine(state.shutdown.reason), 40)}`;
     return `${left} {red-fg}{bold}${escapeTags(text)}{/bold}{/red-fg}`;
   }
   const plainLeft = left.replace(/\{[^}]*\}/g, "");
+  // The login form has its own hints (F1 and Ctrl+K do nothing there).
+  if (state.screen !== "chat") return left;
   for (const hint of ["F1 help · Ctrl+K switch · Ctrl+C quit", "F1 help"]) {
     const gap = width - strWidth(plainLeft) - hint.length - 1;
-    if (gap > 1) return `${left}${" ".repeat(gap)}{gray-fg}${hint}{/gray-fg}`;
+    if (gap > 1) return `${left}${" ".repeat(gap)}${paint("hint", hint)}`;
   }
   return left;
 }
 
-/** The help overlay's lines; the view shows a window of them (Up/Down/PgUp/PgDn scroll). */
-export function renderHelp(): string {
-  const rows = helpRows();
-  const keyW = Math.min(28, Math.max(...rows.map((r) => r.keys.length)));
-  const lines = ["{bold}Keys{/bold}", ...rows.map((r) => `  {cyan-fg}${escapeTags(padTo(r.keys, keyW))}{/cyan-fg}  ${escapeTags(r.text)}`), "", "{bold}Commands{/bold}"];
-  const usageW = Math.max(...SLASH_COMMANDS.map((s) => s.usage.length));
-  for (const s of SLASH_COMMANDS) {
-    const aliases = s.aliases.length ? ` (${s.aliases.map((a) => `/${a}`).join(" ")})` : "";
-    lines.push(`  {cyan-fg}${escapeTags(padTo(s.usage, usageW))}{/cyan-fg}  ${escapeTags(s.help + aliases)}`);
+/**
+ * The help overlay's lines for a window `width` cells wide, generated from the keymap; the
+ * view shows a window of them (Up/Down/PgUp/PgDn scroll). Long descriptions wrap.
+ */
+export function renderHelp(width = 80): string {
+  const lines: string[] = [];
+  const item = (keys: string, text: string, keyW: number) => {
+    const textW = Math.max(10, width - keyW - 4);
+    const wrapped = wrap(text, textW);
+    const keyLines = keys.length > keyW ? wrap(keys, keyW) : [keys];
+    for (let i = 0; i < Math.max(wrapped.length, keyLines.length); i++) {
+      lines.push(`  ${paint("accent", escapeTags(padTo(keyLines[i] ?? "", keyW)))}  ${escapeTags(wrapped[i] ?? "")}`);
+    }
+  };
+  const sections = helpSections();
+  const keyW = Math.min(Math.max(12, Math.floor(width / 3)), Math.max(...sections.flatMap((x) => x.rows.map((r) => r.keys.length))));
+  lines.push("{bold}Keys{/bold}");
+  for (const section of sections) {
+    lines.push("", `{bold}${escapeTags(section.title)}{/bold}`);
+    for (const r of section.rows) item(r.keys, r.text, keyW);
   }
-  lines.push("", "{gray-fg}Alt keys need Meta/Esc+ in your terminal; see the README. Esc closes this.{/gray-fg}");
+  lines.push("", "{bold}Commands{/bold}");
+  const usageW = Math.min(Math.floor(width / 2), Math.max(...SLASH_COMMANDS.map((x) => x.usage.length)));
+  for (const c of SLASH_COMMANDS) {
+    const aliases = c.aliases.length ? ` (${c.aliases.map((a) => `/${a}`).join(" ")})` : "";
+    item(c.usage, c.help + aliases, usageW);
+  }
+  lines.push("");
+  for (const l of wrap("Alt keys need Meta/Esc+ in your terminal; see the README. Esc closes this.", width)) lines.push(paint("hint", escapeTags(l)));
   return lines.join("\n");
 }
 
@@ -127,35 +159,46 @@ export function renderSwitcher(query: string, candidates: Candidate[], selected:
   const lines = [`{bold}Go to:{/bold} ${escapeTags(sanitizeLine(query))}{inverse} {/inverse}`, ""];
   const visible = Math.max(1, opts.height - 3);
   const start = Math.max(0, Math.min(selected - visible + 1, candidates.length - visible));
-  if (candidates.length === 0) lines.push("{gray-fg}  nothing matches{/gray-fg}");
+  if (candidates.length === 0) lines.push("{@muted}  nothing matches{/@muted}");
   candidates.slice(start, start + visible).forEach((c, i) => {
     const what = c.kind === "chat" ? "open" : c.kind === "user" ? (c.online ? "person, online" : "person") : "room, join";
     const label = padTo(`  ${sanitizeLine(c.label)}`, Math.max(10, opts.width - what.length - 4));
-    const text = `${escapeTags(label)} {gray-fg}${what}{/gray-fg}`;
+    const text = `${escapeTags(label)} {@muted}${what}{/@muted}`;
     lines.push(start + i === selected ? `{inverse}${text}{/inverse}` : text);
   });
   return lines.join("\n");
 }
 
+/** The login form for a box `width` cells wide: errors and hints wrap, nothing is cut off. */
 export function renderLogin(state: State, width: number): string {
   const l = state.login;
+  const w = Math.max(20, width);
   const field = (name: "nick" | "password", label: string, value: string) => {
     const active = l.field === name;
-    const shown = padTo(value, Math.max(10, width - 16));
+    const shown = padTo(value, Math.max(8, w - 12));
     const box = active ? `{inverse}${escapeTags(shown)}{/inverse}` : `{underline}${escapeTags(shown)}{/underline}`;
     return `${active ? "{bold}" : ""}${label.padStart(10)}${active ? "{/bold}" : ""}  ${box}`;
   };
+  const wrapped = (text: string, style: (s: string) => string) => wrap(text, w).map((x) => style(escapeTags(x)));
+  const message = l.busy ? [paint("warn", "Working…")] : l.error ? wrapped(sanitizeLine(l.error), (x) => paint("error", x)) : [""];
+  // Hints wrap between items, never inside one.
+  const hints: string[] = [];
+  for (const hint of ["Enter: log in", "Ctrl+R: register this nick", "Tab: next field", "Esc: quit"]) {
+    const last = hints.length - 1;
+    if (last >= 0 && strWidth(hints[last]!) + 3 + strWidth(hint) <= w) hints[last] += `   ${hint}`;
+    else hints.push(hint);
+  }
   const lines = [
     "{bold}socket-messenger{/bold}",
-    `{gray-fg}server ${escapeTags(truncate(state.conn.server, width - 10))}{/gray-fg}`,
+    ...wrapped(`server ${state.conn.server}`, (x) => paint("muted", x)),
     "",
     field("nick", "Nick", sanitizeLine(l.nick)),
     "",
     field("password", "Password", "•".repeat([...l.password].length)),
     "",
-    l.busy ? "{yellow-fg}Working…{/yellow-fg}" : l.error ? `{red-fg}${escapeTags(sanitizeLine(l.error))}{/red-fg}` : "",
+    ...message,
     "",
-    "{gray-fg}Enter: log in   Ctrl+R: register this nick   Tab: next field   Esc: quit{/gray-fg}",
+    ...hints.map((h) => paint("hint", h)),
   ];
   return lines.join("\n");
 }
@@ -166,7 +209,7 @@ const TRANSFER_LABEL: Record<Transfer["state"], string> = {
   waiting: "{yellow-fg}offline: resumes when reconnected{/yellow-fg}",
   done: "{green-fg}done{/green-fg}",
   failed: "{red-fg}failed{/red-fg}",
-  cancelled: "{gray-fg}cancelled{/gray-fg}",
+  cancelled: "{@muted}cancelled{/@muted}",
 };
 
 /** One line per transfer: direction, name, a bar, bytes, rate, and how to cancel. */
@@ -181,9 +224,9 @@ export function renderTransfer(t: Transfer, width: number): string {
   const fixed = 2 + barW + 2 + 5 + figures.length + 1 + (statusPlain ? statusPlain.length + 1 : 0) + (hint ? hint.length + 1 : 0);
   const name = truncate(sanitizeLine(t.name), Math.max(4, Math.min(40, width - fixed - 1)));
   const filled = Math.round(pct * barW);
-  const bar = `{cyan-fg}${"█".repeat(filled)}{/cyan-fg}{gray-fg}${"░".repeat(barW - filled)}{/gray-fg}`;
+  const bar = `{cyan-fg}${"█".repeat(filled)}{/cyan-fg}{@muted}${"░".repeat(barW - filled)}{/@muted}`;
   const parts = [`${arrow} ${escapeTags(name)}`, bar, `${String(Math.floor(pct * 100)).padStart(3)}%`, escapeTags(figures)];
   if (status) parts.push(status);
-  if (hint) parts.push(`{gray-fg}${hint}{/gray-fg}`);
+  if (hint) parts.push(`{@muted}${hint}{/@muted}`);
   return parts.join(" ");
 }

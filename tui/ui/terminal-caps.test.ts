@@ -1,0 +1,58 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import test from "ava";
+import { colourDepth, ctypeLocale, detectCharset, legacyTerminfo, patchTerminfoReader } from "./terminal-caps.js";
+
+const terminfo = (name: string) => {
+  for (const dir of ["/lib/terminfo", "/usr/share/terminfo", "/etc/terminfo"]) {
+    try {
+      return readFileSync(`${dir}/${name[0]}/${name}`);
+    } catch {
+      // next directory
+    }
+  }
+  return null;
+};
+
+test("the locale that decides the charset: LC_ALL, then LC_CTYPE, then LANG; none is C", (t) => {
+  t.is(ctypeLocale({ LC_ALL: "C", LC_CTYPE: "en_US.UTF-8", LANG: "en_US.UTF-8" }), "C");
+  t.is(ctypeLocale({ LC_ALL: "", LC_CTYPE: "de_DE.utf8", LANG: "C" }), "de_DE.utf8");
+  t.is(ctypeLocale({ LANG: "C.UTF-8" }), "C.UTF-8");
+  t.is(ctypeLocale({}), "C");
+  t.is(detectCharset({ LANG: "C" }).charset, "ascii");
+  t.is(detectCharset({ LANG: "en_GB.UTF-8" }).charset, "unicode");
+  t.is(detectCharset({ LC_ALL: "POSIX", LANG: "en_GB.UTF-8" }).charset, "ascii");
+  t.is(detectCharset({ LANG: "ru_RU.KOI8-R" }).charset, "ascii");
+  t.deepEqual(detectCharset({ LANG: "C" }, "unicode"), { charset: "unicode", locale: "C", fromLocale: false });
+});
+
+test("colour depth from terminfo colors and COLORTERM", (t) => {
+  t.is(colourDepth(-1, {}), 0);
+  t.is(colourDepth(8, {}), 8);
+  t.is(colourDepth(16, {}), 16);
+  t.is(colourDepth(256, {}), 256);
+  t.is(colourDepth(256, { COLORTERM: "truecolor" }), 16777216);
+  t.is(colourDepth(8, { COLORTERM: "truecolor" }), 8, "COLORTERM does not invent colours the terminfo lacks");
+});
+
+const screen256 = terminfo("screen-256color");
+(screen256 && screen256.readUInt16LE(0) === 0o1036 ? test : test.skip)("ncurses 6 terminfo (32-bit numbers) is read with its real colours and no compile errors", (t) => {
+  const converted = legacyTerminfo(screen256!);
+  t.is(converted.readUInt16LE(0), 0o432);
+  patchTerminfoReader();
+  const Tput = (createRequire(import.meta.url)("blessed") as { tput: new (o: object) => { colors: number; strings: Record<string, unknown> } }).tput;
+  const errors: unknown[] = [];
+  const report = console.error;
+  console.error = (...a: unknown[]) => errors.push(a);
+  try {
+    for (const term of ["screen-256color", "tmux-256color", "xterm-256color"]) {
+      if (!terminfo(term)) continue;
+      const tput = new Tput({ terminal: term, extended: true });
+      t.is(tput.colors, 256, term);
+      t.truthy(tput.strings["set_a_foreground"], `${term}: setaf`);
+    }
+  } finally {
+    console.error = report;
+  }
+  t.deepEqual(errors, [], "nothing printed");
+});
