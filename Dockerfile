@@ -13,12 +13,13 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY prisma ./prisma
+COPY client ./client
 COPY scripts ./scripts
 COPY server ./server
 COPY tui ./tui
 COPY test ./test
 # prisma generate (offline, see scripts/generate.mjs) and tsc; unit tests are not shipped.
-RUN npm run build && find dist/server dist/tui -name '*.test.js*' -delete
+RUN npm run build && find dist/client dist/server dist/tui -name '*.test.js*' -delete
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -33,6 +34,7 @@ ENV NODE_ENV=production \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --legacy-peer-deps && npm cache clean --force
 COPY prisma ./prisma
+COPY --from=build /app/dist/client ./dist/client
 COPY --from=build /app/dist/server ./dist/server
 COPY --from=build /app/dist/tui ./dist/tui
 # The embedded database (used when DATABASE_URL is not set) lives in the volume.

@@ -184,9 +184,10 @@ podmanTest("the image: production dependencies only, user node, HEALTHCHECK on /
       prisma: has('prisma'), typescript: has('typescript'), ava: has('ava'), client: has('@prisma/client'), pg: has('pg'),
       sources: fs.existsSync('/app/server'), tests: fs.existsSync('/app/dist/test'),
       unitTests: fs.readdirSync('/app/dist/server/services').some((f) => f.includes('.test.')),
+      tui: fs.existsSync('/app/dist/tui/cli.js') && fs.existsSync('/app/dist/client/client.js'),
       env: fs.existsSync('/app/.env'), uid: process.getuid(), dataWritable: (() => { try { fs.accessSync('/data', fs.constants.W_OK); return true; } catch { return false; } })(),
     }));`]);
-  t.deepEqual(JSON.parse(probe), { prisma: false, typescript: false, ava: false, client: true, pg: true, sources: false, tests: false, unitTests: false, env: false, uid: 1000, dataWritable: true });
+  t.deepEqual(JSON.parse(probe), { prisma: false, typescript: false, ava: false, client: true, pg: true, sources: false, tests: false, unitTests: false, tui: true, env: false, uid: 1000, dataWritable: true });
 });
 
 podmanTest("on PostgreSQL and Redis: register, send, SIGTERM drains, a restarted container still has the message", async (t) => {
