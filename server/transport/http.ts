@@ -57,6 +57,9 @@ function bearer(req: IncomingMessage): string | null {
 
 /** Reading the body of a request whose client closed the connection fails with this. */
 function clientWentAway(e: unknown, req: IncomingMessage): boolean {
+  // Our own refusal (a body over the limit stops reading, which destroys the request) still
+  // has someone to answer.
+  if (isAppError(e)) return false;
   const code = (e as { code?: unknown } | null)?.code;
   return req.socket.destroyed && (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || req.destroyed);
 }

@@ -138,10 +138,12 @@ export type SocketControl = {
   inFlight(): number;
 };
 
-/** What a queued send holds, for the queue's byte bound (its text, plus the rest of the packet). */
+/** What a queued send holds, for the queue's byte bound: its strings (the text, mostly) and some overhead. */
 function queuedBytes(payload: unknown): number {
-  const text = typeof payload === "object" && payload !== null ? (payload as { text?: unknown }).text : undefined;
-  return 256 + (typeof text === "string" ? Buffer.byteLength(text) : 0);
+  if (typeof payload !== "object" || payload === null) return 256;
+  let bytes = 256;
+  for (const value of Object.values(payload)) bytes += typeof value === "string" ? Buffer.byteLength(value) : 64;
+  return bytes;
 }
 
 export function attachSocketHandlers(
@@ -158,6 +160,8 @@ export function attachSocketHandlers(
     maxConnectionsPerAccount: number;
     /** Period of the re-check of this node's live sessions (see sessions.ts). */
     sessionCheckMs: number;
+    /** Whether the cluster's broadcasts reach this node now (absent: a single node). */
+    broadcastUp?: () => boolean;
     strikes: number;
     strikeWindowSec: number;
     trustProxy: boolean | number;
@@ -175,7 +179,7 @@ export function attachSocketHandlers(
   /** Sockets presence has counted (their disconnect must be uncounted). */
   const counted = new Set<string>();
   let idle: (() => void) | null = null;
-  const sessions = createSessionGuard({ io, accounts, intervalMs: deps.sessionCheckMs, log });
+  const sessions = createSessionGuard({ io, accounts, intervalMs: deps.sessionCheckMs, log, ...(deps.broadcastUp ? { broadcastUp: deps.broadcastUp } : {}) });
 
   // Handshakes are counted per client address before anything else is looked at.
   io.use((socket, next) => {
