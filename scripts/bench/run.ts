@@ -7,12 +7,13 @@ import { connections } from "./connections.js";
 import { fanout } from "./fanout.js";
 import { history } from "./history.js";
 import { fdLimit, killAll, pendingDrops, machine, makeTmp, ratio, targetRatio, verdict, type BenchOutput, type Ctx, type Row } from "./lib.js";
+import { sshd } from "./sshd.js";
 import { throughput } from "./throughput.js";
 import { tui } from "./tui.js";
 import { uploadRtt } from "./upload.js";
 import { wire } from "./wire.js";
 
-const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, tui, wire, upload: uploadRtt };
+const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, tui, wire, upload: uploadRtt, sshd };
 
 function parseArgs(argv: string[]) {
   const opts = { quick: false, profile: false, only: Object.keys(BENCHMARKS), out: "" };
