@@ -1,12 +1,12 @@
 // The Socket.IO event map: names are fixed by the contract; payloads come from schemas.ts.
 import type { Ack } from "./errors.js";
 import type {
-  ChatDto, ChatUpdated, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
+  ChatDto, ChatUpdated, MentionPage, MessageUpdated, SearchPage, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
   SessionReady, SyncRequired, UserWithPresence,
 } from "./dto.js";
 import type {
   Ban, BeginUpload, ChatRef, CreateRoom, Empty, FetchHistory, FileRef, InviteToRoom, JoinRoom, Kick, ListFiles, MarkRead, Mute, OpenDm, ReadChunk,
-  SendMessage, Shutdown, Unsanction, UploadChunk,
+  SendMessage, Shutdown, Unsanction, UploadChunk, EditMessage, DeleteMessage, ReactToMessage, SearchMessages, ListMentions,
 } from "./schemas.js";
 
 export interface ClientToServerEvents {
@@ -37,11 +37,17 @@ export interface ClientToServerEvents {
   "file:info": (p: FileRef, ack: Ack<FileDto>) => void;
   "file:read": (p: ReadChunk, ack: Ack<FileChunk>) => void;
   "file:list": (p: ListFiles, ack: Ack<FileList>) => void;
+  "message:edit": (p: EditMessage, ack: Ack<MessageDto>) => void;
+  "message:delete": (p: DeleteMessage, ack: Ack<MessageDto>) => void;
+  "message:react": (p: ReactToMessage, ack: Ack<MessageDto>) => void;
+  "message:search": (p: SearchMessages, ack: Ack<SearchPage>) => void;
+  "mentions:list": (p: ListMentions, ack: Ack<MentionPage>) => void;
 }
 
 export interface ServerToClientEvents {
   "session:ready": (s: SessionReady) => void;
   "message:new": (m: MessageDto) => void;
+  "message:updated": (u: MessageUpdated) => void;
   "presence:update": (p: PresenceUpdate) => void;
   "chat:updated": (c: ChatUpdated) => void;
   notice: (n: Notice) => void;
@@ -62,6 +68,7 @@ export const CLIENT_EVENTS: readonly ClientEventName[] = [
   "rooms:list", "chat:close", "chat:read", "users:list", "ping:rtt",
   "admin:kick", "admin:ban", "admin:unban", "admin:mute", "admin:unmute", "admin:shutdown", "admin:metrics",
   "file:begin", "file:chunk", "file:complete", "file:cancel", "file:delete", "file:info", "file:read", "file:list",
+  "message:edit", "message:delete", "message:react", "message:search", "mentions:list",
 ];
 
 /** Close reasons sent in the handshake error's `data.code`. */
