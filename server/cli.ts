@@ -4,12 +4,15 @@ import { createInterface } from "node:readline";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { parseSize, resolveConfig, type Config, type ConfigOverrides } from "./config.js";
+import path from "node:path";
 import { openDatabase } from "./db/client.js";
+import { CONTROL_SOCKET, DataDirLockedError, holderAlive } from "./db/data-dir.js";
 import { pino } from "pino";
 import { createAuditLog, createLogger } from "./log.js";
 import { createServices, startServer } from "./main.js";
-import { Password, type Role } from "./protocol/index.js";
+import { Password, type Role, type UserDto } from "./protocol/index.js";
 import type { Notifier } from "./services/ports.js";
+import { controlRequest } from "./transport/control.js";
 
 const ROLES: readonly Role[] = ["admin", "moderator", "user"];
 
@@ -63,9 +66,33 @@ async function readPassword(prompt: string): Promise<string> {
   });
 }
 
-async function withServices<T>(argv: DbArgs, fn: (s: ReturnType<typeof createServices>) => Promise<T>): Promise<T> {
+/**
+ * Runs a user command on the services over the database; when a running server holds the
+ * embedded database, sends it to that server instead (`remote`), so it takes effect there.
+ */
+async function withServices<T>(
+  argv: DbArgs,
+  fn: (s: ReturnType<typeof createServices>) => Promise<T>,
+  remote?: (socketPath: string) => Promise<T>,
+): Promise<T> {
   const config = dbConfig(argv);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let db;
+  try {
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onStaleLock: staleLockNotice });
+  } catch (e) {
+    if (!(e instanceof DataDirLockedError) || !remote || holderAlive(e.holder) !== true) throw e;
+    const socketPath = path.join(config.dataDir, CONTROL_SOCKET);
+    try {
+      return await remote(socketPath);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ECONNREFUSED") throw err;
+      throw new Error(
+        `the embedded database in ${config.dataDir} is in use by process ${e.holder.pid} (${e.holder.command}, since ${e.holder.startedAt}), ` +
+          `which does not take user commands (it is not a running server, or it is still starting); wait for it to finish, or stop it, and run this again`,
+      );
+    }
+  }
   try {
     // Audit lines go to stderr: stdout carries the command's own answer.
     const audit = createAuditLog(createLogger(config.logLevel, pino.destination({ dest: 2, sync: true })));
@@ -74,6 +101,9 @@ async function withServices<T>(argv: DbArgs, fn: (s: ReturnType<typeof createSer
     await db.close();
   }
 }
+
+const staleLockNotice = (holder: { pid: number; command: string } | null) =>
+  process.stderr.write(`chat-server: took over the data directory's lock from process ${holder?.pid ?? "(unknown)"}${holder ? ` (${holder.command})` : ""}, which no longer exists\n`);
 
 const dbOptions = {
   "data-dir": { type: "string", describe: "embedded database directory (env CHAT_DATA_DIR)" },
@@ -142,7 +172,7 @@ await yargs(hideBin(process.argv))
   )
   .command("migrate", "apply pending database migrations and exit", (y) => y.options(dbOptions), async (argv) => {
     const config = dbConfig(argv);
-    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onStaleLock: staleLockNotice });
     await db.close();
     console.log(db.applied.length ? `applied: ${db.applied.join(", ")}` : "the database is up to date");
   })
@@ -155,7 +185,8 @@ await yargs(hideBin(process.argv))
         async (argv) => {
           const password = Password.safeParse(await readPassword(`password for ${argv.nick}: `));
           if (!password.success) throw new Error(password.error.issues[0]?.message ?? "invalid password");
-          const user = await withServices(argv, (s) => s.accounts.addUser({ nick: argv.nick, password: password.data, role: argv.role }));
+          const input = { nick: argv.nick, password: password.data, role: argv.role };
+          const user = await withServices(argv, (s) => s.accounts.addUser(input), (sock) => controlRequest<UserDto>(sock, "/user/add", input));
           console.log(`created ${user.nick} (id ${user.id}, role ${user.role})`);
         },
       )
@@ -164,7 +195,8 @@ await yargs(hideBin(process.argv))
         "change an account's role",
         (yy) => yy.positional("nick", { type: "string", demandOption: true }).positional("role", { choices: ROLES, demandOption: true }).options(dbOptions),
         async (argv) => {
-          const user = await withServices(argv, (s) => s.accounts.setRole(argv.nick, argv.role as Role));
+          const input = { nick: argv.nick, role: argv.role as Role };
+          const user = await withServices(argv, (s) => s.accounts.setRole(input.nick, input.role), (sock) => controlRequest<UserDto>(sock, "/user/set-role", input));
           console.log(`${user.nick} is now ${user.role}`);
         },
       )

@@ -5,11 +5,13 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import path from "node:path";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { createClusterPresence } from "./cluster/presence.js";
 import { connectRedis, redactUrl, type RedisLink } from "./cluster/redis.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
+import { CONTROL_SOCKET } from "./db/data-dir.js";
 import { createRepositories } from "./db/repositories.js";
 import { createAuditLog, createLogger, safeError, type Logger } from "./log.js";
 import type { ClusterMetrics, ServerShutdown } from "./protocol/index.js";
@@ -21,6 +23,7 @@ import { createModerationService } from "./services/moderation.js";
 import { createScryptHasher, type PasswordHasher } from "./services/password.js";
 import { noAudit, type AuditLog, type Notifier } from "./services/ports.js";
 import { createPresenceService, type PresenceService } from "./services/presence.js";
+import { startControlServer, type ControlServer } from "./transport/control.js";
 import { createHttpHandler } from "./transport/http.js";
 import { attachSocketHandlers, createIo, createNotifier, type ChatServer } from "./transport/io.js";
 import { createLimits } from "./transport/limits.js";
@@ -62,8 +65,19 @@ const adapterStream = (prefix: string) => (prefix === "chat" ? "socket.io" : `${
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   // The metrics exist before the database so that its queries are timed from the start.
   let metrics: Metrics | undefined;
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery: (ms) => metrics?.dbQuery(ms / 1000) });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onQuery: (ms) => metrics?.dbQuery(ms / 1000),
+    command: `chat-server serve (port ${config.port})`,
+    onUnavailable: (reason) =>
+      log.error({ reason }, "embedded database unavailable: requests fail with UNAVAILABLE until it answers again; if it does not, free disk space and restart the server"),
+    onStaleLock: (holder) => log.warn({ dataDir: config.dataDir, previous: holder }, "took over the data directory's lock: the process that held it no longer exists"),
+  });
   log.info({ database: db.kind, location: db.location, migrationsApplied: db.applied }, "database ready");
+  if (db.permissionsFixed) {
+    log.warn({ dataDir: config.dataDir, fixed: db.permissionsFixed }, "made files and directories in the data directory readable by their owner only");
+  }
   if (db.skeletons.filled > 0) log.info({ filled: db.skeletons.filled }, "stored the lookalike keys of existing nicknames and room names");
   for (const l of db.skeletons.lookalikes) {
     log.warn(l, `existing ${l.kind} name looks like an older one; it keeps working, and new names are checked against the older one`);
@@ -141,6 +155,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     if (redis && link) await redis.ping().then(() => (checks["redis"] = "ok"), () => (checks["redis"] = link.up() ? "not answering" : link.status()));
     return { ready: Object.values(checks).every((v) => v === "ok") && !shutdownNotice, checks };
   };
+  // The `chat-server user` commands reach an embedded database through this server while it runs.
+  let control: ControlServer | null = null;
+  if (db.kind === "pglite" && config.dataDir !== "memory://") {
+    const socketPath = path.join(config.dataDir, CONTROL_SOCKET);
+    control = await startControlServer(socketPath, { accounts, log }).catch((e: Error) => {
+      log.warn({ err: e.message, socketPath }, "no control socket: `chat-server user` commands cannot reach this server; stop it to run them");
+      return null;
+    });
+  }
   http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log, audit, metrics: nodeMetrics, readiness }));
 
   let shutdownNotice: ServerShutdown | null = null;
@@ -205,6 +228,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       // Stop accepting: no new connections; sockets already open get UNAVAILABLE for new events.
       http.close();
       clearInterval(sweeper);
+      await control?.close();
       const { inFlight } = await sockets.drain(config.drainMs);
       if (inFlight > 0) log.warn({ inFlight }, "drain timed out with handlers still running");
       await new Promise<void>((resolve) => io.close(() => resolve()));

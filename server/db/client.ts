@@ -1,12 +1,12 @@
 // Opens the database: embedded PGlite in a data directory, or PostgreSQL from a URL, both
 // through Prisma driver adapters, and applies pending migrations.
-import { mkdir } from "node:fs/promises";
-import { PGlite } from "@electric-sql/pglite";
+import { isMainThread } from "node:worker_threads";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client.js";
 import { backfillNameSkeletons, type SkeletonBackfill } from "./backfill.js";
+import { lockDataDir, makePrivateDir, restrictPermissions, type LockHolder } from "./data-dir.js";
+import { PGliteWorker } from "./pglite-remote.js";
 import { applyMigrations } from "./schema-engine.js";
 
 export type Database = {
@@ -18,6 +18,8 @@ export type Database = {
   applied: string[];
   /** Name skeletons filled in for rows stored before they existed (with migrations only). */
   skeletons: SkeletonBackfill;
+  /** Embedded database only: entries under the data directory that were readable by others and were fixed. */
+  permissionsFixed?: number;
   close(): Promise<void>;
 };
 
@@ -30,6 +32,14 @@ export type DatabaseOptions = {
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   poolSize?: number;
+  /** Who opens an embedded data directory, for the lock file (e.g. "chat-server serve"). */
+  command?: string;
+  /** Told when a lock left by a process that no longer exists is taken over. */
+  onStaleLock?: (holder: LockHolder | null) => void;
+  /** Embedded database: a call unanswered after this long fails as unavailable (env CHAT_DB_TIMEOUT_MS, default 20 s). */
+  callTimeoutMs?: number;
+  /** Embedded database: told once when it stops answering or stops (a full disk, a crash). */
+  onUnavailable?: (reason: string) => void;
 };
 
 const NO_BACKFILL: SkeletonBackfill = { filled: 0, lookalikes: [] };
@@ -66,21 +76,61 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     return { prisma, kind: "postgres", location: redactUrl(url), applied, skeletons, close: () => prisma.$disconnect() };
   }
   const memory = opts.dataDir === "memory://";
-  if (!memory) await mkdir(opts.dataDir, { recursive: true });
-  const pglite = await PGlite.create(memory ? undefined : opts.dataDir);
-  const factory: SqlMigrationAwareDriverAdapterFactory = new PrismaPGlite(pglite);
-  const applied = migrate ? await applyMigrations(factory) : [];
-  const prisma = makeClient(new PrismaPGlite(pglite), opts.onQuery);
-  const skeletons = migrate ? await backfillNameSkeletons(prisma) : NO_BACKFILL;
-  return {
-    prisma,
-    kind: "pglite",
-    location: memory ? "in memory" : opts.dataDir,
-    applied,
-    skeletons,
-    async close() {
-      await prisma.$disconnect();
-      await pglite.close();
-    },
-  };
+  let lock: Awaited<ReturnType<typeof lockDataDir>> | undefined;
+  let permissionsFixed = 0;
+  if (!memory) {
+    // Whatever files PGlite or PostgreSQL create from now on are the owner's alone (umask is
+    // per process and cannot be set from a worker thread).
+    if (isMainThread) process.umask(0o077);
+    await makePrivateDir(opts.dataDir);
+    lock = await lockDataDir(opts.dataDir, opts.command ?? `chat-server ${process.argv.slice(2).join(" ")}`.trim(), opts.onStaleLock);
+    // Files left readable by an earlier version (or copied in) are fixed before anything opens them.
+    permissionsFixed = await restrictPermissions(opts.dataDir);
+  }
+  try {
+    // PGlite runs in a worker thread: its queries (WebAssembly) and the conversion of their
+    // results would otherwise block this thread, and every client with it.
+    const worker = new PGliteWorker({
+      dataDir: memory ? null : opts.dataDir,
+      callTimeoutMs: opts.callTimeoutMs ?? (Number(process.env["CHAT_DB_TIMEOUT_MS"]) || 20_000),
+      ...(opts.onUnavailable ? { onUnavailable: opts.onUnavailable } : {}),
+    });
+    try {
+      await worker.ready;
+    } catch (e) {
+      await worker.close(0);
+      throw e;
+    }
+    // PGlite unpacks a new cluster with the modes of its bundled copy (0666): fix those too.
+    if (!memory) await restrictPermissions(opts.dataDir);
+    // Migrations may legitimately take long on a big database: a generous watchdog.
+    const applied = migrate ? await applyMigrations(worker.factory(10 * 60_000)).catch(async (e: unknown) => {
+      await worker.close();
+      throw e;
+    }) : [];
+    const prisma = makeClient(worker.factory(), opts.onQuery);
+    const skeletons = migrate ? await backfillNameSkeletons(prisma).catch(async (e: unknown) => {
+      await worker.close();
+      throw e;
+    }) : NO_BACKFILL;
+    return {
+      prisma,
+      kind: "pglite",
+      location: memory ? "in memory" : opts.dataDir,
+      applied,
+      skeletons,
+      permissionsFixed,
+      async close() {
+        try {
+          await prisma.$disconnect().catch(() => undefined);
+          await worker.close();
+        } finally {
+          await lock?.release();
+        }
+      },
+    };
+  } catch (e) {
+    await lock?.release();
+    throw e;
+  }
 }
