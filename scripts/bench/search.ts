@@ -61,7 +61,9 @@ async function searchTimes(seed: Seed, reps: number): Promise<{ all: number[]; b
 export async function search(ctx: Ctx): Promise<BenchOutput> {
   const sizes = ctx.quick ? [10_000] : [10_000, 100_000, 1_000_000];
   const reps = ctx.quick ? 20 : 50;
-  const backends: ("pglite" | "postgres")[] = process.env["DATABASE_URL"] ? ["pglite", "postgres"] : ["pglite"];
+  // BENCH_SEARCH_BACKENDS=postgres runs one backend only (PGlite loads 10^6 rows in ~8 min here).
+  const only = process.env["BENCH_SEARCH_BACKENDS"]?.split(",");
+  const backends = (process.env["DATABASE_URL"] ? ["pglite", "postgres"] as const : ["pglite"] as const).filter((b) => !only || only.includes(b));
   const rows: Row[] = [];
   const details: Record<string, unknown> = { reps, queries: QUERIES };
   for (const backend of backends) {
