@@ -176,6 +176,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     maxConnectionsPerAccount: config.limits.connectionsPerAccount,
     messageQueue: config.limits.messageQueue,
     sessionCheckMs: config.sessionCheckMs,
+    broadcastUp: () => !link || link.up(),
     strikes: config.limits.strikes,
     strikeWindowSec: config.limits.events.windowSec,
     nodeId,

@@ -224,17 +224,24 @@ test.serial("logins cannot be starved: a flood of wrong logins from 100 addresse
 
   // Clients that hang up while queued: their passwords are never hashed.
   const start = stats();
-  const controllers = Array.from({ length: 12 }, () => new AbortController());
+  const n = 40;
+  const controllers = Array.from({ length: n }, () => new AbortController());
   const abandoned = controllers.map((c, i) =>
     fetch(`${server.url}/api/v1/login`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": `198.19.0.${i}` }, body: JSON.stringify({ nick: victim.user.nick, password: `gone-${i}` }), signal: c.signal }).catch(() => null),
   );
-  await until(() => stats().active + stats().queued + (stats().hashed - start.hashed) + (stats().refused - start.refused) >= 12 && stats().queued > 0, "the requests to queue");
+  const accounted = () => stats().active + stats().queued + (stats().hashed - start.hashed) + (stats().refused - start.refused);
+  await until(() => accounted() >= n && stats().queued > 0, "the requests to queue");
+  const queuedAtAbort = stats().queued;
   for (const c of controllers) c.abort();
   await Promise.all(abandoned);
   await until(() => stats().active === 0 && stats().queued === 0, "the hasher to go idle");
   const end = stats();
-  t.true(end.abandoned - start.abandoned >= 4, `${end.abandoned - start.abandoned} abandoned before hashing`);
-  t.true(end.hashed - start.hashed <= 8, `${end.hashed - start.hashed} of 12 hashed`);
+  const gone = end.abandoned - start.abandoned;
+  const hashed = end.hashed - start.hashed;
+  const refused = end.refused - start.refused;
+  t.is(hashed + gone + refused, n, "every request was hashed, abandoned or refused");
+  // Queued ones may still start in the moment before the server sees the hang-up; the rest leave.
+  t.true(gone >= 1 && gone <= queuedAtAbort, `${gone} of the ${queuedAtAbort} queued at the hang-up were never hashed (${hashed} hashed, ${refused} refused)`);
 });
 
 test.serial("the audit log records logins, registrations, roles and every moderation action as greppable lines, without secrets", async (t) => {

@@ -1,23 +1,33 @@
 import test from "ava";
+import { createClient } from "../client/client.js";
+import { fakePorts, fakeServer } from "../client/fake.js";
 import { createController } from "./app.js";
+import { COMMAND_IDS } from "./commands/ids.js";
 import { KEYMAP } from "./keys/keymap.js";
-import { loggedIn } from "./state/fixtures.js";
+import { loggedInActions } from "./state/fixtures.js";
 import { createStore } from "./state/store.js";
 import type { View } from "./ui/view.js";
 
-const fakeView = { historyLayout: () => ({ lines: [], height: 20 }), redraw() {}, destroy() {}, firstPaint: Promise.resolve(), ask() {}, answer: () => false, onPaste() {} } as unknown as View;
+const fakeView = { historyLayout: () => ({ lines: [], height: 20 }), redraw() {}, ask() {}, answer: () => false, onPaste() {} } as unknown as View;
 
-test("every command the keymap names is one the app can run", (t) => {
-  const app = createController(createStore(loggedIn()), fakeView, { server: "http://127.0.0.1:1", configPath: "/nonexistent/tui.json" });
+function loggedInApp() {
+  const client = createClient({ server: "http://127.0.0.1:1", ports: fakePorts(fakeServer()) });
+  for (const a of loggedInActions()) client.dispatch(a);
+  const store = createStore(client);
+  const app = createController({ client, store, view: fakeView, quit: async () => {} });
+  return { client, store, app };
+}
+
+test("every command the keymap names is one the app can run, and every command id has an implementation", (t) => {
+  const { app } = loggedInApp();
   const known = new Set(Object.keys(app.commands));
-  // KEYMAP.confirm is answered by the view's question box, not by app commands.
-  const missing = Object.entries(KEYMAP).flatMap(([mode, m]) => (mode === "confirm" ? [] : (Object.values(m) as string[]))).filter((c) => !known.has(c));
+  const missing = Object.values(KEYMAP).flatMap((m) => Object.values(m) as string[]).filter((c) => !known.has(c));
   t.deepEqual(missing, []);
+  t.deepEqual([...known].sort(), [...COMMAND_IDS].sort());
 });
 
 test("typed characters go to the focused field; Alt+digit switches tabs; typing in the user list returns to the input", (t) => {
-  const store = createStore(loggedIn());
-  const app = createController(store, fakeView, { server: "http://127.0.0.1:1", configPath: "/nonexistent/tui.json" });
+  const { store, app } = loggedInApp();
   for (const ch of "hé漢") app.key(ch, { full: ch, name: ch, ctrl: false, meta: false, shift: false, sequence: ch } as never);
   t.is(store.getState().composer.text, "hé漢");
   app.key(undefined, { full: "M-2", name: "2", ctrl: false, meta: true, shift: false, sequence: "\x1b2" } as never);
@@ -33,8 +43,7 @@ test("typed characters go to the focused field; Alt+digit switches tabs; typing 
 });
 
 test("Tab never moves focus away from a line with text in it; from an empty line it does", (t) => {
-  const store = createStore(loggedIn());
-  const app = createController(store, fakeView, { server: "http://127.0.0.1:1", configPath: "/nonexistent/tui.json" });
+  const { store, app } = loggedInApp();
   const tab = () => app.key("\t", { full: "tab", name: "tab", ctrl: false, meta: false, shift: false, sequence: "\t" } as never);
   for (const ch of "zzqx ") app.key(ch, { full: ch, name: ch, ctrl: false, meta: false, shift: false, sequence: ch } as never);
   tab();

@@ -4,7 +4,7 @@
 // lived, and the default lets RSS grow by tens of MiB while scrolling (docs/benchmarks.md).
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { defaultConfigPath } from "./config.js";
+import { checkSettings, defaultConfigPath, loadConfig, type BellMode, type Settings } from "./config.js";
 import { tlsOptions, type TlsOptions } from "./net/tls.js";
 
 function needTty(): void {
@@ -19,6 +19,16 @@ function tls(argv: { ca?: string | undefined; insecure?: boolean | undefined }):
     return tlsOptions(argv);
   } catch (e) {
     process.stderr.write(`chat-tui: cannot read --ca ${argv.ca}: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+/** The key overrides and settings in the config file; a mistake there is explained, then exit 2. */
+async function readSettings(file: string): Promise<Settings> {
+  try {
+    return checkSettings(await loadConfig(file), file);
+  } catch (e) {
+    process.stderr.write(`chat-tui: ${(e as Error).message}\n`);
     process.exit(2);
   }
 }
@@ -50,11 +60,26 @@ await yargs(hideBin(process.argv))
         "download-dir": { type: "string", describe: "where /download saves files (env CHAT_DOWNLOAD_DIR)", defaultDescription: "$XDG_DOWNLOAD_DIR or ~/Downloads" },
         unicode: { type: "boolean", describe: "draw Unicode even though the locale is not UTF-8 (the terminal is)", conflicts: "ascii" },
         ascii: { type: "boolean", describe: "draw ASCII only (borders + - |), whatever the locale says" },
+        bell: { choices: ["off", "mentions", "all"] as const, describe: "terminal bell: off, mentions (mentions and direct messages), all", defaultDescription: '"bell" in the config file, else mentions' },
       }),
     async (argv) => {
       needTty();
-      const { runApp, defaultDownloadDir } = await import("./app.js");
-      await runApp({ server: argv.server, user: argv.user, configPath: argv.config, tls: tls(argv), downloadDir: argv["download-dir"] ?? defaultDownloadDir(), charset: argv.unicode ? "unicode" : argv.ascii ? "ascii" : undefined });
+      const settings = await readSettings(argv.config);
+      const { runApp } = await import("./app.js");
+      const { createLocalClient, defaultDownloadDir } = await import("./local.js");
+      const client = createLocalClient({ server: argv.server, configPath: argv.config, tls: tls(argv), downloadDir: argv["download-dir"] ?? defaultDownloadDir() });
+      const app = runApp({
+        terminal: { input: process.stdin, output: process.stdout, term: process.env["TERM"] ?? "xterm", env: process.env },
+        client,
+        user: argv.user,
+        keys: settings.keys,
+        bell: (argv.bell as BellMode | undefined) ?? settings.bell,
+        charset: argv.unicode ? "unicode" : argv.ascii ? "ascii" : undefined,
+        traceFile: process.env["CHAT_TUI_TRACE"],
+        onExit: (code) => process.exit(code),
+      });
+      for (const sig of ["SIGTERM", "SIGHUP"] as const) process.once(sig, () => void app.quit());
+      await app.started;
     },
   )
   .command("dashboard", "live metrics of the server or cluster (admins; uses the saved session)", (y) => y, async (argv) => {

@@ -24,8 +24,9 @@ export const redactUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@");
 /**
  * Connects within `startTimeoutMs` or throws an error whose message is a sentence for the
  * operator. Afterwards the client reconnects forever, but no command waits for it: while it is
- * not ready commands fail at once (`disableOfflineQueue`), and a Redis that accepts the
- * connection but does not answer fails a command after `commandTimeoutMs`.
+ * not ready commands fail at once (`disableOfflineQueue`), a command that cannot be written
+ * within `commandTimeoutMs` fails, and a Redis that keeps the connection but stops answering is
+ * caught by the watchdog below.
  */
 export async function connectRedis(opts: { url: string; log: Logger; startTimeoutMs?: number; commandTimeoutMs?: number }): Promise<RedisLink> {
   const { url, log } = opts;
@@ -99,6 +100,36 @@ export async function connectRedis(opts: { url: string; log: Logger; startTimeou
     duplicate({ ...overrides, disableOfflineQueue: false, commandOptions: { timeout: 15_000 } })) as typeof client.duplicate;
   await adapterClient.connect();
 
+  // node-redis drops a command's timeout once the command is written, so a Redis that accepts
+  // connections but does not answer (stopped, swapping, partitioned without a reset) would hold
+  // every command forever. A watchdog pings it; a ping unanswered for 1.5 s counts as an
+  // outage: both connections are closed (failing what waits on them, so callers fall back) and
+  // opened again, commands failing at once meanwhile.
+  let probing = false;
+  const reopen = (c: Redis) => {
+    if (!started) return;
+    c.connect().catch(() => setTimeout(() => reopen(c), 1000).unref());
+  };
+  const watchdog = setInterval(() => {
+    if (!started || !up || probing || !client.isReady) return;
+    probing = true;
+    let timer: NodeJS.Timeout | undefined;
+    void Promise.race([
+      client.ping().then(() => true, () => true), // an error is the error handler's business
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 1500))),
+    ]).then((answered) => {
+      clearTimeout(timer);
+      probing = false;
+      if (answered || !started) return;
+      down("connected but not answering (no reply to PING within 1.5 s)");
+      for (const c of [client, adapterClient]) {
+        c.destroy();
+        reopen(c);
+      }
+    });
+  }, 500);
+  watchdog.unref();
+
   return {
     client,
     adapterClient,
@@ -107,6 +138,7 @@ export async function connectRedis(opts: { url: string; log: Logger; startTimeou
     onChange: (fn) => void listeners.push(fn),
     async close() {
       started = false;
+      clearInterval(watchdog);
       // quit() waits for a reply a dead Redis never sends; destroy() stops reconnecting too.
       for (const c of [client, adapterClient]) {
         if (c.isReady) await c.quit().catch(() => c.destroy());

@@ -1,48 +1,77 @@
-// The Socket.IO event map: names are fixed by the contract; payloads come from schemas.ts.
-import type { Ack } from "./errors.js";
+// The Socket.IO contract. Every client event is declared once below (payload schema, ack type,
+// rate-limit kind); the event map, the event list, the server's handler table and the client's
+// typed request are all derived from that declaration.
+import type { z } from "zod";
+import type { Ack, Result } from "./errors.js";
 import type {
   ChatDto, ChatUpdated, MentionPage, MessageUpdated, SearchPage, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
   SessionReady, SyncRequired, UserWithPresence,
 } from "./dto.js";
-import type {
+import {
   Ban, BeginUpload, ChatRef, CreateRoom, Empty, FetchHistory, FileRef, InviteToRoom, JoinRoom, Kick, ListFiles, MarkRead, Mute, OpenDm, ReadChunk,
   SendMessage, Shutdown, Unsanction, UploadChunk, EditMessage, DeleteMessage, ReactToMessage, SearchMessages, ListMentions,
 } from "./schemas.js";
 
-export interface ClientToServerEvents {
-  "message:send": (p: SendMessage, ack: Ack<MessageDto>) => void;
-  "history:fetch": (p: FetchHistory, ack: Ack<HistoryPage>) => void;
-  "dm:open": (p: OpenDm, ack: Ack<ChatDto>) => void;
-  "room:create": (p: CreateRoom, ack: Ack<ChatDto>) => void;
-  "room:join": (p: JoinRoom, ack: Ack<ChatDto>) => void;
-  "room:leave": (p: ChatRef, ack: Ack<{ chatId: number }>) => void;
-  "room:invite": (p: InviteToRoom, ack: Ack<{ chatId: number; nick: string }>) => void;
-  "rooms:list": (p: Empty, ack: Ack<{ rooms: PublicRoom[] }>) => void;
-  "chat:close": (p: ChatRef, ack: Ack<{ chatId: number }>) => void;
-  "chat:read": (p: MarkRead, ack: Ack<ReadState>) => void;
-  "users:list": (p: Empty, ack: Ack<{ users: UserWithPresence[] }>) => void;
-  "ping:rtt": (p: Empty, ack: Ack<{ serverTime: string; node: string }>) => void;
-  "admin:kick": (p: Kick, ack: Ack<{ nick: string }>) => void;
-  "admin:ban": (p: Ban, ack: Ack<Sanction>) => void;
-  "admin:unban": (p: Unsanction, ack: Ack<{ nick: string }>) => void;
-  "admin:mute": (p: Mute, ack: Ack<Sanction>) => void;
-  "admin:unmute": (p: Unsanction, ack: Ack<{ nick: string }>) => void;
-  "admin:shutdown": (p: Shutdown, ack: Ack<ServerShutdown>) => void;
-  "admin:metrics": (p: Empty, ack: Ack<ClusterMetrics>) => void;
-  "file:begin": (p: BeginUpload, ack: Ack<UploadState>) => void;
-  "file:chunk": (p: UploadChunk, ack: Ack<UploadProgress>) => void;
-  "file:complete": (p: FileRef, ack: Ack<UploadDone>) => void;
-  "file:cancel": (p: FileRef, ack: Ack<{ fileId: number }>) => void;
-  "file:delete": (p: FileRef, ack: Ack<{ fileId: number; name: string }>) => void;
-  "file:info": (p: FileRef, ack: Ack<FileDto>) => void;
-  "file:read": (p: ReadChunk, ack: Ack<FileChunk>) => void;
-  "file:list": (p: ListFiles, ack: Ack<FileList>) => void;
-  "message:edit": (p: EditMessage, ack: Ack<MessageDto>) => void;
-  "message:delete": (p: DeleteMessage, ack: Ack<MessageDto>) => void;
-  "message:react": (p: ReactToMessage, ack: Ack<MessageDto>) => void;
-  "message:search": (p: SearchMessages, ack: Ack<SearchPage>) => void;
-  "mentions:list": (p: ListMentions, ack: Ack<MentionPage>) => void;
-}
+/** Which rate limit an event spends: messages, file chunks, or everything else. */
+export type EventLimit = "message" | "transfer" | "event";
+
+/** One client event: how its payload is checked, what its ack carries, which limit it spends. */
+export type EventDecl<S extends z.ZodType, A> = {
+  readonly schema: S;
+  readonly limit: EventLimit;
+  /** Type only: the data of a successful acknowledgement (never read at run time). */
+  readonly ack?: A;
+};
+
+/** Declares an event whose successful ack carries an `A` (the curried form lets `S` be inferred). */
+const event = <A>() => <S extends z.ZodType>(schema: S, limit: EventLimit = "event"): EventDecl<S, A> => ({ schema, limit });
+
+export const CLIENT_EVENT_DECLS = {
+  "message:send": event<MessageDto>()(SendMessage, "message"),
+  "history:fetch": event<HistoryPage>()(FetchHistory),
+  "dm:open": event<ChatDto>()(OpenDm),
+  "room:create": event<ChatDto>()(CreateRoom),
+  "room:join": event<ChatDto>()(JoinRoom),
+  "room:leave": event<{ chatId: number }>()(ChatRef),
+  "room:invite": event<{ chatId: number; nick: string }>()(InviteToRoom),
+  "rooms:list": event<{ rooms: PublicRoom[] }>()(Empty),
+  "chat:close": event<{ chatId: number }>()(ChatRef),
+  "chat:read": event<ReadState>()(MarkRead),
+  "users:list": event<{ users: UserWithPresence[] }>()(Empty),
+  "ping:rtt": event<{ serverTime: string; node: string }>()(Empty),
+  "admin:kick": event<{ nick: string }>()(Kick),
+  "admin:ban": event<Sanction>()(Ban),
+  "admin:unban": event<{ nick: string }>()(Unsanction),
+  "admin:mute": event<Sanction>()(Mute),
+  "admin:unmute": event<{ nick: string }>()(Unsanction),
+  "admin:shutdown": event<ServerShutdown>()(Shutdown),
+  "admin:metrics": event<ClusterMetrics>()(Empty),
+  "file:begin": event<UploadState>()(BeginUpload),
+  "file:chunk": event<UploadProgress>()(UploadChunk, "transfer"),
+  "file:complete": event<UploadDone>()(FileRef),
+  "file:cancel": event<{ fileId: number }>()(FileRef),
+  "file:delete": event<{ fileId: number; name: string }>()(FileRef),
+  "file:info": event<FileDto>()(FileRef),
+  "file:read": event<FileChunk>()(ReadChunk, "transfer"),
+  "file:list": event<FileList>()(ListFiles),
+  // Edits, deletes and reactions change what others see, as a message does: the message limit.
+  "message:edit": event<MessageDto>()(EditMessage, "message"),
+  "message:delete": event<MessageDto>()(DeleteMessage, "message"),
+  "message:react": event<MessageDto>()(ReactToMessage, "message"),
+  "message:search": event<SearchPage>()(SearchMessages),
+  "mentions:list": event<MentionPage>()(ListMentions),
+} as const;
+
+type Decls = typeof CLIENT_EVENT_DECLS;
+export type ClientEventName = keyof Decls;
+/** What a client sends with an event (the schema's input: before transforms). */
+export type EventPayload<E extends ClientEventName> = z.input<Decls[E]["schema"]>;
+/** What a successful acknowledgement of an event carries. */
+export type EventAck<E extends ClientEventName> = Decls[E] extends EventDecl<z.ZodType, infer A> ? A : never;
+/** The client's typed request: one function for every declared event. */
+export type RequestFn = <E extends ClientEventName>(event: E, payload: EventPayload<E>, timeoutMs?: number) => Promise<Result<EventAck<E>>>;
+
+export type ClientToServerEvents = { [E in ClientEventName]: (p: EventPayload<E>, ack: Ack<EventAck<E>>) => void };
 
 export interface ServerToClientEvents {
   "session:ready": (s: SessionReady) => void;
@@ -62,14 +91,12 @@ export interface InterServerEvents {
   "cluster:metrics": (ack: (m: NodeMetrics) => void) => void;
 }
 
-export type ClientEventName = keyof ClientToServerEvents;
-export const CLIENT_EVENTS: readonly ClientEventName[] = [
-  "message:send", "history:fetch", "dm:open", "room:create", "room:join", "room:leave", "room:invite",
-  "rooms:list", "chat:close", "chat:read", "users:list", "ping:rtt",
-  "admin:kick", "admin:ban", "admin:unban", "admin:mute", "admin:unmute", "admin:shutdown", "admin:metrics",
-  "file:begin", "file:chunk", "file:complete", "file:cancel", "file:delete", "file:info", "file:read", "file:list",
-  "message:edit", "message:delete", "message:react", "message:search", "mentions:list",
-];
+export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_DECLS) as readonly ClientEventName[];
+
+/** The rate limit an event spends; an unknown name spends the general one. */
+export function eventLimit(name: string): EventLimit {
+  return Object.hasOwn(CLIENT_EVENT_DECLS, name) ? CLIENT_EVENT_DECLS[name as ClientEventName].limit : "event";
+}
 
 /** Close reasons sent in the handshake error's `data.code`. */
 export type ConnectErrorData = { code: "UNAUTHENTICATED" | "SESSION_INVALID" | "BANNED" | "RATE_LIMITED" | "UNAVAILABLE"; message: string };

@@ -186,8 +186,15 @@ const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 /** A stored name fits in 255 UTF-8 bytes, the limit of common file systems. */
 export const FILE_NAME_MAX_BYTES = 255;
 
-const encoder = new TextEncoder();
-const utf8Length = (s: string) => encoder.encode(s).length;
+/** UTF-8 byte length, computed here so that the protocol needs no Node or DOM API. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
 
 /**
  * Makes an untrusted file name safe to store, show and create on disk: no path (separators

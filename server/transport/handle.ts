@@ -2,14 +2,15 @@
 // acknowledged with a Result; a payload without an ack still gets its error as a notice.
 import type { z } from "zod";
 import type { Logger } from "../log.js";
-import type { ClientEventName, ClientToServerEvents, ErrorBody, Result, UserDto } from "../protocol/index.js";
+import type { ClientEventName, ErrorBody, EventAck, EventPayload, Result, UserDto } from "../protocol/index.js";
 import { AppError } from "../app-error.js";
 import { toErrorBody } from "./errors.js";
 
 export type HandlerContext = { user: UserDto; sessionId: number; socketId: string };
 
-type Payload<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[0];
-type AckData<E extends ClientEventName> = Parameters<ClientToServerEvents[E]>[1] extends (r: Result<infer T>) => void ? T : never;
+// Both come from the one declaration of each event (protocol/events.ts).
+type Payload<E extends ClientEventName> = EventPayload<E>;
+type AckData<E extends ClientEventName> = EventAck<E>;
 
 export type Handler<E extends ClientEventName> = {
   schema: z.ZodType<Payload<E>>;

@@ -5,7 +5,7 @@ import { Server, type ServerOptions, type Socket } from "socket.io";
 import { safeError, type Logger } from "../log.js";
 import { isAppError } from "../app-error.js";
 import {
-  CLIENT_EVENTS, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
+  CLIENT_EVENTS, eventLimit, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
   type UserDto,
 } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
@@ -22,7 +22,7 @@ import { conversationHandlers, messageHandlers } from "./handlers/message.js";
 import { presenceHandlers } from "./handlers/presence.js";
 import { roomHandlers } from "./handlers/room.js";
 import { createSessionGuard } from "./sessions.js";
-import { seconds, type LimitKind, type Limits } from "./limits.js";
+import { seconds, type Limits } from "./limits.js";
 import { createSendQueue, type QueueBounds } from "./send-queue.js";
 import type { Metrics } from "../metrics.js";
 
@@ -139,18 +139,12 @@ export type SocketControl = {
   inFlight(): number;
 };
 
-/** Which rate limit an event spends: messages, file chunks, or everything else. */
-function limitKind(event: string): LimitKind {
-  // Edits and reactions put text in front of others like a message does; deletes count alike.
-  if (event === "message:send" || event === "message:edit" || event === "message:delete" || event === "message:react") return "message";
-  if (event === "file:chunk" || event === "file:read") return "transfer";
-  return "event";
-}
-
-/** What a queued send holds, for the queue's byte bound (its text, plus the rest of the packet). */
+/** What a queued send holds, for the queue's byte bound: its strings (the text, mostly) and some overhead. */
 function queuedBytes(payload: unknown): number {
-  const text = typeof payload === "object" && payload !== null ? (payload as { text?: unknown }).text : undefined;
-  return 256 + (typeof text === "string" ? Buffer.byteLength(text) : 0);
+  if (typeof payload !== "object" || payload === null) return 256;
+  let bytes = 256;
+  for (const value of Object.values(payload)) bytes += typeof value === "string" ? Buffer.byteLength(value) : 64;
+  return bytes;
 }
 
 export function attachSocketHandlers(
@@ -168,6 +162,8 @@ export function attachSocketHandlers(
     maxConnectionsPerAccount: number;
     /** Period of the re-check of this node's live sessions (see sessions.ts). */
     sessionCheckMs: number;
+    /** Whether the cluster's broadcasts reach this node now (absent: a single node). */
+    broadcastUp?: () => boolean;
     strikes: number;
     strikeWindowSec: number;
     trustProxy: boolean | number;
@@ -185,7 +181,7 @@ export function attachSocketHandlers(
   /** Sockets presence has counted (their disconnect must be uncounted). */
   const counted = new Set<string>();
   let idle: (() => void) | null = null;
-  const sessions = createSessionGuard({ io, accounts, intervalMs: deps.sessionCheckMs, log });
+  const sessions = createSessionGuard({ io, accounts, intervalMs: deps.sessionCheckMs, log, ...(deps.broadcastUp ? { broadcastUp: deps.broadcastUp } : {}) });
 
   // Handshakes are counted per client address before anything else is looked at.
   io.use((socket, next) => {
@@ -264,7 +260,7 @@ export function attachSocketHandlers(
         if (turn.reason !== "full") return { refusal: { code: "UNAVAILABLE", message: "The server cannot check its rate limits right now; nothing was sent. Try again." } };
         retryAfterMs = turn.retryAfterMs;
       } else {
-        const r = await limits.consume(limitKind(event), account);
+        const r = await limits.consume(eventLimit(event), account);
         if (r.ok) return { done: () => {} };
         retryAfterMs = r.retryAfterMs;
       }

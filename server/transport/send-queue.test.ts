@@ -1,3 +1,4 @@
+// The send queue on its own, over a fake limit whose windows the test ends.
 import test from "ava";
 import type { LimitKind, LimitResult, Limits } from "./limits.js";
 import { createSendQueue, type Turn } from "./send-queue.js";

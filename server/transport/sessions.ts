@@ -25,15 +25,25 @@ export interface SessionGuard {
 /** Sessions read per query by the sweep. */
 const BATCH = 500;
 
-export function createSessionGuard(deps: { io: ChatServer; accounts: AccountService; intervalMs: number; log: Logger }): SessionGuard {
+export function createSessionGuard(deps: {
+  io: ChatServer;
+  accounts: AccountService;
+  intervalMs: number;
+  log: Logger;
+  /**
+   * Whether kicks, bans and logouts made on other nodes reach this one at once (the cluster's
+   * adapter is connected). While they cannot, every request reads its session first.
+   */
+  broadcastUp?: () => boolean;
+}): SessionGuard {
   const { io, accounts, log } = deps;
   // A request may be served on a read issued at most this long ago: with the sweep's period,
   // that is what bounds how long an ended session can still act.
   const maxAgeMs = Math.round(deps.intervalMs * 1.5);
   /** When the last read that found the session good was issued (ms). */
   const verifiedAt = new Map<number, number>();
-  /** A per-session read under way, that requests coalesce on. */
-  const reading = new Map<number, Promise<void>>();
+  /** A per-session read under way (and when it was issued), that requests coalesce on. */
+  const reading = new Map<number, { issued: number; done: Promise<void> }>();
   let sweeping = false;
   let failing = false;
 
@@ -103,19 +113,24 @@ export function createSessionGuard(deps: { io: ChatServer; accounts: AccountServ
     async admit(socket) {
       if (socket.disconnected) return ended;
       const id = socket.data.sessionId;
-      if (Date.now() - (verifiedAt.get(id) ?? 0) <= maxAgeMs) return null;
+      const arrived = Date.now();
+      // Cut off from the other nodes, only a read issued after the request arrived will do.
+      const need = (deps.broadcastUp?.() ?? true) ? arrived - maxAgeMs : arrived;
+      if ((verifiedAt.get(id) ?? 0) >= need) return null;
       let pending = reading.get(id);
-      if (!pending) {
-        pending = read([id]).then(() => undefined).finally(() => reading.delete(id));
-        reading.set(id, pending);
+      if (!pending || pending.issued < need) {
+        const entry = { issued: Date.now(), done: Promise.resolve() };
+        entry.done = read([id]).then(() => undefined).finally(() => reading.get(id) === entry && reading.delete(id));
+        reading.set(id, entry);
+        pending = entry;
       }
       try {
-        await pending;
+        await pending.done;
       } catch (e) {
         log.warn({ err: safeError(e), session: id }, "session check failed");
         return unavailable;
       }
-      return socket.disconnected || !verifiedAt.has(id) ? ended : null;
+      return socket.disconnected || (verifiedAt.get(id) ?? 0) < need ? ended : null;
     },
     close: () => clearInterval(timer),
   };

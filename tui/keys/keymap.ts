@@ -1,9 +1,15 @@
-// Keys are data: a table from key names (as blessed names them) to command ids, per mode.
+// Keys are data: a table from key names (as blessed names them) to command ids, per mode. The
+// ids are typed (a typo fails to compile); users override keys in their config file.
+import type { CommandId } from "../commands/ids.js";
 
-export type Mode = "login" | "input" | "users" | "history" | "switcher" | "help" | "confirm";
+export const MODES = ["login", "input", "users", "history", "switcher", "help", "confirm"] as const;
+export type Mode = (typeof MODES)[number];
+export type Keymap = Record<"global" | Mode, Readonly<Record<string, CommandId>>>;
+/** The user's changes: per mode, key name -> command id (null: the key does nothing). */
+export type KeyOverrides = Partial<Record<"global" | Mode, Record<string, CommandId | null>>>;
 
-const tabKeys: Record<string, string> = {};
-for (let i = 1; i <= 9; i++) tabKeys[`M-${i}`] = `tab.goto.${i}`;
+const tabKeys: Record<string, CommandId> = {};
+for (let i = 1; i <= 9; i++) tabKeys[`M-${i}`] = `tab.goto.${i}` as CommandId;
 
 export const KEYMAP = {
   /** Apply in every chat mode unless the mode's own table names the key. */
@@ -118,10 +124,24 @@ export const KEYMAP = {
     "S-n": "confirm.no",
     "C-c": "confirm.no",
   },
-} as const satisfies Record<"global" | Mode, Record<string, string>>;
+} as const satisfies Keymap;
+
+/** The keymap with the user's overrides applied (null removes a key). */
+export function withOverrides(base: Keymap, overrides: KeyOverrides): Keymap {
+  const out = { ...base } as Record<"global" | Mode, Record<string, CommandId>>;
+  for (const [mode, table] of Object.entries(overrides) as ["global" | Mode, Record<string, CommandId | null>][]) {
+    const merged: Record<string, CommandId> = { ...base[mode] };
+    for (const [key, id] of Object.entries(table)) {
+      if (id === null) delete merged[key];
+      else merged[key] = id;
+    }
+    out[mode] = merged;
+  }
+  return out;
+}
 
 /** What each command does, for the F1 overlay; every command in KEYMAP has a line (a test checks). */
-export const COMMAND_HELP: Record<string, string> = {
+export const COMMAND_HELP: Partial<Record<CommandId, string>> = {
   "app.quit": "quit (also /quit)",
   "app.confirmQuit": "quit, after asking",
   "overlay.help": "show or hide this help",
@@ -182,7 +202,7 @@ export const COMMAND_HELP: Record<string, string> = {
   "confirm.yes": "yes",
   "confirm.no": "no",
 };
-for (let i = 2; i <= 9; i++) COMMAND_HELP[`tab.goto.${i}`] = `go to tab ${i}`;
+for (let i = 2; i <= 9; i++) COMMAND_HELP[`tab.goto.${i}` as CommandId] = `go to tab ${i}`;
 
 /**
  * blessed names a few keys differently depending on the terminal; fold them together. For one
@@ -204,12 +224,12 @@ export function normalizeKey(full: string): string {
 }
 
 /** The command a key runs in a mode: the mode's table first, then the global one (not on the login form or in overlays). */
-export function resolveKey(mode: Mode, key: string): string | null {
+export function resolveKey(mode: Mode, key: string, keymap: Keymap = KEYMAP): CommandId | null {
   const name = normalizeKey(key);
-  const own = (KEYMAP[mode] as Record<string, string>)[name];
+  const own = keymap[mode][name];
   if (own) return own;
   if (mode === "login" || mode === "switcher" || mode === "help" || mode === "confirm") return null;
-  return (KEYMAP.global as Record<string, string>)[name] ?? null;
+  return keymap.global[name] ?? null;
 }
 
 /** Key labels as people write them, for the help overlay: "M-1" -> "Alt+1". */
@@ -239,22 +259,22 @@ export const HELP_SECTIONS: { title: string; modes: ("global" | Mode)[] }[] = [
  * one row per command of each table, with every key that runs it (Alt+2…Alt+9 folded into
  * the Alt+1 row).
  */
-export function helpSections(): { title: string; rows: { keys: string; text: string }[] }[] {
+export function helpSections(keymap: Keymap = KEYMAP): { title: string; rows: { keys: string; text: string }[] }[] {
   return HELP_SECTIONS.map(({ title, modes }) => {
     const byCommand = new Map<string, string[]>();
     for (const m of modes) {
-      for (const [key, cmd] of Object.entries(KEYMAP[m] as Record<string, string>)) {
+      for (const [key, cmd] of Object.entries(keymap[m] as Record<string, string>)) {
         if (/^M-[2-9]$/.test(key)) continue;
         const list = byCommand.get(cmd) ?? [];
         if (!list.includes(keyLabel(key))) list.push(keyLabel(key));
         byCommand.set(cmd, list);
       }
     }
-    return { title, rows: [...byCommand].map(([cmd, keys]) => ({ keys: keys.join(", "), text: COMMAND_HELP[cmd] ?? cmd })) };
+    return { title, rows: [...byCommand].map(([cmd, keys]) => ({ keys: keys.join(", "), text: COMMAND_HELP[cmd as CommandId] ?? cmd })) };
   });
 }
 
 /** Every row of every section (what the help overlay shows). */
-export function helpRows(): { keys: string; text: string }[] {
-  return helpSections().flatMap((s) => s.rows);
+export function helpRows(keymap: Keymap = KEYMAP): { keys: string; text: string }[] {
+  return helpSections(keymap).flatMap((s) => s.rows);
 }

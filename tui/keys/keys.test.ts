@@ -117,7 +117,7 @@ test("the help is generated from the keymap: every key of every table, every com
   const shown = new Set(helpSections().flatMap((s) => s.rows.flatMap((r) => r.keys.split(", "))));
   for (const [mode, table] of Object.entries(KEYMAP)) {
     for (const [key, cmd] of Object.entries(table as Record<string, string>)) {
-      t.truthy(COMMAND_HELP[cmd], `${mode}: ${cmd} has a description`);
+      t.truthy(COMMAND_HELP[cmd as keyof typeof COMMAND_HELP], `${mode}: ${cmd} has a description`);
       if (!/^M-[2-9]$/.test(key)) t.true(shown.has(keyLabel(key)), `${mode}: ${key} is listed`);
     }
   }

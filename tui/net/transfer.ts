@@ -1,159 +1,60 @@
-// File transfer on the client: chunked upload and download over the socket, one chunk in flight
-// (the acknowledgement is the backpressure, so a large file never sits in memory), SHA-256
-// checked end to end, resumed after a dropped connection, cancellable with an AbortSignal.
+// The local file system behind the client core's transfer ports: a byte source reading a file
+// the user named, a sink writing a hidden temporary file that takes its final name (never
+// overwriting anything) only once the SHA-256 matched; plus path-based upload/download helpers.
 import { createHash, randomBytes } from "node:crypto";
 import { constants as fsConstants, createReadStream } from "node:fs";
-import { copyFile, link, open, stat, unlink, type FileHandle } from "node:fs/promises";
+import { copyFile, link, mkdir, open, stat, unlink, type FileHandle } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { FILE_NAME_MAX_BYTES, safeFileName, type FileDto, type RequestFn, type UploadDone } from "../../server/protocol/index.js";
+import { systemClock, type ByteSink, type ByteSource, type CancelSignal, type FilePorts, type Hasher } from "../../client/ports.js";
 import {
-  FILE_CHUNK_BYTES, FILE_NAME_MAX_BYTES, safeFileName, type ClientToServerEvents, type FileDto, type Result, type UploadDone,
-} from "../../server/protocol/index.js";
-import { CLIENT_ERRORS, TRANSIENT_ERRORS } from "./connection.js";
+  checkAbort, downloadFile as coreDownload, TransferError, uploadFile as coreUpload, type TransferHooks as CoreHooks, type UploadStart,
+} from "../../client/transfer.js";
 
-type AckData<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends (r: Result<infer T>) => void ? T : never;
-type Payload<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
-export type Requester = <E extends keyof ClientToServerEvents>(event: E, payload: Payload<E>, timeoutMs?: number) => Promise<Result<AckData<E>>>;
+export { TransferError, type Progress, type UploadStart } from "../../client/transfer.js";
+export type Requester = RequestFn;
+export type TransferHooks = Omit<CoreHooks, "clock"> & { clock?: CoreHooks["clock"] };
 
-export type Progress = { bytes: number; total: number; rateBps: number };
+/** "~/x" -> home-relative; anything else relative to `cwd`. */
+export const expandPath = (p: string, cwd = process.cwd()) =>
+  path.resolve(cwd, p === "~" ? os.homedir() : p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p);
 
-export type TransferHooks = {
-  signal?: AbortSignal;
-  progress?: (p: Progress) => void;
-  /** Resolves when the connection is back (after a drop); the transfer then resumes. */
-  waitOnline: () => Promise<void>;
-  /** How many times one request of a transfer is retried before the transfer gives up (default 20). */
-  maxRetries?: number;
-  /** Called when a transfer picks up again after a drop, with the byte it resumes from. */
-  resumed?: (from: number) => void;
-};
-
-export class TransferError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-  }
-}
-
-const CANCELLED = "CANCELLED";
-
-function checkAbort(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new TransferError(CANCELLED, "Cancelled.");
-}
-
-/** Bytes per second over the last few seconds, for the progress bar. */
-function rateMeter() {
-  const samples: [number, number][] = [];
-  return (bytes: number): number => {
-    const now = performance.now();
-    samples.push([now, bytes]);
-    while (samples.length > 2 && now - samples[0]![0] > 3000) samples.shift();
-    const [t0, b0] = samples[0]!;
-    return now - t0 > 0 ? ((bytes - b0) * 1000) / (now - t0) : 0;
-  };
-}
-
-/**
- * Runs a request; on a transient failure waits (for the connection when it is down, else a
- * growing pause: the server may be draining or its database away) and sends it again.
- */
-async function call<T>(send: () => Promise<Result<T>>, hooks: TransferHooks, onDrop: () => void): Promise<T> {
-  let retries = 0;
-  for (;;) {
-    checkAbort(hooks.signal);
-    const r = await send();
-    if (r.ok) return r.data;
-    checkAbort(hooks.signal);
-    if (!TRANSIENT_ERRORS.has(r.error.code) || ++retries > (hooks.maxRetries ?? 20)) throw new TransferError(r.error.code, r.error.message);
-    if ((r.error.code as string) !== CLIENT_ERRORS.offline) await pause(Math.min(10_000, 250 * 2 ** retries), hooks.signal);
-    await hooks.waitOnline();
-    onDrop();
-  }
-}
-
-/** Waits `ms`, or less when the transfer is cancelled meanwhile. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done);
-  });
-}
-
-/** SHA-256 and size of a file, read as a stream. */
-async function hashFile(file: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+export function nodeHasher(): Hasher {
   const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-    checkAbort(signal);
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest("hex"), size };
+  return { update: (b) => void hash.update(b), digest: () => hash.digest("hex") };
 }
 
-export type UploadStart = { fileId: number; name: string; size: number };
-
-/**
- * Uploads a local file into a chat. The clientId names the upload: after a drop the upload
- * begins again with it and the server answers with how much it has, so only the rest is sent.
- */
-export async function uploadFile(
-  request: Requester,
-  opts: { chatId: number; file: string; clientId: string; started?: (s: UploadStart) => void },
-  hooks: TransferHooks,
-): Promise<UploadDone> {
-  const info = await stat(opts.file).catch((e: NodeJS.ErrnoException) => {
-    throw new TransferError("LOCAL_FILE", `Cannot read ${opts.file}: ${e.code === "ENOENT" ? "no such file" : e.message}.`);
+/** A local file as a byte source. */
+export async function fileSource(file: string): Promise<ByteSource> {
+  const info = await stat(file).catch((e: NodeJS.ErrnoException) => {
+    throw new TransferError("LOCAL_FILE", `Cannot read ${file}: ${e.code === "ENOENT" ? "no such file" : e.message}.`);
   });
-  if (!info.isFile()) throw new TransferError("LOCAL_FILE", `${opts.file} is not a regular file.`);
-  const { sha256, size } = await hashFile(opts.file, hooks.signal);
-  const handle = await open(opts.file, "r");
-  const rate = rateMeter();
-  let fileId: number | null = null;
-  try {
-    const begin = () =>
-      call(() => request("file:begin", { chatId: opts.chatId, name: path.basename(opts.file), size, sha256, clientId: opts.clientId }), hooks, () => {});
-    let state = await begin();
-    fileId = state.file.id;
-    opts.started?.({ fileId: state.file.id, name: state.file.name, size });
-    let offset = state.received;
-    if (offset > 0) hooks.resumed?.(offset);
-    hooks.progress?.({ bytes: offset, total: size, rateBps: 0 });
-    while (!state.complete && offset < size) {
-      checkAbort(hooks.signal);
-      const length = Math.min(FILE_CHUNK_BYTES, size - offset);
+  if (!info.isFile()) throw new TransferError("LOCAL_FILE", `${file} is not a regular file.`);
+  let handle: FileHandle | null = null;
+  return {
+    name: path.basename(file),
+    async measure(signal: CancelSignal) {
+      const hash = createHash("sha256");
+      let size = 0;
+      for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+        checkAbort(signal);
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      return { sha256: hash.digest("hex"), size };
+    },
+    async read(offset, length) {
+      handle ??= await open(file, "r");
       const data = Buffer.allocUnsafe(length);
       const { bytesRead } = await handle.read(data, 0, length, offset);
-      if (bytesRead !== length) throw new TransferError("LOCAL_FILE", `${opts.file} changed while it was being sent.`);
-      // After a drop the same chunk is sent again: the server keeps one copy of it whether or
-      // not the first one arrived, and answers with how much it has.
-      const from = offset;
-      const r = await call(() => request("file:chunk", { fileId: state.file.id, offset: from, data }, 30_000), hooks, () => hooks.resumed?.(from)).catch(
-        (e: unknown) => {
-          if (e instanceof TransferError && e.code === "OFFSET_MISMATCH") return null;
-          throw e;
-        },
-      );
-      if (r === null) {
-        // The server holds a different amount (another copy of this upload sent too): ask it.
-        state = await begin();
-        offset = state.received;
-        continue;
-      }
-      offset = r.received;
-      hooks.progress?.({ bytes: offset, total: size, rateBps: rate(offset) });
-    }
-    return await call(() => request("file:complete", { fileId: state.file.id }, 60_000), hooks, () => {});
-  } catch (e) {
-    // A cancelled upload is removed from the server rather than left to time out.
-    if (e instanceof TransferError && e.code === CANCELLED && fileId !== null) await request("file:cancel", { fileId }).catch(() => null);
-    throw e;
-  } finally {
-    await handle.close();
-  }
+      return bytesRead === length ? data : data.subarray(0, bytesRead);
+    },
+    async close() {
+      await handle?.close();
+      handle = null;
+    },
+  };
 }
 
 /** "name.txt", "name (1).txt", "name (2).txt", ... (the stem shortened to stay within 255 bytes). */
@@ -205,49 +106,64 @@ async function placeWithoutOverwrite(tmp: string, dir: string, name: string): Pr
   throw new TransferError("LOCAL_FILE", `Too many files named like ${name} in ${dir}.`);
 }
 
-/**
- * Downloads a shared file into `dest` (a directory, or a file path). Bytes go to a hidden
- * temporary file beside the target, are hashed as they arrive, and the file takes its name only
- * once the SHA-256 matches; a dropped connection resumes at the next missing chunk.
- */
-export async function downloadFile(
+/** A sink in `dest` (a directory, or a file path): a hidden temporary file until commit. */
+export async function fileSink(dest: string, fileName: string, fileId: number): Promise<ByteSink> {
+  const { dir, name } = await resolveTarget(dest, fileName);
+  // Hidden, and short whatever the name's length: the name itself may use all 255 bytes.
+  const tmp = path.join(dir, `.chat-download-${fileId}-${process.pid}-${randomBytes(4).toString("hex")}.part`);
+  let out: FileHandle | null = await open(tmp, "w", 0o600);
+  return {
+    async write(offset, bytes) {
+      await out!.write(bytes, 0, bytes.byteLength, offset);
+    },
+    async commit() {
+      await out?.close();
+      out = null;
+      return placeWithoutOverwrite(tmp, dir, name);
+    },
+    async discard() {
+      await out?.close();
+      out = null;
+      await unlink(tmp).catch(() => undefined);
+    },
+  };
+}
+
+/** The file ports of a local chat-tui: paths relative to `cwd`, downloads into `downloadDir` by default. */
+export function localFiles(opts: { downloadDir: string; cwd?: string }): FilePorts {
+  return {
+    openSource: (p) => fileSource(expandPath(p, opts.cwd)),
+    async openSink(dest, fileName, fileId) {
+      const target = dest ? expandPath(dest, opts.cwd) : opts.downloadDir;
+      // A directory given with a trailing slash, or the default one, is created when missing.
+      if (!dest || /[/\\]$/.test(dest)) await mkdir(target, { recursive: true }).catch(() => undefined);
+      return fileSink(target, fileName, fileId);
+    },
+    sha256: nodeHasher,
+  };
+}
+
+const withClock = (hooks: TransferHooks): CoreHooks => ({ ...hooks, clock: hooks.clock ?? systemClock() });
+
+/** Uploads the local file at `file` (see client/transfer.ts for the protocol). */
+export async function uploadFile(
+  request: Requester,
+  opts: { chatId: number; file: string; clientId: string; started?: (s: UploadStart) => void },
+  hooks: TransferHooks,
+): Promise<UploadDone> {
+  const source = await fileSource(opts.file);
+  return coreUpload(request, { chatId: opts.chatId, source, clientId: opts.clientId, ...(opts.started ? { started: opts.started } : {}) }, withClock(hooks));
+}
+
+/** Downloads a shared file into `dest` (a directory, or a file path); never overwrites. */
+export function downloadFile(
   request: Requester,
   opts: { fileId: number; dest: string; started?: (f: FileDto) => void },
   hooks: TransferHooks,
 ): Promise<{ path: string; file: FileDto }> {
-  const file = await call(() => request("file:info", { fileId: opts.fileId }), hooks, () => {});
-  opts.started?.(file);
-  const { dir, name } = await resolveTarget(opts.dest, file.name);
-  // Hidden, and short whatever the name's length: the name itself may use all 255 bytes.
-  const tmp = path.join(dir, `.chat-download-${file.id}-${process.pid}-${randomBytes(4).toString("hex")}.part`);
-  let out: FileHandle | null = await open(tmp, "w", 0o600);
-  const hash = createHash("sha256");
-  const rate = rateMeter();
-  let offset = 0;
-  try {
-    hooks.progress?.({ bytes: 0, total: file.size, rateBps: 0 });
-    for (;;) {
-      checkAbort(hooks.signal);
-      const chunk = await call(() => request("file:read", { fileId: file.id, offset }, 30_000), hooks, () => hooks.resumed?.(offset));
-      if (chunk.offset !== offset) throw new TransferError("PROTOCOL", `The server sent bytes from ${chunk.offset} when ${offset} was asked for.`);
-      const data = Buffer.from(chunk.data as Uint8Array);
-      if (offset + data.length > file.size) throw new TransferError("PROTOCOL", "The server sent more bytes than the file has.");
-      await out.write(data, 0, data.length, offset);
-      hash.update(data);
-      offset += data.length;
-      hooks.progress?.({ bytes: offset, total: file.size, rateBps: rate(offset) });
-      if (chunk.eof || offset >= file.size) break;
-      if (data.length === 0) throw new TransferError("PROTOCOL", "The server sent an empty chunk before the end of the file.");
-    }
-    if (offset !== file.size) throw new TransferError("PROTOCOL", `The download ended after ${offset} of ${file.size} bytes.`);
-    await out.close();
-    out = null;
-    if (hash.digest("hex") !== file.sha256) {
-      throw new TransferError("HASH_MISMATCH", `${file.name} arrived with a different SHA-256 than the server recorded; it was not saved.`);
-    }
-    return { path: await placeWithoutOverwrite(tmp, dir, name), file };
-  } finally {
-    await out?.close();
-    await unlink(tmp).catch(() => undefined);
-  }
+  return coreDownload(
+    request,
+    { fileId: opts.fileId, openSink: (f) => fileSink(opts.dest, f.name, f.id), hasher: nodeHasher(), ...(opts.started ? { started: opts.started } : {}) },
+    withClock(hooks),
+  );
 }

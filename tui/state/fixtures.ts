@@ -1,6 +1,7 @@
 // Builders for state tests: a logged-in state with chats and messages.
 import type { ChatDto, MessageDto, SessionReady } from "../../server/protocol/index.js";
 import { reducer, initialState } from "./reducer.js";
+import type { ChatAction } from "./actions.js";
 import type { State } from "./types.js";
 
 export const chat = (id: number, name: string, extra: Partial<ChatDto> = {}): ChatDto => ({
@@ -30,3 +31,11 @@ export function loggedIn(): State {
 }
 
 export const run = (s: State, ...actions: Parameters<typeof reducer>[1][]): State => actions.reduce(reducer, s);
+
+/** The chat actions that make loggedIn()'s chat state (for a client's store). */
+export function loggedInActions(): ChatAction[] {
+  return [
+    { type: "session.ready", session: ready([chat(1, "general"), chat(2, "dev"), dm(3, { id: 2, nick: "bob" })], [ME, { id: 2, nick: "bob", role: "user" }]) },
+    ...[1, 2, 3].map((id): ChatAction => ({ type: "history.loaded", page: { chatId: id, messages: [], hasMore: false }, direction: "latest" })),
+  ];
+}

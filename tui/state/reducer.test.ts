@@ -87,7 +87,7 @@ test("the window holds at most WINDOW_MAX messages, trimming the far end", (t) =
   s = reducer(s, { type: "history.loaded", page: { chatId: 1, messages: [msg(999, 1, 2), msg(998, 1, 2)], hasMore: true }, direction: "latest" });
   t.deepEqual(s.chats[1]?.messages.map((m) => m.id), [998, 999]);
   t.false(s.chats[1]?.hasNewer);
-  t.is(s.chats[1]?.scroll, null);
+  t.is(s.scroll[1], undefined);
 });
 
 test("the outbox: queued, acked (replaced by the stored message), failed (explained in the chat)", (t) => {

@@ -1,135 +1,39 @@
-// The pure reducer: (state, action) -> next state. No I/O, no blessed, no clocks but action data.
-import type { ChatDto, MessageDto } from "../../server/protocol/index.js";
-import type { Action } from "./actions.js";
+// The UI reducer: chat-tui's own slice (login form, composer, focus, overlays, scroll), pure.
+// It also hears the client's chat actions (a failed login, a fresh session) to keep the form
+// in step; `reducer` runs both slices for tests and for the store.
+import { isChatAction } from "../../client/state/actions.js";
+import { chatReducer, initialChatState } from "../../client/state/reducer.js";
+import type { Action, ChatAction } from "./actions.js";
 import { sortedUsers, switcherCandidates } from "./selectors.js";
-import { WINDOW_MAX, type ChatView, type Composer, type Focus, type LocalLine, type State } from "./types.js";
+import type { ChatState, Composer, Focus, State, UiState } from "./types.js";
+
+export { mentions } from "../../client/state/reducer.js";
 
 const FOCUS_ORDER: Focus[] = ["input", "users", "history"];
 
-export function initialState(server: string, nick = ""): State {
+export function initialUiState(nick = ""): UiState {
   return {
-    screen: "login",
     login: { nick, password: "", field: nick ? "password" : "nick", error: null, busy: false },
-    conn: { status: "offline", server, attempt: 0, rttMs: null, error: null },
-    me: null,
-    users: {},
-    chats: {},
-    order: [],
-    active: null,
-    pending: [],
     composer: { text: "", cursor: 0, history: [], historyIndex: null, draft: "", completion: null },
     focus: "input",
     userCursor: 0,
     overlay: null,
-    rooms: [],
-    notices: [],
-    shutdown: null,
-    now: 0,
-    transfers: [],
+    scroll: {},
     selectedFile: null,
   };
 }
 
-const newView = (chat: ChatDto): ChatView => ({
-  chat, messages: [], locals: [], loaded: false, hasOlder: true, hasNewer: false, loadingOlder: false, scroll: null, mention: false,
-});
-
-/** True when the text addresses the nick as a word (with or without @). */
-export function mentions(text: string, nick: string): boolean {
-  if (!nick) return false;
-  const escaped = nick.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(^|[^\\p{L}\\p{N}_-])@?${escaped}($|[^\\p{L}\\p{N}_-])`, "iu").test(text);
+/** Both slices, fresh: the chat state of a client of `server`, and an empty UI. */
+export function initialState(server: string, nick = ""): State {
+  return { ...initialChatState(server), ...initialUiState(nick) };
 }
 
-/** Inserts messages into an ascending, duplicate-free window. */
-function mergeMessages(existing: MessageDto[], incoming: MessageDto[]): MessageDto[] {
-  if (incoming.length === 0) return existing;
-  const last = existing[existing.length - 1];
-  const sortedIncoming = [...incoming].sort((a, b) => a.id - b.id);
-  // The common case: strictly newer messages append without a sort.
-  if (!last || (sortedIncoming[0] && sortedIncoming[0].id > last.id)) return [...existing, ...sortedIncoming];
-  const byId = new Map(existing.map((m) => [m.id, m]));
-  for (const m of sortedIncoming) byId.set(m.id, m);
-  return [...byId.values()].sort((a, b) => a.id - b.id);
-}
-
-function withChat(state: State, chatId: number, fn: (v: ChatView) => ChatView): State {
-  const view = state.chats[chatId];
-  if (!view) return state;
-  return { ...state, chats: { ...state.chats, [chatId]: fn(view) } };
-}
-
-function upsertChat(state: State, chat: ChatDto): State {
-  const existing = state.chats[chat.id];
-  const chats = { ...state.chats, [chat.id]: existing ? { ...existing, chat } : newView(chat) };
-  const order = state.order.includes(chat.id) ? state.order : [...state.order, chat.id];
-  return { ...state, chats, order, active: state.active ?? chat.id };
-}
-
-function removeChat(state: State, chatId: number): State {
-  if (!state.chats[chatId]) return state;
-  const index = state.order.indexOf(chatId);
-  const order = state.order.filter((id) => id !== chatId);
-  const chats = { ...state.chats };
-  delete chats[chatId];
-  const active = state.active === chatId ? (order[Math.max(0, index - 1)] ?? order[0] ?? null) : state.active;
-  return { ...state, chats, order, active };
-}
-
-function lastId(view: ChatView): number {
-  return view.messages[view.messages.length - 1]?.id ?? 0;
-}
-
-function addLocal(state: State, chatId: number | null | undefined, level: "info" | "error", text: string, at: number): State {
-  const target = chatId ?? state.active;
-  const view = target !== null && target !== undefined ? state.chats[target] : undefined;
-  const seq = (view?.locals.length ?? state.notices.length) + 1;
-  const line: LocalLine = { key: `l${at.toString(36)}${seq}`, level, text, at, afterId: view ? lastId(view) : 0 };
-  if (!view) return { ...state, notices: [...state.notices.slice(-49), line] };
-  // Local lines are few; keep the last 200 so they never grow without bound.
-  return withChat(state, view.chat.id, (v) => ({ ...v, locals: [...v.locals.slice(-199), line] }));
-}
-
-function activate(state: State, chatId: number | undefined): State {
-  if (chatId === undefined || !state.chats[chatId]) return state;
-  return withChat({ ...state, active: chatId }, chatId, (v) => ({ ...v, mention: false }));
-}
-
-function receive(state: State, message: MessageDto, own: boolean): State {
-  const view = state.chats[message.chatId];
-  if (!view) return state;
-  const pending = state.pending.filter((p) => p.clientId !== message.clientId);
-  const known = view.messages.some((m) => m.id === message.id);
-  let messages = view.messages;
-  let hasOlder = view.hasOlder;
-  // With a trimmed newest end the message is outside the window: it is fetched on return.
-  if (!view.hasNewer && !known) {
-    messages = mergeMessages(view.messages, [message]);
-    if (messages.length > WINDOW_MAX && view.scroll === null) {
-      messages = messages.slice(messages.length - WINDOW_MAX);
-      hasOlder = true;
-    }
-  }
-  const fromOther = !own && message.senderId !== state.me?.id && (message.kind === "text" || message.kind === "file");
-  const seeing = state.active === message.chatId && view.scroll === null && state.screen === "chat";
-  // A message at or below lastMessageId is already in the server's unread count (a DM that
-  // reopened for this message arrives with it counted).
-  const countIt = fromOther && !known && message.id > view.chat.lastReadId && message.id > view.chat.lastMessageId && !seeing;
-  const chat: ChatDto = {
-    ...view.chat,
-    lastMessageId: Math.max(view.chat.lastMessageId, message.id),
-    unread: countIt ? view.chat.unread + 1 : view.chat.unread,
-  };
-  const mention = view.mention || (countIt && message.kind === "text" && mentions(message.text, state.me?.nick ?? ""));
-  return { ...state, pending, chats: { ...state.chats, [message.chatId]: { ...view, chat, messages, hasOlder, mention } } };
-}
-
-function clampUserCursor(state: State, cursor: number): number {
-  const n = sortedUsers(state).length;
+function clampUserCursor(chat: ChatState, cursor: number): number {
+  const n = sortedUsers(chat).length;
   return Math.max(0, Math.min(n - 1, cursor));
 }
 
-function editComposer(state: State, c: Partial<Composer>): State {
+function editComposer(state: UiState, c: Partial<Composer>): UiState {
   return { ...state, composer: { ...state.composer, completion: null, historyIndex: null, ...c } };
 }
 
@@ -153,176 +57,73 @@ function wordRight(text: string, cursor: number): number {
 const prevIndex = (text: string, i: number) => (i >= 2 && /[\udc00-\udfff]/.test(text[i - 1] ?? "") ? i - 2 : Math.max(0, i - 1));
 const nextIndex = (text: string, i: number) => (/[\ud800-\udbff]/.test(text[i] ?? "") ? i + 2 : Math.min(text.length, i + 1));
 
-export function reducer(state: State, action: Action): State {
+/** The chat action a UI action implies (scrolling away from the end stops "following"). */
+export function impliedChatAction(action: Action): ChatAction | null {
+  if (action.type === "scroll.set") return { type: "view.following", chatId: action.chatId, following: action.anchor === null };
+  return null;
+}
+
+/** The UI slice after `action`; `chat` is the chat state after the same action. */
+export function uiReducer(ui: UiState, action: Action, chat: ChatState): UiState {
+  const state = ui;
   switch (action.type) {
-    case "login.edit":
-      return { ...state, login: { ...state.login, [action.field]: action.value, error: null } };
-    case "login.field":
-      return { ...state, login: { ...state.login, field: action.field } };
+    // the form follows the session
     case "login.busy":
-      return { ...state, login: { ...state.login, busy: true, error: null } };
+      return { ...ui, login: { ...ui.login, busy: true, error: null } };
     case "login.failed":
-      return { ...state, screen: "login", login: { ...state.login, busy: false, error: action.error } };
+      return { ...ui, login: { ...ui.login, busy: false, error: action.error } };
     case "session.resuming":
-      return { ...state, screen: "chat", login: { ...state.login, nick: action.nick }, conn: { ...state.conn, status: "connecting" } };
+      return { ...ui, login: { ...ui.login, nick: action.nick } };
+    case "session.ready":
+      return { ...ui, login: { ...ui.login, nick: action.session.user.nick, busy: false, password: "", error: null } };
     case "logged.out": {
-      const fresh = initialState(state.conn.server, state.me?.nick ?? state.login.nick);
+      const fresh = initialUiState(ui.login.nick);
       return { ...fresh, login: { ...fresh.login, error: action.error ?? null } };
     }
+    case "users.loaded":
+      return { ...ui, userCursor: 0 };
+    case "history.loaded":
+      if (action.direction !== "latest" || ui.scroll[action.page.chatId] === undefined) return ui;
+      return { ...ui, scroll: withoutKey(ui.scroll, action.page.chatId) };
+    case "chat.updated":
+      if (chat.chats[action.update.chat.id] || ui.scroll[action.update.chat.id] === undefined) return ui;
+      return { ...ui, scroll: withoutKey(ui.scroll, action.update.chat.id) };
 
-    case "conn.status":
-      return { ...state, conn: { ...state.conn, status: action.status, attempt: action.attempt ?? (action.status === "online" ? 0 : state.conn.attempt), error: action.error === undefined ? state.conn.error : action.error } };
-    case "conn.rtt":
-      return { ...state, conn: { ...state.conn, rttMs: action.ms } };
-    case "shutdown.announced":
-      return { ...state, shutdown: { at: action.at, reason: action.reason } };
-    case "clock.tick":
-      return { ...state, now: action.now };
-
-    case "session.ready": {
-      const { session } = action;
-      const openIds = new Set(session.chats.map((c) => c.id));
-      let next: State = { ...state, screen: "chat", me: session.user, login: { ...state.login, busy: false, password: "", error: null } };
-      for (const id of state.order) if (!openIds.has(id)) next = removeChat(next, id);
-      for (const chat of session.chats) next = upsertChat(next, chat);
-      // The server's order puts general first; chats this client already had keep their place.
-      const known = next.order.filter((id) => state.order.includes(id));
-      const added = session.chats.map((c) => c.id).filter((id) => !known.includes(id));
-      next = { ...next, order: [...known, ...added] };
-      const online = new Set(session.online.map((u) => u.id));
-      const users: State["users"] = {};
-      for (const u of Object.values(state.users)) users[u.id] = { ...u, online: online.has(u.id) };
-      for (const u of session.online) users[u.id] = { ...u, online: true };
-      users[session.user.id] = { ...session.user, online: true };
-      const active = next.active !== null && next.chats[next.active] ? next.active : (next.order[0] ?? null);
-      return { ...next, users, active, shutdown: null, conn: { ...next.conn, status: "online", attempt: 0, error: null } };
-    }
-    case "users.loaded": {
-      const users: State["users"] = {};
-      for (const u of action.users) users[u.id] = u;
-      return { ...state, users, userCursor: 0 };
-    }
-    case "rooms.loaded":
-      return { ...state, rooms: action.rooms };
-    case "presence": {
-      const { user, online } = action.update;
-      return { ...state, users: { ...state.users, [user.id]: { ...user, online } } };
-    }
-
-    case "message.received":
-      return receive(state, action.message, false);
-    case "chat.updated": {
-      const { reason, chat } = action.update;
-      if (reason === "closed" || reason === "left") return removeChat(state, chat.id);
-      if (reason === "read" || reason === "changed") {
-        return withChat(state, chat.id, (v) => ({ ...v, chat: { ...v.chat, ...chat }, mention: chat.unread === 0 ? false : v.mention }));
-      }
-      return upsertChat(state, chat);
-    }
-    case "chat.opened": {
-      const next = upsertChat(state, action.chat);
-      return action.activate ? activate(next, action.chat.id) : next;
-    }
-
-    case "history.loading":
-      return withChat(state, action.chatId, (v) => ({ ...v, loadingOlder: true }));
-    case "history.failed":
-      return withChat(state, action.chatId, (v) => ({ ...v, loadingOlder: false }));
-    case "history.loaded": {
-      const { page, direction } = action;
-      return withChat(state, page.chatId, (v) => {
-        if (direction === "latest") {
-          return { ...v, messages: [...page.messages].reverse(), hasOlder: page.hasMore, hasNewer: false, loaded: true, loadingOlder: false, scroll: null };
-        }
-        if (direction === "older") {
-          let messages = mergeMessages(v.messages, page.messages);
-          let hasNewer = v.hasNewer;
-          if (messages.length > WINDOW_MAX) {
-            messages = messages.slice(0, WINDOW_MAX);
-            hasNewer = true;
-          }
-          return { ...v, messages, hasOlder: page.hasMore, hasNewer, loaded: true, loadingOlder: false };
-        }
-        let messages = mergeMessages(v.messages, page.messages);
-        let hasOlder = v.hasOlder;
-        if (messages.length > WINDOW_MAX) {
-          messages = messages.slice(messages.length - WINDOW_MAX);
-          hasOlder = true;
-        }
-        return { ...v, messages, hasOlder, hasNewer: page.hasMore, loaded: true, loadingOlder: false };
-      });
-    }
-    case "notice":
-      return addLocal(state, action.chatId, action.level, action.text, action.at);
-
-    case "send.queued":
-      return {
-        ...state,
-        pending: [...state.pending, { clientId: action.clientId, chatId: action.chatId, text: action.text, at: action.at, state: action.online ? "sending" : "queued" }],
-      };
-    case "send.sending":
-      return { ...state, pending: state.pending.map((p) => (p.clientId === action.clientId ? { ...p, state: "sending" } : p)) };
-    case "send.retry":
-      return { ...state, pending: state.pending.map((p) => (p.clientId === action.clientId ? { ...p, state: "queued" } : p)) };
-    case "send.acked":
-      return receive({ ...state, pending: state.pending.filter((p) => p.clientId !== action.clientId) }, action.message, true);
-    case "send.failed": {
-      const p = state.pending.find((x) => x.clientId === action.clientId);
-      const next = { ...state, pending: state.pending.filter((x) => x.clientId !== action.clientId) };
-      if (!p) return next;
-      const preview = p.text.length > 60 ? `${p.text.slice(0, 57)}...` : p.text;
-      return addLocal(next, p.chatId, "error", `Not sent (${action.error}): ${preview}`, action.at);
-    }
-    case "read.local":
-      return withChat(state, action.chatId, (v) => ({ ...v, mention: false, chat: { ...v.chat, unread: 0, lastReadId: Math.max(v.chat.lastReadId, action.messageId) } }));
-
-    case "tab.goto":
-      return activate(state, state.order[action.index]);
-    case "tab.step": {
-      if (state.order.length === 0) return state;
-      const i = state.active === null ? 0 : state.order.indexOf(state.active);
-      const n = state.order.length;
-      return activate(state, state.order[(((i + action.delta) % n) + n) % n]);
-    }
-    case "tab.activate":
-      return activate(state, action.chatId);
-    case "tab.nextUnread": {
-      const start = state.active === null ? -1 : state.order.indexOf(state.active);
-      for (let k = 1; k <= state.order.length; k++) {
-        const id = state.order[(start + k) % state.order.length];
-        const v = id !== undefined ? state.chats[id] : undefined;
-        if (v && id !== state.active && (v.chat.unread > 0 || v.mention)) return activate(state, id);
-      }
-      return state;
-    }
+    case "login.edit":
+      return { ...ui, login: { ...ui.login, [action.field]: action.value, error: null } };
+    case "login.field":
+      return { ...ui, login: { ...ui.login, field: action.field } };
     case "focus.set":
-      return { ...state, focus: action.focus };
+      return { ...ui, focus: action.focus };
     case "focus.cycle": {
-      const i = FOCUS_ORDER.indexOf(state.focus);
+      const i = FOCUS_ORDER.indexOf(ui.focus);
       const n = FOCUS_ORDER.length;
-      return { ...state, focus: FOCUS_ORDER[(((i + action.delta) % n) + n) % n] ?? "input" };
+      return { ...ui, focus: FOCUS_ORDER[(((i + action.delta) % n) + n) % n] ?? "input" };
     }
     case "users.move":
-      return { ...state, userCursor: clampUserCursor(state, state.userCursor + action.delta) };
+      return { ...ui, userCursor: clampUserCursor(chat, ui.userCursor + action.delta) };
     case "scroll.set":
-      return withChat(state, action.chatId, (v) => ({ ...v, scroll: action.anchor }));
+      if (!chat.chats[action.chatId]) return ui;
+      return { ...ui, scroll: action.anchor === null ? withoutKey(ui.scroll, action.chatId) : { ...ui.scroll, [action.chatId]: action.anchor } };
     case "overlay.help":
-      return { ...state, overlay: state.overlay?.kind === "help" ? null : { kind: "help", offset: 0 } };
+      return { ...ui, overlay: ui.overlay?.kind === "help" ? null : { kind: "help", offset: 0 } };
     case "help.scroll":
       // The upper bound depends on the screen height; the view clamps it when drawing.
-      return state.overlay?.kind === "help" ? { ...state, overlay: { kind: "help", offset: Math.max(0, state.overlay.offset + action.delta) } } : state;
+      return ui.overlay?.kind === "help" ? { ...ui, overlay: { kind: "help", offset: Math.max(0, ui.overlay.offset + action.delta) } } : ui;
     case "overlay.switcher":
-      return { ...state, overlay: { kind: "switcher", query: "", selected: 0 } };
+      return { ...ui, overlay: { kind: "switcher", query: "", selected: 0 } };
     case "overlay.close":
-      return { ...state, overlay: null };
+      return { ...ui, overlay: null };
     case "switcher.query":
-      return state.overlay?.kind === "switcher" ? { ...state, overlay: { ...state.overlay, query: action.query, selected: 0 } } : state;
+      return ui.overlay?.kind === "switcher" ? { ...ui, overlay: { ...ui.overlay, query: action.query, selected: 0 } } : ui;
     case "switcher.move": {
-      if (state.overlay?.kind !== "switcher") return state;
-      const n = switcherCandidates(state).length;
-      const selected = Math.max(0, Math.min(n - 1, state.overlay.selected + action.delta));
-      return { ...state, overlay: { ...state.overlay, selected } };
+      if (ui.overlay?.kind !== "switcher") return ui;
+      const n = switcherCandidates({ ...chat, ...ui }).length;
+      const selected = Math.max(0, Math.min(n - 1, ui.overlay.selected + action.delta));
+      return { ...ui, overlay: { ...ui.overlay, selected } };
     }
+    case "file.select":
+      return { ...ui, selectedFile: action.messageId === null ? null : { chatId: action.chatId, messageId: action.messageId } };
 
     case "composer.insert": {
       const { text, cursor } = state.composer;
@@ -394,15 +195,6 @@ export function reducer(state: State, action: Action): State {
         composer: { ...state.composer, text: replaced, cursor: action.start + first.length, completion: { start: action.start, candidates: action.candidates, index: 0, prefix: action.prefix } },
       };
     }
-    case "transfer.started":
-      return { ...state, transfers: [...state.transfers.filter((t) => t.id !== action.transfer.id), action.transfer] };
-    case "transfer.update":
-      return { ...state, transfers: state.transfers.map((t) => (t.id === action.id ? { ...t, ...action.patch } : t)) };
-    case "transfer.remove":
-      return { ...state, transfers: state.transfers.filter((t) => t.id !== action.id) };
-    case "file.select":
-      return { ...state, selectedFile: action.messageId === null ? null : { chatId: action.chatId, messageId: action.messageId } };
-
     case "composer.completeNext": {
       const c = state.composer;
       const comp = c.completion;
@@ -414,5 +206,37 @@ export function reducer(state: State, action: Action): State {
       const text = c.text.slice(0, comp.start) + next + c.text.slice(end);
       return { ...state, composer: { ...c, text, cursor: comp.start + next.length, completion: { ...comp, index } } };
     }
+    default:
+      return ui;
   }
+}
+
+function withoutKey<T>(record: Record<number, T>, key: number): Record<number, T> {
+  const next = { ...record };
+  delete next[key];
+  return next;
+}
+
+const UI_KEYS = Object.keys(initialUiState()) as (keyof UiState)[];
+
+/** Splits the merged state into its two slices. */
+export function splitState(state: State): { chat: ChatState; ui: UiState } {
+  const chat = { ...state } as Partial<State>;
+  const ui = {} as Record<string, unknown>;
+  for (const k of UI_KEYS) {
+    ui[k] = state[k];
+    delete chat[k];
+  }
+  return { chat: chat as ChatState, ui: ui as UiState };
+}
+
+/** Both reducers on the merged state (what the store does, in one pure function). */
+export function reducer(state: State, action: Action): State {
+  const { chat, ui } = splitState(state);
+  let nextChat = isChatAction(action) ? chatReducer(chat, action) : chat;
+  const implied = impliedChatAction(action);
+  if (implied) nextChat = chatReducer(nextChat, implied);
+  const nextUi = uiReducer(ui, action, nextChat);
+  if (nextChat === chat && nextUi === ui) return state;
+  return { ...nextChat, ...nextUi };
 }

@@ -23,7 +23,7 @@ test("history entries interleave local lines after the message they followed and
   let s = run(loggedIn(), { type: "message.received", message: msg(10, 1, 2) });
   s = run(s, { type: "notice", level: "error", text: "oops", at: 0 }, { type: "message.received", message: msg(11, 1, 2) });
   s = run(s, { type: "send.queued", clientId: "c", chatId: 1, text: "later", online: false, at: 0 });
-  t.deepEqual(historyEntries(s, 1).map((e) => e.kind === "message" ? e.message.id : e.kind === "local" ? e.line.text : e.pending.text), [10, "oops", 11, "later"]);
+  t.deepEqual(historyEntries(s, 1).map((e) => e.kind === "message" ? e.message.id : e.kind === "local" ? e.line.text : e.kind === "pending" ? e.pending.text : "marker"), [10, "oops", 11, "later"]);
 });
 
 test("fuzzy matching prefers starts and runs of letters", (t) => {

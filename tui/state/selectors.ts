@@ -1,53 +1,16 @@
-// Pure views of the state for widgets and commands.
-import type { MessageDto, UserWithPresence } from "../../server/protocol/index.js";
-import type { ChatView, LocalLine, Pending, State } from "./types.js";
+// Pure views of the state for widgets and commands: the client core's chat selectors, and the
+// ones that need the UI slice (switcher, file selection, scroll).
+import type { MessageDto } from "../../server/protocol/index.js";
+import { activeView, fileMessages, hiddenChats, sortedUsers, tabs } from "../../client/state/selectors.js";
+import type { State, ScrollAnchor } from "./types.js";
 
-export type Tab = { chatId: number; label: string; kind: "room" | "dm"; unread: number; mention: boolean; active: boolean; index: number };
+export {
+  activeView, fileMessages, hiddenChats, hiddenUnread, historyEntries, pendingRead, runningTransfers, sortedUsers, tabs,
+  type HistoryEntry, type Tab, type UserRow,
+} from "../../client/state/selectors.js";
 
-export function tabs(state: State): Tab[] {
-  return state.order.flatMap((id, index) => {
-    const v = state.chats[id];
-    if (!v) return [];
-    const label = v.chat.kind === "room" ? `#${v.chat.name}` : v.chat.name;
-    return [{ chatId: id, label, kind: v.chat.kind, unread: v.chat.unread, mention: v.mention, active: id === state.active, index }];
-  });
-}
-
-export const activeView = (state: State): ChatView | null => (state.active !== null ? (state.chats[state.active] ?? null) : null);
-
-export type UserRow = UserWithPresence & { dmUnread: number; me: boolean };
-
-/** Online first, then by nick; with the unread count of each person's direct messages. */
-export function sortedUsers(state: State): UserRow[] {
-  const dmUnread = new Map<number, number>();
-  for (const v of Object.values(state.chats)) if (v.chat.kind === "dm" && v.chat.peer) dmUnread.set(v.chat.peer.id, v.chat.unread);
-  return Object.values(state.users)
-    .map((u) => ({ ...u, dmUnread: dmUnread.get(u.id) ?? 0, me: u.id === state.me?.id }))
-    .sort((a, b) => Number(b.online) - Number(a.online) || a.nick.localeCompare(b.nick, undefined, { sensitivity: "base" }));
-}
-
-export type HistoryEntry =
-  | { kind: "message"; message: MessageDto; own: boolean }
-  | { kind: "pending"; pending: Pending }
-  | { kind: "local"; line: LocalLine };
-
-/** The active window of a chat in display order: messages, local lines, then unsent messages. */
-export function historyEntries(state: State, chatId: number): HistoryEntry[] {
-  const v = state.chats[chatId];
-  if (!v) return [];
-  const me = state.me?.id;
-  const out: HistoryEntry[] = [];
-  let li = 0;
-  const locals = v.locals;
-  for (const m of v.messages) {
-    while (li < locals.length && (locals[li]?.afterId ?? 0) < m.id) out.push({ kind: "local", line: locals[li++]! });
-    out.push({ kind: "message", message: m, own: m.senderId === me });
-  }
-  // Local lines after the window's end belong at the bottom unless newer pages are missing.
-  if (!v.hasNewer) while (li < locals.length) out.push({ kind: "local", line: locals[li++]! });
-  if (!v.hasNewer) for (const p of state.pending) if (p.chatId === chatId) out.push({ kind: "pending", pending: p });
-  return out;
-}
+/** Where a chat's history is scrolled to (null: following the newest line). */
+export const scrollOf = (state: State, chatId: number): ScrollAnchor => state.scroll[chatId] ?? null;
 
 /** Subsequence match score: higher is better, null when the query does not match. */
 export function fuzzyScore(query: string, text: string): number | null {
@@ -84,6 +47,8 @@ export function switcherCandidates(state: State): Candidate[] {
     if (v?.chat.peer) openDmPeers.add(v.chat.peer.id);
     all.push({ kind: "chat", chatId: t.chatId, label: t.label });
   }
+  // Rooms whose tab was closed: choosing one brings its tab back.
+  for (const v of hiddenChats(state)) all.push({ kind: "chat", chatId: v.chat.id, label: `#${v.chat.name}` });
   const joined = new Set(Object.values(state.chats).filter((v) => v.chat.kind === "room").map((v) => v.chat.name.toLowerCase()));
   for (const u of sortedUsers(state)) if (!u.me && !openDmPeers.has(u.id)) all.push({ kind: "user", nick: u.nick, label: u.nick, online: u.online });
   for (const r of state.rooms) if (!joined.has(r.name.toLowerCase())) all.push({ kind: "room", name: r.name, label: `#${r.name}` });
@@ -94,21 +59,6 @@ export function switcherCandidates(state: State): Candidate[] {
   // A stable sort keeps the natural order (open chats, people, rooms) among equal scores.
   if (query) scored.sort((a, b) => b.s - a.s);
   return scored.slice(0, 50).map((x) => x.c);
-}
-
-/** The read marker to send for the active chat, when the user is looking at new messages. */
-export function pendingRead(state: State): { chatId: number; messageId: number } | null {
-  const v = activeView(state);
-  if (!v || state.screen !== "chat" || v.scroll !== null || v.hasNewer) return null;
-  const newest = v.messages[v.messages.length - 1]?.id ?? 0;
-  if (newest > v.chat.lastReadId || (v.chat.unread > 0 && newest > 0)) return { chatId: v.chat.id, messageId: newest };
-  return null;
-}
-
-/** File messages in the active chat's window, oldest first. */
-export function fileMessages(state: State): MessageDto[] {
-  const v = activeView(state);
-  return v ? v.messages.filter((m) => m.kind === "file" && m.file) : [];
 }
 
 /** The selected file message of the active chat, if it is still in the window. */
@@ -128,5 +78,10 @@ export function stepFileSelection(state: State, delta: number): MessageDto | nul
   return files[Math.max(0, Math.min(files.length - 1, i + delta))] ?? null;
 }
 
-/** Transfers still running (what the cancel key acts on, newest last). */
-export const runningTransfers = (state: State) => state.transfers.filter((t) => t.state === "hashing" || t.state === "active" || t.state === "waiting");
+
+/** When the active chat is scrolled up (or its newest page is not loaded): how many new messages are below. */
+export function moreBelow(state: State): { unread: number } | null {
+  const v = activeView(state);
+  if (!v || (scrollOf(state, v.chat.id) === null && !v.hasNewer)) return null;
+  return { unread: v.chat.unread };
+}

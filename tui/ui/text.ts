@@ -222,9 +222,17 @@ export function layoutHistory(
       }
       const selected = opts.selectedId === e.message.id;
       for (const l of messageLines(e.message, e.own, width, ascii)) {
-        out.push({ text: selected ? `{inverse}${l.text}{/inverse}` : l.text, messageId: e.message.id, wide: l.wide });
+        // A line that names the user stands out (the palette's mention role; its own colours still apply inside).
+        const text = e.mention ? paint("mention", l.text) : l.text;
+        out.push({ text: selected ? `{inverse}${text}{/inverse}` : text, messageId: e.message.id, wide: l.wide });
       }
       if (selected) out.push({ text: "{inverse} Enter or d: download · f/F: older/newer file · Esc: back {/inverse}", messageId: e.message.id, wide: false });
+    } else if (e.kind === "marker") {
+      // Where the unread messages start: "──── new messages ────" across the pane.
+      const label = " new messages ";
+      const side = Math.max(2, Math.floor((width - label.length) / 2));
+      const rule = ascii ? "-" : "─";
+      out.push({ text: paint("warn", `${rule.repeat(side)}${label}${rule.repeat(Math.max(0, width - side - label.length))}`), messageId: lastMessageId, wide: false });
     } else if (e.kind === "local") {
       const role = e.line.level === "error" ? "error" : "info";
       for (const l of block(`${clock(new Date(e.line.at))} -!- `, `${paint("timestamp", clock(new Date(e.line.at)))} ${paint(role, "-!-")} `, forScreen(ascii, sanitizeLine(e.line.text)), width, (s) => paint(role, s))) {

@@ -1,7 +1,7 @@
 // The view: blessed widgets laid out on one screen, rendered from state at most once a frame.
 import { createRequire } from "node:module";
 import type { Widgets } from "blessed";
-import { activeView, historyEntries, selectedFileMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
+import { activeView, historyEntries, moreBelow, scrollOf, selectedFileMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
 import type { Store } from "../state/store.js";
 import type { State } from "../state/types.js";
 import { toAscii } from "./glyphs.js";
@@ -34,10 +34,22 @@ export interface View {
 
 const FRAME_MS = 16;
 
+/** The terminal a screen draws on: streams (a TTY, an SSH channel, in-memory streams in tests). */
+export type TerminalStreams = {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** The terminal type (TERM). */
+  term: string;
+  /** The locale variables of that terminal's session (LANG, LC_ALL, LC_CTYPE). */
+  env?: Record<string, string | undefined>;
+};
+
 export type ScreenOptions = {
   /** --unicode / --ascii; without it the locale decides (LC_ALL > LC_CTYPE > LANG). */
   charset?: Charset;
   env?: NodeJS.ProcessEnv;
+  /** The streams to draw on (default: this process's stdin/stdout); its env is the session's. */
+  terminal?: TerminalStreams;
 };
 
 /** How one screen draws: its terminal's capabilities, its palette, ASCII or Unicode. */
@@ -55,12 +67,14 @@ type TputState = { colors: number; unicode: boolean; brokenACS: boolean; numbers
 
 /** Creates the screen with the settings these terminals need (see README, "Terminals"). */
 export function createScreen(opts: ScreenOptions = {}): Widgets.Screen {
-  const env = opts.env ?? process.env;
+  const env = (opts.terminal?.env ?? opts.env ?? process.env) as NodeJS.ProcessEnv;
   patchTerminfoReader();
   const { charset, locale, fromLocale } = detectCharset(env, opts.charset);
   const unicode = charset === "unicode";
   const blessed = createRequire(import.meta.url)("blessed") as Blessed;
+  const t = opts.terminal;
   const screen = blessed.screen({
+    ...(t ? { input: t.input as never, output: t.output as never, terminal: t.term } : {}),
     smartCSR: true,
     fullUnicode: unicode,
     forceUnicode: unicode,
@@ -85,7 +99,7 @@ export function createScreen(opts: ScreenOptions = {}): Widgets.Screen {
   return screen;
 }
 
-export function createView(screen: Widgets.Screen, store: Store): View {
+export function createView(screen: Widgets.Screen, store: Store, opts: { traceFile?: string | undefined } = {}): View {
   const blessed = createRequire(import.meta.url)("blessed") as Blessed;
   const box = (o: Widgets.BoxOptions) => blessed.box({ tags: true, wrap: false, ...o });
   const display = displayOf(screen);
@@ -196,11 +210,16 @@ export function createView(screen: Widgets.Screen, store: Store): View {
         selectedId: selectedFileMessage(s)?.id ?? null,
         ascii,
       });
-      const top = topIndex(lastLines, v.scroll, bodyH);
+      const top = topIndex(lastLines, scrollOf(s, v.chat.id), bodyH);
       const visible = lastLines.slice(top, top + bodyH);
       const marker = s.focus === "history" ? "{inverse} history {/inverse} " : "";
       const lines = visible.map((l) => l.text);
       if (marker && lines.length) lines[0] = marker + lines[0];
+      const below = moreBelow(s);
+      if (below && lines.length >= bodyH) {
+        const news = below.unread > 0 ? ` · ${below.unread} new` : "";
+        lines[lines.length - 1] = `{inverse} ${ascii ? "v" : "↓"} more below${news} · End: jump to the newest {/inverse}`;
+      }
       if (!v.loaded && lines.length === 0) lines.push(paint("muted", "loading history…"));
       set(history, lines.join("\n"));
     } else {
@@ -270,7 +289,7 @@ export function createView(screen: Widgets.Screen, store: Store): View {
     wideRows = rows;
   }
 
-  const trace = createRenderTrace(process.env["CHAT_TUI_TRACE"]);
+  const trace = createRenderTrace(opts.traceFile);
 
   function render() {
     const startedAt = performance.now();

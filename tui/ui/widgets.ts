@@ -1,7 +1,7 @@
 // Widget content: pure functions from selector output to blessed-tagged text.
 import { helpSections } from "../keys/keymap.js";
 import { SLASH_COMMANDS } from "../keys/slash.js";
-import type { Candidate, Tab, UserRow } from "../state/selectors.js";
+import { hiddenUnread, type Candidate, type Tab, type UserRow } from "../state/selectors.js";
 import type { Composer, State, Transfer } from "../state/types.js";
 import { formatBytes } from "../../server/protocol/names.js";
 import { forScreen } from "./glyphs.js";
@@ -105,7 +105,9 @@ export function renderStatus(state: State, width: number): string {
   const rtt = c.status === "online" && c.rttMs !== null ? ` rtt ${c.rttMs} ms` : "";
   const queued = state.pending.length ? ` {yellow-fg}${state.pending.length} unsent{/yellow-fg}` : "";
   const focus = state.focus !== "input" ? ` [${state.focus}]` : "";
-  const left = `${STATUS_LABEL[c.status]}${attempt} ${escapeTags(truncate(c.server, 30))} ${escapeTags(sanitizeLine(state.me?.nick ?? ""))}${rtt}${queued}${focus}`;
+  const closed = hiddenUnread(state);
+  const hidden = closed.unread > 0 ? ` {yellow-fg}${closed.unread} unread in ${closed.rooms} closed tab${closed.rooms > 1 ? "s" : ""} (Ctrl+K){/yellow-fg}` : "";
+  const left = `${STATUS_LABEL[c.status]}${attempt} ${escapeTags(truncate(c.server, 30))} ${escapeTags(sanitizeLine(state.me?.nick ?? ""))}${rtt}${queued}${hidden}${focus}`;
   if (state.shutdown) {
     const secs = Math.max(0, Math.ceil((state.shutdown.at - state.now) / 1000));
     const text = `server shutting down ${secs > 0 ? `in ${secs} s` : "now"}: ${truncate(sanitizeLine(state.shutdown.reason), 40)}`;

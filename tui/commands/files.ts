@@ -1,0 +1,61 @@
+// File commands: selecting file lines, downloading, cancelling; /files, /send, /download, /rmfile.
+import { formatBytes } from "../../server/protocol/index.js";
+import { activeView, scrollOf, selectedFileMessage, stepFileSelection } from "../state/selectors.js";
+import { anchorAt, topIndex } from "../ui/text.js";
+import type { FileCommandId } from "./ids.js";
+import { ask, type CommandContext, type Run } from "./context.js";
+
+export async function listFiles(ctx: CommandContext, chatId: number) {
+  const r = await ask(ctx, ctx.client.request("file:list", { chatId, limit: 20 }));
+  if (!r) return;
+  if (!r.files.length) return ctx.notice("No files were shared here yet: /send <path> sends one.", "info", chatId);
+  ctx.notice(`Files here${r.hasMore ? " (the newest 20)" : ""}; /download <id> saves one:`, "info", chatId);
+  for (const f of r.files) {
+    ctx.notice(`  #${f.id}  ${f.name}  ${formatBytes(f.size)}  from ${f.sender}, ${f.createdAt.replace("T", " ").slice(0, 16)} UTC`, "info", chatId);
+  }
+}
+
+export async function removeFile(ctx: CommandContext, fileId: number) {
+  const r = await ask(ctx, ctx.client.request("file:delete", { fileId }));
+  if (r) ctx.notice(`Deleted ${r.name} (file #${r.fileId}); its line in the history stays.`, "info", activeView(ctx.state())?.chat.id ?? null);
+}
+
+export function cancelTransfer(ctx: CommandContext) {
+  if (!ctx.client.cancelTransfer()) ctx.notice("No upload or download is in progress.", "error");
+}
+
+/** Selects a file line and scrolls it into view. */
+function selectFile(ctx: CommandContext, step: number | null) {
+  const s = ctx.state();
+  const v = activeView(s);
+  if (!v) return;
+  const m = step === null ? stepFileSelection({ ...s, selectedFile: null }, 0) : stepFileSelection(s, step);
+  if (!m) return ctx.notice("No file is shown in this chat; PgUp loads older history, /files lists them all.", "error");
+  ctx.dispatch({ type: "focus.set", focus: "history" });
+  ctx.dispatch({ type: "file.select", chatId: v.chat.id, messageId: m.id });
+  // After the next layout: keep the selected line in view.
+  setImmediate(() => {
+    const { lines, height } = ctx.view.historyLayout();
+    const at = lines.findIndex((l) => l.messageId === m.id);
+    const cur = activeView(ctx.state());
+    if (at < 0 || !cur) return;
+    const top = topIndex(lines, scrollOf(ctx.state(), cur.chat.id), height);
+    if (at >= top && at < top + height - 1) return;
+    const newTop = Math.max(0, Math.min(at - Math.floor(height / 2), lines.length - height));
+    ctx.dispatch({ type: "scroll.set", chatId: cur.chat.id, anchor: newTop >= lines.length - height ? null : anchorAt(lines, newTop) });
+  });
+}
+
+export function fileCommands(ctx: CommandContext): Record<FileCommandId, Run> {
+  return {
+    "files.select": () => selectFile(ctx, null),
+    "files.older": () => selectFile(ctx, -1),
+    "files.newer": () => selectFile(ctx, 1),
+    "files.download": () => {
+      const m = selectedFileMessage(ctx.state());
+      if (!m?.file) return ctx.notice("Select a file first: Ctrl+O, then f/F to move.", "error");
+      void ctx.client.download(m.file.id, undefined, m.chatId);
+    },
+    "transfer.cancel": () => cancelTransfer(ctx),
+  };
+}

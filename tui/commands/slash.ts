@@ -1,0 +1,68 @@
+// Runs a parsed /command (keys/slash.ts parses): each kind goes to its domain's module.
+import type { Parsed } from "../keys/slash.js";
+import { activeView } from "../state/selectors.js";
+import { kick, lift, sanction, shutdown } from "./admin.js";
+import type { CommandContext } from "./context.js";
+import { cancelTransfer, listFiles, removeFile } from "./files.js";
+import { closeActive, createRoom, directMessage, invite, joinRoom, leaveActive, listRooms, listUsers } from "./rooms.js";
+
+export async function runSlash(ctx: CommandContext, parsed: Parsed): Promise<void> {
+  const v = activeView(ctx.state());
+  const { client } = ctx;
+  switch (parsed.kind) {
+    case "error":
+      return ctx.notice(parsed.message, "error");
+    case "help":
+      return ctx.dispatch({ type: "overlay.help" });
+    case "quit":
+      return ctx.quit();
+    case "logout":
+      return client.logout();
+    case "text":
+      if (!v) return ctx.notice("No chat is open: /join a room or /query someone first.", "error");
+      return void client.send(v.chat.id, parsed.text);
+    case "cancel":
+      return cancelTransfer(ctx);
+    case "download":
+      return client.download(parsed.fileId, parsed.dest, v?.chat.id ?? null);
+    case "send":
+      if (!v) return ctx.notice("No chat is open: /join a room or /query someone first, then /send.", "error");
+      return client.sendFile(v.chat.id, parsed.path);
+  }
+  if (!client.connected) return ctx.notice("Not connected.", "error");
+  switch (parsed.kind) {
+    case "files":
+      if (!v) return ctx.notice("No chat is open.", "error");
+      return listFiles(ctx, v.chat.id);
+    case "rmfile":
+      return removeFile(ctx, parsed.fileId);
+    case "msg":
+      return directMessage(ctx, parsed.nick, parsed.text);
+    case "query":
+      return directMessage(ctx, parsed.nick);
+    case "join":
+      return void (await joinRoom(ctx, parsed.room));
+    case "create":
+      return void (await createRoom(ctx, parsed.room, parsed.private));
+    case "leave":
+      return leaveActive(ctx);
+    case "close":
+      return closeActive(ctx);
+    case "invite":
+      return invite(ctx, parsed.nick);
+    case "rooms":
+      return listRooms(ctx);
+    case "users":
+      return listUsers(ctx);
+    case "kick":
+      return kick(ctx, parsed.nick, parsed.reason);
+    case "ban":
+    case "mute":
+      return sanction(ctx, parsed.kind, parsed.nick, parsed.durationSec, parsed.reason);
+    case "unban":
+    case "unmute":
+      return lift(ctx, parsed.kind, parsed.nick);
+    case "shutdown":
+      return shutdown(ctx, parsed.inSeconds, parsed.reason);
+  }
+}
