@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -17,6 +18,7 @@ import { createAuditLog, createLogger, safeError, type Logger } from "./log.js";
 import type { ClusterMetrics, ServerShutdown } from "./protocol/index.js";
 import { createAccountService, type AccountService } from "./services/accounts.js";
 import { createChatService, type ChatService } from "./services/chat.js";
+import { createConversationService } from "./services/conversations.js";
 import { createFileService, type FileService } from "./services/files.js";
 import { createModerationService } from "./services/moderation.js";
 import { createScryptHasher, type PasswordHasher } from "./services/password.js";
@@ -54,7 +56,8 @@ export function createServices(db: Database, config: Config, notifier: Notifier,
   const chat = createChatService({ repos, notifier, presence });
   const moderation = createModerationService({ repos, notifier, audit });
   const files = createFileService({ repos, chat, limits: config.files });
-  return { repos, presence, accounts, chat, moderation, files, hasher };
+  const conversations = createConversationService({ repos, notifier });
+  return { repos, presence, accounts, chat, moderation, files, conversations, hasher };
 }
 
 /** The adapter's stream: its own default for the default prefix, so nodes of older releases still hear it. */
@@ -103,11 +106,17 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const serverOpts = { requestTimeout: 15_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
   const http: HttpServer = tls ? (createHttpsServer({ ...serverOpts, ...tls }) as unknown as HttpServer) : createServer(serverOpts);
   http.keepAliveTimeout = 5_000;
+  // Upgraded (WebSocket) connections leave the HTTP server's bookkeeping; shutdown needs them.
+  const upgraded = new Set<Duplex>();
+  http.on("upgrade", (_req, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+  });
   const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, ...(link ? { adapter: createAdapter(link.adapterClient, { streamName: adapterStream(config.redisPrefix) }) } : {}) });
   const notifier = createNotifier(io);
   const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log, prefix: config.redisPrefix }) : null;
   const audit = createAuditLog(log);
-  const { accounts, chat, presence, moderation, repos, files, hasher } = createServices(db, config, notifier, clusterPresence ?? undefined, audit);
+  const { accounts, chat, presence, moderation, repos, files, conversations, hasher } = createServices(db, config, notifier, clusterPresence ?? undefined, audit);
   if (link && clusterPresence) {
     // Redis came back (it keeps nothing on disk here): count this node's sockets again, and
     // have its clients fetch from PostgreSQL everything stored since the outage began.
@@ -170,7 +179,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   let closing: Promise<void> | undefined;
 
   const sockets = attachSocketHandlers(io, {
-    accounts, chat, files, presence, moderation, limits, log,
+    accounts, chat, files, conversations, presence, moderation, limits, log,
     maxConnectionsPerAccount: config.limits.connectionsPerAccount,
     messageQueue: config.limits.messageQueue,
     sessionCheckMs: config.sessionCheckMs,
@@ -230,7 +239,14 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       await control?.close();
       const { inFlight } = await sockets.drain(config.drainMs);
       if (inFlight > 0) log.warn({ inFlight }, "drain timed out with handlers still running");
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        // A peer that never answers the WebSocket close handshake (a frozen laptop, a dead link)
+        // would hold the shutdown for ws's 30 s close timeout: past a short grace, cut it off.
+        setTimeout(() => {
+          for (const socket of upgraded) socket.destroy();
+        }, 1000).unref();
+      });
       http.closeAllConnections?.();
       await presence.close().catch(() => undefined);
       nodeMetrics.close();

@@ -6,6 +6,7 @@ import { PACKAGE_ROOT } from "../../server/paths.js";
 import { connections } from "./connections.js";
 import { fanout } from "./fanout.js";
 import { history } from "./history.js";
+import { search } from "./search.js";
 import { fdLimit, killAll, pendingDrops, machine, makeTmp, ratio, targetRatio, verdict, type BenchOutput, type Ctx, type Row } from "./lib.js";
 import { sshd } from "./sshd.js";
 import { throughput } from "./throughput.js";
@@ -13,7 +14,7 @@ import { tui } from "./tui.js";
 import { uploadRtt } from "./upload.js";
 import { wire } from "./wire.js";
 
-const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, tui, wire, upload: uploadRtt, sshd };
+const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, search, tui, wire, upload: uploadRtt, sshd };
 
 function parseArgs(argv: string[]) {
   const opts = { quick: false, profile: false, only: Object.keys(BENCHMARKS), out: "" };

@@ -31,6 +31,9 @@ export const ERROR_CODES = [
   "HASH_MISMATCH",
   "KEY_TAKEN",
   "KEY_NOT_FOUND",
+  "MESSAGE_NOT_FOUND",
+  "MESSAGE_DELETED",
+  "NOT_MESSAGE_SENDER",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -52,6 +55,7 @@ export function httpStatus(code: ErrorCode): number {
     case "INVALID_CREDENTIALS":
       return 401;
     case "FORBIDDEN":
+    case "NOT_MESSAGE_SENDER":
     case "BANNED":
     case "MUTED":
       return 403;
@@ -61,6 +65,7 @@ export function httpStatus(code: ErrorCode): number {
     case "ROOM_NOT_FOUND":
     case "FILE_NOT_FOUND":
     case "KEY_NOT_FOUND":
+    case "MESSAGE_NOT_FOUND":
       return 404;
     case "NICK_TAKEN":
     case "ROOM_EXISTS":
@@ -69,6 +74,7 @@ export function httpStatus(code: ErrorCode): number {
     case "OFFSET_MISMATCH":
     case "UPLOAD_INCOMPLETE":
     case "KEY_TAKEN":
+    case "MESSAGE_DELETED":
       return 409;
     case "PAYLOAD_TOO_LARGE":
     case "FILE_TOO_LARGE":

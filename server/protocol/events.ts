@@ -4,12 +4,12 @@
 import type { z } from "zod";
 import type { Ack, Result } from "./errors.js";
 import type {
-  ChatDto, ChatUpdated, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
+  ChatDto, ChatUpdated, MentionPage, MessageUpdated, SearchPage, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
   SessionReady, SshKeyDto, SyncRequired, UserWithPresence,
 } from "./dto.js";
 import {
   Ban, BeginUpload, ChatRef, CreateRoom, Empty, FetchHistory, FileRef, InviteToRoom, JoinRoom, Kick, ListFiles, MarkRead, Mute, OpenDm, ReadChunk,
-  SendMessage, Shutdown, SshFingerprint, AddSshKey, Unsanction, UploadChunk,
+  SendMessage, Shutdown, SshFingerprint, AddSshKey, Unsanction, UploadChunk, EditMessage, DeleteMessage, ReactToMessage, SearchMessages, ListMentions,
 } from "./schemas.js";
 
 /** Which rate limit an event spends: messages, file chunks, or everything else. */
@@ -57,6 +57,12 @@ export const CLIENT_EVENT_DECLS = {
   "key:list": event<{ keys: SshKeyDto[] }>()(Empty),
   "key:add": event<SshKeyDto>()(AddSshKey),
   "key:remove": event<{ fingerprint: string }>()(SshFingerprint),
+  // Edits, deletes and reactions change what others see, as a message does: the message limit.
+  "message:edit": event<MessageDto>()(EditMessage, "message"),
+  "message:delete": event<MessageDto>()(DeleteMessage, "message"),
+  "message:react": event<MessageDto>()(ReactToMessage, "message"),
+  "message:search": event<SearchPage>()(SearchMessages),
+  "mentions:list": event<MentionPage>()(ListMentions),
 } as const;
 
 type Decls = typeof CLIENT_EVENT_DECLS;
@@ -73,6 +79,7 @@ export type ClientToServerEvents = { [E in ClientEventName]: (p: EventPayload<E>
 export interface ServerToClientEvents {
   "session:ready": (s: SessionReady) => void;
   "message:new": (m: MessageDto) => void;
+  "message:updated": (u: MessageUpdated) => void;
   "presence:update": (p: PresenceUpdate) => void;
   "chat:updated": (c: ChatUpdated) => void;
   notice: (n: Notice) => void;
