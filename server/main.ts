@@ -17,6 +17,7 @@ import { createAuditLog, createLogger, safeError, type Logger } from "./log.js";
 import type { ClusterMetrics, ServerShutdown } from "./protocol/index.js";
 import { createAccountService, type AccountService } from "./services/accounts.js";
 import { createChatService, type ChatService } from "./services/chat.js";
+import { createConversationService } from "./services/conversations.js";
 import { createFileService, type FileService } from "./services/files.js";
 import { createModerationService } from "./services/moderation.js";
 import { createScryptHasher, type PasswordHasher } from "./services/password.js";
@@ -54,7 +55,8 @@ export function createServices(db: Database, config: Config, notifier: Notifier,
   const chat = createChatService({ repos, notifier, presence });
   const moderation = createModerationService({ repos, notifier, audit });
   const files = createFileService({ repos, chat, limits: config.files });
-  return { repos, presence, accounts, chat, moderation, files, hasher };
+  const conversations = createConversationService({ repos, notifier });
+  return { repos, presence, accounts, chat, moderation, files, conversations, hasher };
 }
 
 /** The adapter's stream: its own default for the default prefix, so nodes of older releases still hear it. */
@@ -107,7 +109,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const notifier = createNotifier(io);
   const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log, prefix: config.redisPrefix }) : null;
   const audit = createAuditLog(log);
-  const { accounts, chat, presence, moderation, repos, files, hasher } = createServices(db, config, notifier, clusterPresence ?? undefined, audit);
+  const { accounts, chat, presence, moderation, repos, files, conversations, hasher } = createServices(db, config, notifier, clusterPresence ?? undefined, audit);
   if (link && clusterPresence) {
     // Redis came back (it keeps nothing on disk here): count this node's sockets again, and
     // have its clients fetch from PostgreSQL everything stored since the outage began.
@@ -170,7 +172,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   let closing: Promise<void> | undefined;
 
   const sockets = attachSocketHandlers(io, {
-    accounts, chat, files, presence, moderation, limits, log,
+    accounts, chat, files, conversations, presence, moderation, limits, log,
     maxConnectionsPerAccount: config.limits.connectionsPerAccount,
     messageQueue: config.limits.messageQueue,
     sessionCheckMs: config.sessionCheckMs,

@@ -25,12 +25,25 @@ const withUploader = { uploader: { select: { nick: true } } } as const;
 type MessageRow = {
   id: bigint; chatId: number; kind: MessageKind; senderId: number; text: string; clientId: string; createdAt: Date;
   sender: { nick: string }; file: FileRow | null;
+  editedAt: Date | null; deletedAt: Date | null; deletedBy: { nick: string } | null;
+  replyTo: { id: bigint; text: string; deletedAt: Date | null; sender: { nick: string } } | null;
+  reactions: { emoji: string; user: { nick: string } }[];
 };
 const toMessage = (r: MessageRow): MessageRecord => ({
   id: Number(r.id), chatId: r.chatId, kind: r.kind, senderId: r.senderId, senderNick: r.sender.nick,
   text: r.text, clientId: r.clientId, createdAt: r.createdAt, file: r.file && toFile(r.file, r.sender.nick),
+  replyTo: r.replyTo && { id: Number(r.replyTo.id), senderNick: r.replyTo.sender.nick, text: r.replyTo.text, deleted: r.replyTo.deletedAt !== null },
+  editedAt: r.editedAt,
+  deleted: r.deletedAt && { byNick: r.deletedBy?.nick ?? "(deleted user)", at: r.deletedAt },
+  reactions: r.reactions.map((x) => ({ emoji: x.emoji, nick: x.user.nick })),
 });
-const withSender = { sender: { select: { nick: true } }, file: true } as const;
+const withSender = {
+  sender: { select: { nick: true } },
+  file: true,
+  deletedBy: { select: { nick: true } },
+  replyTo: { select: { id: true, text: true, deletedAt: true, sender: { select: { nick: true } } } },
+  reactions: { select: { emoji: true, user: { select: { nick: true } } }, orderBy: { createdAt: "asc" } },
+} as const;
 const toUploadedFile = (r: FileRow & { uploader: { nick: string } }) => toFile(r, r.uploader.nick);
 
 type ChatRow = { id: number; kind: ChatKind; name: string | null; nameKey: string | null; dmKey: string | null; isPrivate: boolean; createdAt: Date };
@@ -259,7 +272,8 @@ const GROUP_COMMIT_MAX = 500;
 function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean }): MessageRepository {
   async function appendOne(m: NewMessage): Promise<{ message: MessageRecord; created: boolean }> {
     try {
-      const row = await prisma.message.create({ data: m, include: withSender });
+      const { replyToId, ...rest } = m;
+      const row = await prisma.message.create({ data: { ...rest, ...(replyToId !== undefined ? { replyToId: BigInt(replyToId) } : {}) }, include: withSender });
       return { message: toMessage(row), created: true };
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
@@ -321,7 +335,7 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean })
     const key = (senderId: number, clientId: string) => `${senderId}:${clientId.toLowerCase()}`;
     const toRecord = (r: InsertedRow): MessageRecord => ({
       id: Number(r.id), chatId: r.chat_id, kind: r.kind, senderId: r.sender_id, senderNick: r.nick, text: r.text, clientId: r.client_id, createdAt: r.created_at,
-      file: null,
+      file: null, replyTo: null, editedAt: null, deleted: null, reactions: [],
     });
     const fresh = new Map(inserted.map((r) => [key(r.sender_id, r.client_id), toRecord(r)]));
     // Resends (and a clientId used twice in the group) conflicted: the stored row answers them.
@@ -351,8 +365,8 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean })
 
   return {
     append(m) {
-      // File messages (rare, and they carry a file reference) go alone; text goes in groups.
-      if (!opts.groupCommit || m.fileId !== undefined) return appendOne(m);
+      // File messages and replies (they carry a reference to load) go alone; text goes in groups.
+      if (!opts.groupCommit || m.fileId !== undefined || m.replyToId !== undefined) return appendOne(m);
       return new Promise((resolve, reject) => {
         queue.push({ m, resolve, reject });
         if (!flushing) void flush();
@@ -383,6 +397,130 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean })
     async maxId() {
       const r = await prisma.message.aggregate({ _max: { id: true } });
       return Number(r._max.id ?? 0);
+    },
+    async findById(id) {
+      const row = await prisma.message.findUnique({ where: { id: BigInt(id) }, include: withSender });
+      return row && toMessage(row);
+    },
+    async findMany(ids) {
+      if (ids.length === 0) return [];
+      const rows = await prisma.message.findMany({ where: { id: { in: ids.map(BigInt) } }, include: withSender });
+      const byId = new Map(rows.map((r) => [Number(r.id), toMessage(r)]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    },
+    async context(messageId, userId, now) {
+      const [r] = await prisma.$queryRaw<{
+        id: bigint; chat_id: number; sender_id: number; kind: MessageKind; file_id: number | null; deleted_at: Date | null;
+        c_kind: ChatKind; name: string | null; name_key: string | null; dm_key: string | null; is_private: boolean; c_created_at: Date;
+        mute_id: number | null; mute_reason: string | null; mute_until: Date | null; mute_by: string | null;
+      }[]>`
+        SELECT x.id, x.chat_id, x.sender_id, x.kind, x.file_id, x.deleted_at,
+          c.kind AS c_kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at AS c_created_at,
+          s.id AS mute_id, s.reason AS mute_reason, s.until AS mute_until, b.nick AS mute_by
+        FROM messages x
+        JOIN memberships m ON m.chat_id = x.chat_id AND m.user_id = ${userId}
+        JOIN chats c ON c.id = x.chat_id
+        LEFT JOIN LATERAL (
+          SELECT y.id, y.reason, y.until, y.by_id FROM sanctions y
+          WHERE y.user_id = ${userId} AND y.kind = 'mute' AND y.lifted_at IS NULL AND (y.until IS NULL OR y.until > ${now})
+          ORDER BY y.id DESC LIMIT 1
+        ) s ON true
+        LEFT JOIN users b ON b.id = s.by_id
+        WHERE x.id = ${BigInt(messageId)}`;
+      if (!r) return null;
+      return {
+        message: { id: Number(r.id), chatId: r.chat_id, senderId: r.sender_id, kind: r.kind, fileId: r.file_id, deleted: r.deleted_at !== null },
+        chat: toChat({ id: r.chat_id, kind: r.c_kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.c_created_at }),
+        mute: r.mute_id === null ? null : { id: r.mute_id, kind: "mute", userId, reason: r.mute_reason ?? "", until: r.mute_until, byNick: r.mute_by },
+      };
+    },
+    async edit(messageId, text, clientId) {
+      // One statement: the old text is kept and the new one written together, and an edit
+      // whose (message, clientId) is stored already changes nothing.
+      const rows = await prisma.$queryRaw<{ id: bigint }[]>`
+        WITH old AS (
+          SELECT id, text FROM messages WHERE id = ${BigInt(messageId)} AND deleted_at IS NULL FOR UPDATE
+        ), ins AS (
+          INSERT INTO message_edits (message_id, old_text, client_id) SELECT id, text, ${clientId}::uuid FROM old
+          ON CONFLICT (message_id, client_id) DO NOTHING
+          RETURNING message_id
+        )
+        UPDATE messages SET text = ${text}, edited_at = now() WHERE id IN (SELECT message_id FROM ins) RETURNING id`;
+      return rows.length > 0;
+    },
+    async remove(messageId, byId) {
+      const id = BigInt(messageId);
+      return prisma.$transaction(async (tx) => {
+        const n = await tx.message.updateMany({ where: { id, deletedAt: null }, data: { text: "", deletedAt: new Date(), deletedById: byId } });
+        if (n.count === 0) return false;
+        // What the text said lives on nowhere: not in old versions, reactions or mention lists.
+        await tx.messageEdit.deleteMany({ where: { messageId: id } });
+        await tx.reaction.deleteMany({ where: { messageId: id } });
+        await tx.mention.deleteMany({ where: { messageId: id } });
+        return true;
+      });
+    },
+    async react(messageId, userId, emoji, on) {
+      const id = BigInt(messageId);
+      if (!on) return (await prisma.reaction.deleteMany({ where: { messageId: id, userId, emoji } })).count > 0;
+      const rows = await prisma.$queryRaw<{ n: number }[]>`
+        INSERT INTO reactions (message_id, user_id, emoji) VALUES (${id}, ${userId}, ${emoji})
+        ON CONFLICT DO NOTHING RETURNING 1 AS n`;
+      return rows.length > 0;
+    },
+    async addMentions(messageId, chatId, senderId, nickKeys, everyone) {
+      if (!everyone && nickKeys.length === 0) return [];
+      const rows = await prisma.$queryRaw<{ user_id: number }[]>`
+        INSERT INTO mentions (user_id, message_id)
+        SELECT m.user_id, ${BigInt(messageId)} FROM memberships m JOIN users u ON u.id = m.user_id
+        WHERE m.chat_id = ${chatId} AND m.user_id <> ${senderId} AND (${everyone} OR u.nick_key = ANY(${nickKeys}::text[]))
+        ON CONFLICT DO NOTHING RETURNING user_id`;
+      return rows.map((r) => r.user_id);
+    },
+    async search(userId, q) {
+      // Each word and phrase becomes its own tsquery from bound text (plainto/phraseto never
+      // parse operators), joined with &&; the 'simple' configuration matches the column's.
+      const params: unknown[] = [userId];
+      const p = (v: unknown) => (params.push(v), `$${params.length}`);
+      const parts = [
+        ...q.words.map((w) => `plainto_tsquery('simple'::regconfig, ${p(w)}::text)`),
+        ...q.phrases.map((ph) => `phraseto_tsquery('simple'::regconfig, ${p(ph)}::text)`),
+      ];
+      const where = [
+        // Without words (only from: or in:) the newest messages of that sender or room match.
+        ...(parts.length > 0 ? [`x.search @@ (${parts.join(" && ")})`] : []),
+        `x.kind IN ('text', 'file')`,
+        `x.deleted_at IS NULL`,
+        ...(q.chatId !== null ? [`x.chat_id = ${p(q.chatId)}::int`] : []),
+        ...(q.senderId !== null ? [`x.sender_id = ${p(q.senderId)}::int`] : []),
+        ...(q.before !== null ? [`x.id < ${p(BigInt(q.before))}::bigint`] : []),
+      ];
+      // Membership is a join, so a chat the user is not in never contributes a row.
+      const rows = await prisma.$queryRawUnsafe<{ id: bigint }[]>(
+        `SELECT x.id FROM messages x JOIN memberships m ON m.chat_id = x.chat_id AND m.user_id = $1::int
+         WHERE ${where.join(" AND ")} ORDER BY x.id DESC LIMIT ${p(q.limit)}::int`,
+        ...params,
+      );
+      return rows.map((r) => Number(r.id));
+    },
+    async mentions(userId, before, limit) {
+      const rows = await prisma.$queryRaw<{ message_id: bigint; read: boolean }[]>`
+        SELECT n.message_id, n.message_id <= m.last_read_id AS read
+        FROM mentions n
+        JOIN messages x ON x.id = n.message_id
+        JOIN memberships m ON m.chat_id = x.chat_id AND m.user_id = n.user_id
+        WHERE n.user_id = ${userId} AND (${before}::bigint IS NULL OR n.message_id < ${before}::bigint)
+        ORDER BY n.message_id DESC LIMIT ${limit}`;
+      return rows.map((r) => ({ messageId: Number(r.message_id), read: r.read }));
+    },
+    async unreadMentions(userId, cap) {
+      const [r] = await prisma.$queryRaw<{ n: bigint }[]>`
+        SELECT count(*) AS n FROM (
+          SELECT 1 FROM mentions n
+          JOIN messages x ON x.id = n.message_id
+          JOIN memberships m ON m.chat_id = x.chat_id AND m.user_id = n.user_id
+          WHERE n.user_id = ${userId} AND n.message_id > m.last_read_id LIMIT ${cap}) u`;
+      return Number(r?.n ?? 0);
     },
   };
 }

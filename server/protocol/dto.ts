@@ -35,7 +35,32 @@ export type MessageDto = {
   createdAt: string;
   /** The shared file, on messages of kind "file" (text then holds its name). */
   file?: FileDto;
+  // The four fields below are always sent by this server; they are optional in the type so that
+  // messages built by older clients' code (and test fixtures) still type-check.
+  /** What this message replies to, enough to draw a one-line quote. */
+  replyTo?: ReplyRef | null;
+  /** When the sender last edited it (text is the current text); null if never. */
+  editedAt?: string | null;
+  /** A tombstone: text is "" and who deleted it and when are here; null unless deleted. */
+  deleted?: { by: string; at: string } | null;
+  /** Reactions, in the order each emoji was first used. */
+  reactions?: ReactionDto[];
 };
+/** The message replied to: excerpt is its first REPLY_EXCERPT characters on one line ("" when deleted). */
+export type ReplyRef = { id: number; sender: string; excerpt: string; deleted: boolean };
+export const REPLY_EXCERPT = 80;
+/** One emoji on a message: how many reacted and the first REACTION_NICKS of them, oldest first. */
+export type ReactionDto = { emoji: string; count: number; nicks: string[] };
+export const REACTION_NICKS = 10;
+/** Sent to a chat when a message in it changed (edited, deleted, reacted to): the whole message as it is now. */
+export type MessageUpdated = { reason: "edited" | "deleted" | "reacted"; message: MessageDto };
+
+/** A search hit: the message, and the [start, end) UTF-16 ranges of its text that matched. */
+export type SearchHit = { message: MessageDto; chatName: string; marks: [number, number][] };
+export type SearchPage = { hits: SearchHit[]; hasMore: boolean };
+/** A message that mentioned the user; read when at or below their read marker in its chat. */
+export type MentionDto = { message: MessageDto; chatName: string; read: boolean };
+export type MentionPage = { mentions: MentionDto[]; hasMore: boolean; unread: number };
 
 /** A file shared in a chat; `name` is already neutralised by the server. */
 export type FileDto = {
@@ -56,7 +81,11 @@ export type UploadDone = { file: FileDto; message: MessageDto };
 export type FileChunk = { fileId: number; offset: number; data: Uint8Array; eof: boolean };
 export type FileList = { chatId: number; files: FileDto[]; hasMore: boolean };
 
-export type HistoryPage = { chatId: number; messages: MessageDto[]; hasMore: boolean };
+/**
+ * Newest first (oldest first after `after`). hasMore: older messages exist (newer ones after
+ * `after`). hasNewer is set on a page fetched `around` a message: newer messages exist.
+ */
+export type HistoryPage = { chatId: number; messages: MessageDto[]; hasMore: boolean; hasNewer?: boolean };
 export type PublicRoom = { id: number; name: string; members: number; joined: boolean };
 
 export type SessionReady = {

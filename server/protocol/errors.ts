@@ -29,6 +29,9 @@ export const ERROR_CODES = [
   "OFFSET_MISMATCH",
   "UPLOAD_INCOMPLETE",
   "HASH_MISMATCH",
+  "MESSAGE_NOT_FOUND",
+  "MESSAGE_DELETED",
+  "NOT_MESSAGE_SENDER",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -50,6 +53,7 @@ export function httpStatus(code: ErrorCode): number {
     case "INVALID_CREDENTIALS":
       return 401;
     case "FORBIDDEN":
+    case "NOT_MESSAGE_SENDER":
     case "BANNED":
     case "MUTED":
       return 403;
@@ -58,6 +62,7 @@ export function httpStatus(code: ErrorCode): number {
     case "CHAT_NOT_FOUND":
     case "ROOM_NOT_FOUND":
     case "FILE_NOT_FOUND":
+    case "MESSAGE_NOT_FOUND":
       return 404;
     case "NICK_TAKEN":
     case "ROOM_EXISTS":
@@ -65,6 +70,7 @@ export function httpStatus(code: ErrorCode): number {
     case "CANNOT_LEAVE_GENERAL":
     case "OFFSET_MISMATCH":
     case "UPLOAD_INCOMPLETE":
+    case "MESSAGE_DELETED":
       return 409;
     case "PAYLOAD_TOO_LARGE":
     case "FILE_TOO_LARGE":

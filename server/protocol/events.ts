@@ -4,12 +4,12 @@
 import type { z } from "zod";
 import type { Ack, Result } from "./errors.js";
 import type {
-  ChatDto, ChatUpdated, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
+  ChatDto, ChatUpdated, MentionPage, MessageUpdated, SearchPage, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
   SessionReady, SyncRequired, UserWithPresence,
 } from "./dto.js";
 import {
   Ban, BeginUpload, ChatRef, CreateRoom, Empty, FetchHistory, FileRef, InviteToRoom, JoinRoom, Kick, ListFiles, MarkRead, Mute, OpenDm, ReadChunk,
-  SendMessage, Shutdown, Unsanction, UploadChunk,
+  SendMessage, Shutdown, Unsanction, UploadChunk, EditMessage, DeleteMessage, ReactToMessage, SearchMessages, ListMentions,
 } from "./schemas.js";
 
 /** Which rate limit an event spends: messages, file chunks, or everything else. */
@@ -54,6 +54,12 @@ export const CLIENT_EVENT_DECLS = {
   "file:info": event<FileDto>()(FileRef),
   "file:read": event<FileChunk>()(ReadChunk, "transfer"),
   "file:list": event<FileList>()(ListFiles),
+  // Edits, deletes and reactions put text in front of others like a message does: same limit.
+  "message:edit": event<MessageDto>()(EditMessage, "message"),
+  "message:delete": event<MessageDto>()(DeleteMessage, "message"),
+  "message:react": event<MessageDto>()(ReactToMessage, "message"),
+  "message:search": event<SearchPage>()(SearchMessages),
+  "mentions:list": event<MentionPage>()(ListMentions),
 } as const;
 
 type Decls = typeof CLIENT_EVENT_DECLS;
@@ -70,6 +76,7 @@ export type ClientToServerEvents = { [E in ClientEventName]: (p: EventPayload<E>
 export interface ServerToClientEvents {
   "session:ready": (s: SessionReady) => void;
   "message:new": (m: MessageDto) => void;
+  "message:updated": (u: MessageUpdated) => void;
   "presence:update": (p: PresenceUpdate) => void;
   "chat:updated": (c: ChatUpdated) => void;
   notice: (n: Notice) => void;

@@ -1,5 +1,6 @@
 // Zod schemas for every client->server payload and the HTTP API; types are inferred from them.
 import { z } from "zod";
+import { normalizeEmoji } from "./emoji.js";
 import { checkNick, checkRoomName } from "./names.js";
 
 export const MAX_TEXT = 4000;
@@ -47,13 +48,16 @@ export const LoginBody = z.object({
 export type LoginBody = z.infer<typeof LoginBody>;
 
 // Socket events, client -> server
+const MessageText = storable("text", { max: MAX_TEXT, tooLong: `A message has at most ${MAX_TEXT} characters.` }).refine(
+  (t) => t.trim().length > 0,
+  "A message cannot be empty.",
+);
 export const SendMessage = z.object({
   chatId: ChatId,
-  text: storable("text", { max: MAX_TEXT, tooLong: `A message has at most ${MAX_TEXT} characters.` }).refine(
-    (t) => t.trim().length > 0,
-    "A message cannot be empty.",
-  ),
+  text: MessageText,
   clientId: z.uuid("clientId must be a UUID"),
+  /** The id of a message in the same chat this one replies to. */
+  replyTo: MessageId.optional(),
 });
 export type SendMessage = z.infer<typeof SendMessage>;
 
@@ -62,10 +66,68 @@ export const FetchHistory = z
     chatId: ChatId,
     before: MessageId.optional(),
     after: MessageId.optional(),
+    /** A message id: the page holds it with the messages just before and after it (a jump to a search hit). */
+    around: MessageId.optional(),
     limit: z.int("limit must be a whole number").min(1, "limit is at least 1").max(HISTORY_MAX, `limit is at most ${HISTORY_MAX}`).optional(),
   })
-  .refine((p) => p.before === undefined || p.after === undefined, "Give either before or after, not both.");
+  .refine((p) => [p.before, p.after, p.around].filter((v) => v !== undefined).length <= 1, "Give at most one of before, after and around.");
 export type FetchHistory = z.infer<typeof FetchHistory>;
+
+// Conversations: edits, deletes, reactions, search and mentions.
+export const SEARCH_DEFAULT = 20;
+export const SEARCH_MAX = 100;
+export const MENTIONS_DEFAULT = 50;
+export const MENTIONS_MAX = 200;
+
+export const EditMessage = z.object({
+  messageId: MessageId,
+  text: MessageText,
+  /** The client's UUID for this edit: sending the same edit again changes nothing. */
+  clientId: z.uuid("clientId must be a UUID"),
+});
+export type EditMessage = z.infer<typeof EditMessage>;
+
+export const DeleteMessage = z.object({ messageId: MessageId, clientId: z.uuid("clientId must be a UUID").optional() });
+export type DeleteMessage = z.infer<typeof DeleteMessage>;
+
+/** One emoji (a single grapheme) or a :shortname: of EMOJI_SHORTNAMES; the emoji is what is stored. */
+export const Emoji = z
+  .string("emoji must be a string")
+  .max(40, "emoji is one emoji or a :shortname:")
+  .transform((s, ctx) => {
+    const e = normalizeEmoji(s);
+    if (e === null) {
+      ctx.addIssue({ code: "custom", message: "emoji must be a single emoji (such as 👍) or a known :shortname: (such as :+1: or :tada:)." });
+      return z.NEVER;
+    }
+    return e;
+  });
+export const ReactToMessage = z.object({
+  messageId: MessageId,
+  emoji: Emoji,
+  /** true adds the reaction, false takes it back; either is a no-op when already so. */
+  on: z.boolean("on must be true or false"),
+  clientId: z.uuid("clientId must be a UUID").optional(),
+});
+export type ReactToMessage = z.input<typeof ReactToMessage>;
+
+export const SearchMessages = z.object({
+  /** Words (all must match), "quoted phrases", from:nick and in:#room. */
+  query: storable("query", { min: 1, max: 500, tooLong: "A search has at most 500 characters." }).refine((q) => q.trim().length > 0, "Type something to search for."),
+  chatId: ChatId.optional(),
+  /** Only messages from this nick. */
+  from: storable("from", { min: 1, max: 100 }).optional(),
+  /** A message id cursor: only hits older than it (the last hit of the previous page). */
+  before: MessageId.optional(),
+  limit: z.int("limit must be a whole number").min(1, "limit is at least 1").max(SEARCH_MAX, `limit is at most ${SEARCH_MAX}`).optional(),
+});
+export type SearchMessages = z.infer<typeof SearchMessages>;
+
+export const ListMentions = z.object({
+  before: MessageId.optional(),
+  limit: z.int("limit must be a whole number").min(1, "limit is at least 1").max(MENTIONS_MAX, `limit is at most ${MENTIONS_MAX}`).optional(),
+}).optional();
+export type ListMentions = z.infer<typeof ListMentions>;
 
 export const OpenDm = z.object({ nick: storable("nick", { min: 1, max: 100 }) });
 export type OpenDm = z.infer<typeof OpenDm>;

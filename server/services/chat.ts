@@ -8,6 +8,7 @@ import {
 } from "../protocol/index.js";
 import { GENERAL_ROOM } from "./accounts.js";
 import { describeSanction } from "./moderation.js";
+import { recordMentions } from "./conversations.js";
 import { toChatDto, toMessageDto, toUserDto } from "./dto.js";
 import type { ChatRecord, FileRecord, MembershipRecord, Notifier, Repositories } from "./ports.js";
 import type { PresenceService } from "./presence.js";
@@ -94,8 +95,8 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
   }
 
   /** Stores a message from the user and delivers it; a resend with the same clientId returns the original. */
-  async function publish(user: UserDto, input: { chatId: number; text: string; clientId: string; kind: "text" | "file"; fileId?: number }): Promise<MessageDto> {
-    const { chatId, text, clientId, kind } = input;
+  async function publish(user: UserDto, input: { chatId: number; text: string; clientId: string; kind: "text" | "file"; fileId?: number; replyTo?: number }): Promise<MessageDto> {
+    const { chatId, text, clientId, kind, replyTo } = input;
     const same = (m: { chatId: number; text: string; kind: string }) => m.chatId === chatId && m.text === text && m.kind === kind;
     // Membership, chat and mute in one round trip: read on every send, never cached, so a
     // kick, leave or mute holds for the very next message on every node.
@@ -108,12 +109,19 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
       if (earlier && same(earlier)) return toMessageDto(earlier);
       throw new AppError("MUTED", `You are muted ${describeSanction(mute)}; nothing was sent.`);
     }
-    const { message, created } = await repos.messages.append({ chatId, senderId: user.id, kind, text, clientId, ...(input.fileId ? { fileId: input.fileId } : {}) });
+    if (replyTo !== undefined) {
+      const target = await repos.messages.findById(replyTo);
+      if (!target || target.chatId !== chatId) throw new AppError("MESSAGE_NOT_FOUND", `Message ${replyTo} is not in this chat; a reply must answer a message of the same chat.`);
+    }
+    const { message, created } = await repos.messages.append({
+      chatId, senderId: user.id, kind, text, clientId, ...(input.fileId ? { fileId: input.fileId } : {}), ...(replyTo !== undefined ? { replyToId: replyTo } : {}),
+    });
     if (!same(message)) {
       throw new AppError("CLIENT_ID_REUSED", "This clientId was already used for a different message; generate a new UUID for each message.");
     }
     const dto = toMessageDto(message);
     if (!created) return dto; // a resend: the original was delivered when it was stored
+    if (kind === "text") await recordMentions(repos, user, message);
     if (!membership.open && chat.kind === "room") {
       await repos.chats.setOpen(chatId, user.id, true);
       notifier.subscribe(user.id, chatId);
@@ -131,13 +139,24 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
 
     socketRooms: (userId) => repos.chats.openRoomIds(userId),
 
-    send: (user, { chatId, text, clientId }) => publish(user, { chatId, text, clientId, kind: "text" }),
+    send: (user, { chatId, text, clientId, replyTo }) => publish(user, { chatId, text, clientId, kind: "text", ...(replyTo !== undefined ? { replyTo } : {}) }),
 
     shareFile: (user, file) => publish(user, { chatId: file.chatId, text: file.name, clientId: file.clientId, kind: "file", fileId: file.id }),
 
-    async history(user, { chatId, before, after, limit }) {
+    async history(user, { chatId, before, after, around, limit }) {
       await requireMember(user.id, chatId);
       const n = limit ?? HISTORY_DEFAULT;
+      if (around !== undefined) {
+        // The message and the older half at or below it, the newer half above it; newest first.
+        const older = Math.ceil(n / 2);
+        const newer = n - older;
+        const [down, up] = await Promise.all([
+          repos.messages.listBefore(chatId, around + 1, older + 1),
+          newer > 0 ? repos.messages.listAfter(chatId, around, newer + 1) : Promise.resolve([]),
+        ]);
+        const messages = [...up.slice(0, newer).reverse(), ...down.slice(0, older)].map(toMessageDto);
+        return { chatId, messages, hasMore: down.length > older, hasNewer: newer > 0 ? up.length > newer : (await repos.messages.listAfter(chatId, around, 1)).length > 0 };
+      }
       // One extra row tells whether there is more without a count query.
       const rows =
         after !== undefined

@@ -22,6 +22,11 @@ export type MessageRecord = {
   clientId: string;
   createdAt: Date;
   file: FileRecord | null;
+  replyTo: { id: number; senderNick: string; text: string; deleted: boolean } | null;
+  editedAt: Date | null;
+  deleted: { byNick: string; at: Date } | null;
+  /** Every reaction, oldest first. */
+  reactions: { emoji: string; nick: string }[];
 };
 export type FileStatus = "uploading" | "complete";
 export type FileRecord = {
@@ -46,7 +51,16 @@ export type ChatSummary = {
   lastMessageId: number;
   unread: number;
 };
-export type NewMessage = { chatId: number; senderId: number; kind: MessageKind; text: string; clientId: string; fileId?: number };
+export type NewMessage = { chatId: number; senderId: number; kind: MessageKind; text: string; clientId: string; fileId?: number; replyToId?: number };
+
+/** What an edit, delete or reaction checks, read in one query (as ChatRepository.sendContext). */
+export type MessageContext = {
+  message: { id: number; chatId: number; senderId: number; kind: MessageKind; fileId: number | null; deleted: boolean };
+  chat: ChatRecord;
+  mute: SanctionRecord | null;
+};
+/** A parsed search: every word and phrase must match; ids narrow it to chats and a sender. */
+export type SearchQuery = { words: string[]; phrases: string[]; chatId: number | null; senderId: number | null; before: number | null; limit: number };
 
 export interface UserRepository {
   /** Inserts a user; throws AppError NICK_TAKEN when the folded nick or its confusable skeleton exists. */
@@ -136,6 +150,31 @@ export interface MessageRepository {
   findByClientId(senderId: number, clientId: string): Promise<MessageRecord | null>;
   /** The highest message id in any chat (ids come from one sequence). */
   maxId(): Promise<number>;
+  findById(id: number): Promise<MessageRecord | null>;
+  /** Records for these ids, in the order given (missing ids left out). */
+  findMany(ids: number[]): Promise<MessageRecord[]>;
+  /** The message with its chat and the user's mute, when the user is a member of its chat; else null. */
+  context(messageId: number, userId: number, now: Date): Promise<MessageContext | null>;
+  /**
+   * Replaces the text and keeps the old one in message_edits, once per (message, clientId);
+   * returns false when that edit was stored already (or the message is deleted).
+   */
+  edit(messageId: number, text: string, clientId: string): Promise<boolean>;
+  /** Makes a tombstone: text, edits, reactions and mentions are erased; false if it was one already. */
+  remove(messageId: number, byId: number): Promise<boolean>;
+  /** Adds or removes one reaction; returns whether anything changed. */
+  react(messageId: number, userId: number, emoji: string, on: boolean): Promise<boolean>;
+  /**
+   * Stores mentions of the chat's members: those whose folded nick is in `nickKeys`, or every
+   * member when `everyone`; never the sender. Returns the user ids mentioned anew.
+   */
+  addMentions(messageId: number, chatId: number, senderId: number, nickKeys: string[], everyone: boolean): Promise<number[]>;
+  /** Ids of hits in chats the user is a member of, newest first. */
+  search(userId: number, query: SearchQuery): Promise<number[]>;
+  /** Mentions of the user, newest first, with whether each is at or below their read marker. */
+  mentions(userId: number, before: number | null, limit: number): Promise<{ messageId: number; read: boolean }[]>;
+  /** How many of the user's mentions are unread (above the read marker), capped. */
+  unreadMentions(userId: number, cap: number): Promise<number>;
 }
 
 export type NewUpload = { chatId: number; uploaderId: number; clientId: string; name: string; size: number; sha256: string };

@@ -10,6 +10,7 @@ import {
 } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
 import type { ChatService } from "../services/chat.js";
+import type { ConversationService } from "../services/conversations.js";
 import type { FileService } from "../services/files.js";
 import type { ModerationService } from "../services/moderation.js";
 import type { Notifier } from "../services/ports.js";
@@ -17,7 +18,7 @@ import type { PresenceService } from "../services/presence.js";
 import { runHandler, splitArgs, type HandlerContext, type HandlerTable } from "./handle.js";
 import { adminHandlers, type ServerControl } from "./handlers/admin.js";
 import { fileHandlers } from "./handlers/file.js";
-import { messageHandlers } from "./handlers/message.js";
+import { conversationHandlers, messageHandlers } from "./handlers/message.js";
 import { presenceHandlers } from "./handlers/presence.js";
 import { roomHandlers } from "./handlers/room.js";
 import { createSessionGuard } from "./sessions.js";
@@ -152,6 +153,7 @@ export function attachSocketHandlers(
     accounts: AccountService;
     chat: ChatService;
     files: FileService;
+    conversations: ConversationService;
     presence: PresenceService;
     moderation: ModerationService;
     control: ServerControl;
@@ -171,7 +173,7 @@ export function attachSocketHandlers(
   },
 ): SocketControl {
   const { accounts, chat, presence, limits, log } = deps;
-  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat, deps.nodeId), ...adminHandlers(deps.moderation, deps.control), ...fileHandlers(deps.files) };
+  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat, deps.nodeId), ...adminHandlers(deps.moderation, deps.control), ...fileHandlers(deps.files), ...conversationHandlers(deps.conversations) };
   const known = new Set<string>(CLIENT_EVENTS);
   const sendQueue = createSendQueue({ limits, bounds: deps.messageQueue });
   let draining = false;

@@ -1,7 +1,16 @@
-// Message events: send and history.
-import { FetchHistory, SendMessage } from "../../protocol/index.js";
+// Message events: send, history, edit, delete, react, search and mentions.
+import { DeleteMessage, EditMessage, FetchHistory, ListMentions, ReactToMessage, SearchMessages, SendMessage } from "../../protocol/index.js";
 import type { ChatService } from "../../services/chat.js";
+import type { ConversationService } from "../../services/conversations.js";
 import { handle } from "../handle.js";
+
+export const conversationHandlers = (conversations: ConversationService) => ({
+  "message:edit": handle<"message:edit">(EditMessage, (input, ctx) => conversations.edit(ctx.user, input)),
+  "message:delete": handle<"message:delete">(DeleteMessage, (input, ctx) => conversations.remove(ctx.user, input)),
+  "message:react": handle<"message:react">(ReactToMessage as never, (input, ctx) => conversations.react(ctx.user, input as { messageId: number; emoji: string; on: boolean })),
+  "message:search": handle<"message:search">(SearchMessages, (input, ctx) => conversations.search(ctx.user, input)),
+  "mentions:list": handle<"mentions:list">(ListMentions, (input, ctx) => conversations.mentions(ctx.user, input)),
+});
 
 export const messageHandlers = (chat: ChatService) => ({
   "message:send": handle<"message:send">(SendMessage, (input, ctx) => chat.send(ctx.user, input)),
