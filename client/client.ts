@@ -2,7 +2,7 @@
 // the outbox, read markers, history paging and file transfers, all on a chat store. Front ends
 // (chat-tui, an SSH gateway, a browser) drive it and render its state. No module state: any
 // number of clients live in one process.
-import { formatBytes, type ChatDto, type EventPayload, type MessageDto, type RequestFn, type Result } from "../server/protocol/index.js";
+import { formatBytes, normalizeEmoji, type ChatDto, type EventPayload, type MessageDto, type RequestFn, type Result } from "../server/protocol/index.js";
 import { cancellable } from "./cancel.js";
 import { CLIENT_ERRORS, offlineError, TRANSIENT_ERRORS, type Connection } from "./connection.js";
 import { systemClock, type CancelSignal, type ClientPorts, type TimerHandle } from "./ports.js";
@@ -338,7 +338,9 @@ export function createClient(opts: ClientOptions) {
   /** Toggles the user's reaction: takes it back when they already reacted with that emoji. */
   function toggleReaction(messageId: number, emoji: string) {
     const m = state().chats[chatOf(messageId) ?? -1]?.messages.find((x) => x.id === messageId);
-    const mine = m?.reactions?.some((r) => r.emoji === emoji && r.nicks.some((n) => n.toLowerCase() === state().me?.nick.toLowerCase()));
+    // ":+1:" and "👍" are the same reaction (the server stores the emoji).
+    const e = normalizeEmoji(emoji) ?? emoji;
+    const mine = m?.reactions?.some((r) => r.emoji === e && r.nicks.some((n) => n.toLowerCase() === state().me?.nick.toLowerCase()));
     return react(messageId, emoji, !mine);
   }
 
