@@ -51,8 +51,8 @@ const NEWLINE_KEYS = /\x1b\r|\x1b\n|\x1b\[13;2u|\x1b\[27;2;13~/g;
 /** Input split into key bytes and the "new line" keys between them. */
 export function splitNewlineKeys(chunk: Buffer): (Buffer | typeof NEWLINE)[] {
   const s = chunk.toString("latin1");
-  NEWLINE_KEYS.lastIndex = 0;
-  if (!NEWLINE_KEYS.test(s)) return [chunk];
+  // matchAll starts where lastIndex is: a .test() before it on the same /g regex would skip matches.
+  if (!s.includes("\x1b")) return [chunk];
   const out: (Buffer | typeof NEWLINE)[] = [];
   let last = 0;
   for (const m of s.matchAll(NEWLINE_KEYS)) {
@@ -63,7 +63,6 @@ export function splitNewlineKeys(chunk: Buffer): (Buffer | typeof NEWLINE)[] {
   if (last < chunk.length) out.push(chunk.subarray(last));
   return out;
 }
-export const isNewlineKey = (p: Buffer | symbol): boolean => p === NEWLINE;
 
 type Emitter = { emit(event: string | symbol, ...args: unknown[]): boolean };
 
