@@ -158,7 +158,6 @@ await yargs(hideBin(process.argv))
       if (!config.databaseUrl) process.stderr.write(`chat-server: embedded database in ${config.dataDir}\n`);
       const server = await startServer(config, log);
       serving = true;
-      process.stderr.write(`chat-server: listening on ${server.url}\n`);
       // However it ends (a signal here, or /shutdown from an admin), exit 0 once drained.
       server.closed.then(() => process.exit(0), () => process.exit(1));
       const stop = (signal: string) => {
@@ -168,6 +167,8 @@ await yargs(hideBin(process.argv))
       };
       process.once("SIGINT", () => stop("SIGINT"));
       process.once("SIGTERM", () => stop("SIGTERM"));
+      // Announced only once a signal drains it: a supervisor that stops it as soon as it listens gets a clean exit.
+      process.stderr.write(`chat-server: listening on ${server.url}\n`);
     },
   )
   .command("migrate", "apply pending database migrations and exit", (y) => y.options(dbOptions), async (argv) => {

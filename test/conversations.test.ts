@@ -2,7 +2,7 @@
 // history around a message, on PGlite and (with DATABASE_URL) PostgreSQL, with real clients.
 import { createHash } from "node:crypto";
 import test, { type ExecutionContext } from "ava";
-import { api, BACKENDS, connect, newUser, nick, perBackend, SKIPPED_BACKENDS, uuid, type Backend, type Client, type TestServer } from "./helpers/harness.js";
+import { api, BACKENDS, connect, newUser, nick, perBackend, SKIPPED_BACKENDS, startTestServer, TEST_LIMITS, uuid, type Backend, type Client, type TestServer } from "./helpers/harness.js";
 import type { ChatDto, MentionPage, MessageDto, MessageUpdated, SearchPage, UploadDone, UploadState } from "../server/protocol/index.js";
 
 const servers = perBackend(test);
@@ -278,3 +278,18 @@ for (const backend of BACKENDS) {
     for (const c of [a, b]) c.close();
   });
 }
+
+test("edits, deletes and reactions spend the account's message limit and are refused past it", async (t) => {
+  const server = await startTestServer("pglite", { limits: { ...TEST_LIMITS, messages: { points: 3, windowSec: 600 } } });
+  t.teardown(() => server.stop());
+  const a = await newUser(server, "lim");
+  t.teardown(() => a.close());
+  const general = a.ready.chats.find((c) => c.name === "general")!;
+  const m = await send(a, general.id, "one point");
+  await a.ok("message:edit", { messageId: m.id, text: "two points", clientId: uuid() });
+  await a.ok("message:react", { messageId: m.id, emoji: "👍", on: true });
+  const refused = await a.request("message:delete", { messageId: m.id });
+  t.is(code(refused), "RATE_LIMITED");
+  t.regex(refused.ok ? "" : refused.error.message, /too fast; wait \d+ s/);
+  t.is(code(await a.request("message:search", { query: "points" })), "OK", "search spends the event limit, not this one");
+});

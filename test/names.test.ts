@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from "ava";
 import { openDatabase } from "../server/db/client.js";
 import { backfillNameSkeletons } from "../server/db/backfill.js";
 import type { ChatDto, ClusterMetrics, Notice } from "../server/protocol/index.js";
-import { confusableKey } from "../server/protocol/index.js";
+import { confusableKey } from "../server/protocol/confusables.js";
 import {
   api, BACKENDS, connect, freshPostgresDatabase, newUser, nick, perBackend, SKIPPED_BACKENDS, uuid,
   type Backend, type Client, type TestServer,

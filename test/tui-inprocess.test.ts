@@ -66,7 +66,7 @@ test.serial("two chat-tui instances in one process, on in-memory terminals, exch
 
   // Quitting one calls its exit callback and leaves the other running.
   a.term.type("\x03");
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   while (!a.exits.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   t.deepEqual(a.exits, [0]);
   t.deepEqual(b.exits, []);

@@ -31,9 +31,15 @@ const newView = (chat: ChatDto): ChatView => ({
 
 /** True when the text addresses the nick as a word (with or without @). */
 export function mentions(text: string, nick: string): boolean {
-  if (!nick) return false;
+  return mentionMatcher(nick)(text);
+}
+
+/** mentions() for one nick, with its pattern built once (for checking a whole window of messages). */
+export function mentionMatcher(nick: string): (text: string) => boolean {
+  if (!nick) return () => false;
   const escaped = nick.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(^|[^\\p{L}\\p{N}_-])@?${escaped}($|[^\\p{L}\\p{N}_-])`, "iu").test(text);
+  const re = new RegExp(`(^|[^\\p{L}\\p{N}_-])@?${escaped}($|[^\\p{L}\\p{N}_-])`, "iu");
+  return (text) => re.test(text);
 }
 
 /** Inserts messages into an ascending, duplicate-free window. */

@@ -1,6 +1,6 @@
 // Pure views of the chat state, shared by every front end.
 import type { MessageDto, UserWithPresence } from "../../server/protocol/index.js";
-import { mentions } from "./reducer.js";
+import { mentionMatcher } from "./reducer.js";
 import type { ChatState, ChatView, LocalLine, Pending } from "./types.js";
 
 export type Tab = { chatId: number; label: string; kind: "room" | "dm"; unread: number; mention: boolean; active: boolean; index: number };
@@ -41,7 +41,7 @@ export function historyEntries(state: ChatState, chatId: number): HistoryEntry[]
   const out: HistoryEntry[] = [];
   let li = 0;
   const locals = v.locals;
-  const nick = state.me?.nick ?? "";
+  const mentionsMe = mentionMatcher(state.me?.nick ?? "");
   let marker = v.newSince !== null && v.messages.some((m) => m.id > v.newSince! && m.senderId !== me);
   for (const m of v.messages) {
     while (li < locals.length && (locals[li]?.afterId ?? 0) < m.id) out.push({ kind: "local", line: locals[li++]! });
@@ -50,7 +50,7 @@ export function historyEntries(state: ChatState, chatId: number): HistoryEntry[]
       marker = false;
     }
     const own = m.senderId === me;
-    out.push({ kind: "message", message: m, own, mention: !own && m.kind === "text" && mentions(m.text, nick) });
+    out.push({ kind: "message", message: m, own, mention: !own && m.kind === "text" && mentionsMe(m.text) });
   }
   // Local lines after the window's end belong at the bottom unless newer pages are missing.
   if (!v.hasNewer) while (li < locals.length) out.push({ kind: "local", line: locals[li++]! });

@@ -6,13 +6,14 @@ import { PACKAGE_ROOT } from "../../server/paths.js";
 import { connections } from "./connections.js";
 import { fanout } from "./fanout.js";
 import { history } from "./history.js";
+import { search } from "./search.js";
 import { fdLimit, killAll, pendingDrops, machine, makeTmp, ratio, targetRatio, verdict, type BenchOutput, type Ctx, type Row } from "./lib.js";
 import { throughput } from "./throughput.js";
 import { tui } from "./tui.js";
 import { uploadRtt } from "./upload.js";
 import { wire } from "./wire.js";
 
-const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, tui, wire, upload: uploadRtt };
+const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, search, tui, wire, upload: uploadRtt };
 
 function parseArgs(argv: string[]) {
   const opts = { quick: false, profile: false, only: Object.keys(BENCHMARKS), out: "" };

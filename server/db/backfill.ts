@@ -1,5 +1,5 @@
 // Fills the confusable-skeleton columns of users and public rooms stored before they existed.
-import { confusableKey } from "../protocol/index.js";
+import { confusableKey } from "../protocol/confusables.js";
 import type { PrismaClient } from "./generated/client.js";
 
 const isUniqueViolation = (e: unknown): boolean =>

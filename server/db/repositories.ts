@@ -260,6 +260,14 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
       });
       return rows.map((r) => ({ id: r.id, name: r.name ?? "", members: r._count.memberships, joined: r.memberships.length > 0 }));
     },
+    async names(chatIds, viewerId) {
+      if (chatIds.length === 0) return new Map();
+      const rows = await prisma.$queryRaw<{ id: number; name: string | null; peer: string | null }[]>`
+        SELECT c.id, c.name, (SELECT u.nick FROM memberships pm JOIN users u ON u.id = pm.user_id
+          WHERE c.kind = 'dm' AND pm.chat_id = c.id AND pm.user_id <> ${viewerId} LIMIT 1) AS peer
+        FROM chats c WHERE c.id = ANY(${[...new Set(chatIds)]}::int[])`;
+      return new Map(rows.map((r) => [r.id, r.name ?? r.peer ?? "(deleted user)"]));
+    },
   };
   return repo;
 }

@@ -54,7 +54,7 @@ export const CLIENT_EVENT_DECLS = {
   "file:info": event<FileDto>()(FileRef),
   "file:read": event<FileChunk>()(ReadChunk, "transfer"),
   "file:list": event<FileList>()(ListFiles),
-  // Edits, deletes and reactions put text in front of others like a message does: same limit.
+  // Edits, deletes and reactions change what others see, as a message does: the message limit.
   "message:edit": event<MessageDto>()(EditMessage, "message"),
   "message:delete": event<MessageDto>()(DeleteMessage, "message"),
   "message:react": event<MessageDto>()(ReactToMessage, "message"),

@@ -1,5 +1,4 @@
 // Normalisation and validation of nicknames and room names, shared by server and client.
-import unhomoglyph from "unhomoglyph";
 
 /**
  * Unicode-aware case folding: NFKC, then upper- and lower-casing so that e.g. "ß" and "SS"
@@ -7,24 +6,6 @@ import unhomoglyph from "unhomoglyph";
  */
 export function foldKey(name: string): string {
   return name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
-}
-
-/**
- * The confusable skeleton of Unicode TS #39 (section 4): NFD, each character mapped through the
- * confusables table (confusables.txt 13.0, as shipped by the `unhomoglyph` package), NFD. Two
- * strings with one skeleton look alike ("раypal" and "paypal", "rn" and "m", "0" and "O").
- */
-export function skeleton(s: string): string {
-  return unhomoglyph(s.normalize("NFD")).normalize("NFD");
-}
-
-/**
- * The key under which no second name may exist because it would look the same: the skeleton of
- * the case-folded skeleton. The inner skeleton runs first so that "I" (capital i) still meets
- * "l" before folding turns it into "i"; the outer one catches what folding makes confusable.
- */
-export function confusableKey(name: string): string {
-  return skeleton(foldKey(skeleton(name)));
 }
 
 // Letters of any script (Cyrillic welcome), digits, and a few separators; starts with a letter.
@@ -109,7 +90,7 @@ function mixedScripts(value: string): string[] | null {
 
 const codePoint = (ch: string) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 
-export type NameCheck = { ok: true; value: string; key: string; skeleton: string } | { ok: false; message: string };
+export type NameCheck = { ok: true; value: string; key: string } | { ok: false; message: string };
 
 /**
  * What makes a name unreadable or a lookalike, whatever its shape: invisible characters, marks
@@ -155,7 +136,7 @@ export function checkNick(raw: string): NameCheck {
   if (!NICK_RE.test(value)) {
     return { ok: false, message: "A nickname starts with a letter and holds only letters, digits, '_' and '-'." };
   }
-  return { ok: true, value, key: foldKey(value), skeleton: confusableKey(value) };
+  return { ok: true, value, key: foldKey(value) };
 }
 
 /** Checks a room name (2 to 32 characters, an optional leading '#' is dropped). */
@@ -169,7 +150,7 @@ export function checkRoomName(raw: string): NameCheck {
   if (!ROOM_RE.test(value)) {
     return { ok: false, message: "A room name holds only letters, digits, '_', '.' and '-', and starts with a letter or digit." };
   }
-  return { ok: true, value, key: foldKey(value), skeleton: confusableKey(value) };
+  return { ok: true, value, key: foldKey(value) };
 }
 
 /**

@@ -1,6 +1,7 @@
 // Accounts and sessions: registration, login, logout, token checks, roles.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { AppError } from "../app-error.js";
+import { confusableKey } from "../protocol/confusables.js";
 import { checkNick, foldKey, type AuthResponse, type Role, type SessionEnded, type UserDto } from "../protocol/index.js";
 import { toMessageDto, toUserDto } from "./dto.js";
 import type { PasswordHasher } from "./password.js";
@@ -62,12 +63,12 @@ export function createAccountService(deps: {
     if (await repos.users.findByNickKey(checked.key)) {
       throw new AppError("NICK_TAKEN", `The nickname "${checked.value}" is taken; choose another.`);
     }
-    const lookalike = await repos.users.findBySkeleton(checked.skeleton);
+    const lookalike = await repos.users.findBySkeleton(confusableKey(checked.value));
     if (lookalike) {
       throw new AppError("NICK_TAKEN", `The nickname "${checked.value}" looks like "${lookalike.nick}", which is taken; choose one that cannot be mistaken for it.`);
     }
     const passwordHash = await hasher.hash(password, { signal });
-    const user = await repos.users.create({ nick: checked.value, nickKey: checked.key, nickSkeleton: checked.skeleton, passwordHash, role });
+    const user = await repos.users.create({ nick: checked.value, nickKey: checked.key, nickSkeleton: confusableKey(checked.value), passwordHash, role });
     await joinGeneral(user);
     return user;
   }

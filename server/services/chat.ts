@@ -1,6 +1,7 @@
 // Chats and messages: rooms, direct messages, sending, history, read markers, closing.
 import { randomUUID } from "node:crypto";
 import { AppError } from "../app-error.js";
+import { confusableKey } from "../protocol/confusables.js";
 import {
   checkRoomName, foldKey, HISTORY_DEFAULT,
   type ChatDto, type ChatUpdateReason, type CreateRoom, type FetchHistory, type HistoryPage, type MessageDto,
@@ -187,12 +188,12 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
           ? `You are already in a private room named "${same.name}"; pick another name.`
           : `A room named "${same.name}" exists already; join it or pick another name.`);
       }
-      const lookalike = await repos.chats.findPublicRoomBySkeleton(checked.skeleton);
+      const lookalike = await repos.chats.findPublicRoomBySkeleton(confusableKey(checked.value));
       if (lookalike) {
         throw new AppError("ROOM_EXISTS", `"${checked.value}" looks like the room "${lookalike.name}", which exists already; join it or pick a name that cannot be mistaken for it.`);
       }
       const chat = await repos.chats.createRoom({
-        name: checked.value, nameKey: checked.key, nameSkeleton: checked.skeleton, isPrivate, creatorId: user.id,
+        name: checked.value, nameKey: checked.key, nameSkeleton: confusableKey(checked.value), isPrivate, creatorId: user.id,
       });
       notifier.subscribe(user.id, chat.id);
       const dto = await announce(user.id, chat.id, "joined");

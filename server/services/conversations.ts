@@ -6,7 +6,7 @@ import {
   type SearchMessages, type SearchPage, type UserDto,
 } from "../protocol/index.js";
 import { describeSanction } from "./moderation.js";
-import { toChatDto, toMessageDto } from "./dto.js";
+import { toMessageDto } from "./dto.js";
 import type { ChatRecord, MessageContext, Notifier, Repositories } from "./ports.js";
 import { matchMarks, parseMentions, parseSearch } from "./text-match.js";
 
@@ -64,9 +64,6 @@ export function createConversationService(deps: { repos: Repositories; notifier:
     for (const { userId } of await repos.chats.members(chat.id)) notifier.toUser(userId, "message:updated", update);
   }
 
-  async function chatNames(userId: number): Promise<Map<number, string>> {
-    return new Map((await repos.chats.listForUser(userId, { all: true })).map((s) => [s.chat.id, toChatDto(s).name]));
-  }
 
   return {
     async edit(user, { messageId, text, clientId }) {
@@ -145,7 +142,8 @@ export function createConversationService(deps: { repos: Repositories; notifier:
       const ids = await repos.messages.search(user.id, {
         words: parsed.words, phrases: parsed.phrases, chatId, senderId, before: input.before ?? null, limit: limit + 1,
       });
-      const [messages, names] = await Promise.all([repos.messages.findMany(ids.slice(0, limit)), chatNames(user.id)]);
+      const messages = await repos.messages.findMany(ids.slice(0, limit));
+      const names = await repos.chats.names(messages.map((m) => m.chatId), user.id);
       return {
         hits: messages.map((m) => ({ message: toMessageDto(m), chatName: names.get(m.chatId) ?? "", marks: matchMarks(m.text, parsed) })),
         hasMore: ids.length > limit,
@@ -156,11 +154,11 @@ export function createConversationService(deps: { repos: Repositories; notifier:
       const limit = input?.limit ?? MENTIONS_DEFAULT;
       const rows = await repos.messages.mentions(user.id, input?.before ?? null, limit + 1);
       const page = rows.slice(0, limit);
-      const [messages, names, unread] = await Promise.all([
+      const [messages, unread] = await Promise.all([
         repos.messages.findMany(page.map((r) => r.messageId)),
-        chatNames(user.id),
         repos.messages.unreadMentions(user.id, UNREAD_CAP),
       ]);
+      const names = await repos.chats.names(messages.map((m) => m.chatId), user.id);
       const read = new Map(page.map((r) => [r.messageId, r.read]));
       return {
         mentions: messages.map((m) => ({ message: toMessageDto(m), chatName: names.get(m.chatId) ?? "", read: read.get(m.id) ?? true })),

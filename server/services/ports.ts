@@ -138,6 +138,8 @@ export interface ChatRepository {
   /** Every member of the chat with whether they have it open. */
   members(chatId: number): Promise<{ userId: number; open: boolean }[]>;
   listPublicRooms(userId: number): Promise<{ id: number; name: string; members: number; joined: boolean }[]>;
+  /** What these chats are called for `viewerId`: a room's name, a DM's other person. One query. */
+  names(chatIds: number[], viewerId: number): Promise<Map<number, string>>;
 }
 
 export interface MessageRepository {

@@ -66,7 +66,7 @@ export function screenText(screen: Widgets.Screen): string {
 }
 
 /** Polls until `cond` holds for the screen text; fails with the last screen after `timeoutMs`. */
-export async function waitForScreen(screen: Widgets.Screen, cond: (text: string) => boolean, timeoutMs = 20_000): Promise<string> {
+export async function waitForScreen(screen: Widgets.Screen, cond: (text: string) => boolean, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const text = screenText(screen);

@@ -7,7 +7,7 @@ import { handle } from "../handle.js";
 export const conversationHandlers = (conversations: ConversationService) => ({
   "message:edit": handle<"message:edit">(EditMessage, (input, ctx) => conversations.edit(ctx.user, input)),
   "message:delete": handle<"message:delete">(DeleteMessage, (input, ctx) => conversations.remove(ctx.user, input)),
-  "message:react": handle<"message:react">(ReactToMessage as never, (input, ctx) => conversations.react(ctx.user, input as { messageId: number; emoji: string; on: boolean })),
+  "message:react": handle<"message:react">(ReactToMessage, (input, ctx) => conversations.react(ctx.user, input)),
   "message:search": handle<"message:search">(SearchMessages, (input, ctx) => conversations.search(ctx.user, input)),
   "mentions:list": handle<"mentions:list">(ListMentions, (input, ctx) => conversations.mentions(ctx.user, input)),
 });
