@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -105,6 +106,12 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const serverOpts = { requestTimeout: 15_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
   const http: HttpServer = tls ? (createHttpsServer({ ...serverOpts, ...tls }) as unknown as HttpServer) : createServer(serverOpts);
   http.keepAliveTimeout = 5_000;
+  // Upgraded (WebSocket) connections leave the HTTP server's bookkeeping; shutdown needs them.
+  const upgraded = new Set<Duplex>();
+  http.on("upgrade", (_req, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+  });
   const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, ...(link ? { adapter: createAdapter(link.adapterClient, { streamName: adapterStream(config.redisPrefix) }) } : {}) });
   const notifier = createNotifier(io);
   const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log, prefix: config.redisPrefix }) : null;
@@ -232,7 +239,14 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       await control?.close();
       const { inFlight } = await sockets.drain(config.drainMs);
       if (inFlight > 0) log.warn({ inFlight }, "drain timed out with handlers still running");
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        // A peer that never answers the WebSocket close handshake (a frozen laptop, a dead link)
+        // would hold the shutdown for ws's 30 s close timeout: past a short grace, cut it off.
+        setTimeout(() => {
+          for (const socket of upgraded) socket.destroy();
+        }, 1000).unref();
+      });
       http.closeAllConnections?.();
       await presence.close().catch(() => undefined);
       nodeMetrics.close();

@@ -12,6 +12,7 @@ import type { AuthResponse, ChatDto } from "../server/protocol/index.js";
 import { killTree, spawnTracked } from "./helpers/children.js";
 import { api, connect, nick, register, sleep, uuid } from "./helpers/harness.js";
 import { freePort, SERVER_CLI, spawnServer } from "./helpers/process.js";
+import { PACKAGE_ROOT } from "../server/paths.js";
 
 const REDIS_SERVER = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
 const withRedis = REDIS_SERVER ? test.serial : test.skip;
@@ -201,6 +202,25 @@ test.serial("SIGTERM stops a server whose standard output is a broken pipe", asy
   await client.ok("ping:rtt", {}); // logs at debug level go to the broken pipe
   server.child.kill("SIGTERM");
   t.is(await exitWithin(server.child, 30_000, server.output), 0);
+});
+
+test.serial("SIGTERM drains and exits cleanly even when a connected client is frozen and never answers the close handshake", async (t) => {
+  const dir = await tempDir(t);
+  const server = await spawnServer(["--port", "0", "--data-dir", path.join(dir, "db"), "--drain-seconds", "3"], { LOG_LEVEL: "info" });
+  t.teardown(() => killTree(server.child));
+  const auth = await register(server.url);
+  // The client lives in its own process so that it can be stopped dead (SIGSTOP), like a suspended laptop.
+  const clientScript = `const { io } = require(${JSON.stringify(path.join(PACKAGE_ROOT, "node_modules", "socket.io-client"))});
+    const s = io(${JSON.stringify(server.url)}, { transports: ["websocket"], auth: { token: ${JSON.stringify(auth.token)} } });
+    s.on("session:ready", () => console.log("ready"));`;
+  const frozen = spawnTracked(process.execPath, ["-e", clientScript], { stdio: ["ignore", "pipe", "ignore"] });
+  t.teardown(() => killTree(frozen));
+  await new Promise((r) => frozen.stdout!.once("data", r));
+  process.kill(frozen.pid!, "SIGSTOP");
+  server.child.kill("SIGTERM");
+  // Its hard limit (drain + 5 s) would exit 1 without the "stopped" line; ws alone waits 30 s for the peer.
+  t.is(await exitWithin(server.child, 30_000, server.output), 0);
+  t.regex(server.output(), /chat-server stopped/);
 });
 
 test.serial("a client that hangs up mid-request is logged at debug level as gone, not as an unexpected error", async (t) => {
