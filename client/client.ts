@@ -2,7 +2,7 @@
 // the outbox, read markers, history paging and file transfers, all on a chat store. Front ends
 // (chat-tui, an SSH gateway, a browser) drive it and render its state. No module state: any
 // number of clients live in one process.
-import { formatBytes, type ChatDto, type RequestFn, type Result } from "../server/protocol/index.js";
+import { formatBytes, normalizeEmoji, type ChatDto, type EventPayload, type MessageDto, type RequestFn, type Result } from "../server/protocol/index.js";
 import { cancellable } from "./cancel.js";
 import { CLIENT_ERRORS, offlineError, TRANSIENT_ERRORS, type Connection } from "./connection.js";
 import { systemClock, type CancelSignal, type ClientPorts, type TimerHandle } from "./ports.js";
@@ -25,6 +25,10 @@ const CATCH_UP_OVERLAP = 200;
 const TRANSFER_LINGER_MS = 5000;
 /** Read markers are sent this long after the messages are in view. */
 const READ_DELAY_MS = 250;
+/** Tries of one edit, delete or reaction through transient failures (same clientId each time). */
+const MUTATION_ATTEMPTS = 5;
+const SEARCH_PAGE = 30;
+const MENTIONS_PAGE = 50;
 
 export type ClientOptions = { server: string; ports: ClientPorts };
 
@@ -85,6 +89,7 @@ export function createClient(opts: ClientOptions) {
         void afterReady();
       },
       message: (m) => dispatch({ type: "message.received", message: m }),
+      updated: (u) => dispatch({ type: "message.updated", message: u.message }),
       presence: (update) => dispatch({ type: "presence", update }),
       chatUpdated: (update) => {
         dispatch({ type: "chat.updated", update });
@@ -252,9 +257,9 @@ export function createClient(opts: ClientOptions) {
   // ---- sending -----------------------------------------------------------------------------
 
   /** Queues a message; it is sent now when online, else after the reconnect (once: clientId). */
-  function send(chatId: number, text: string) {
+  function send(chatId: number, text: string, replyTo?: number) {
     const clientId = ports.newId();
-    dispatch({ type: "send.queued", clientId, chatId, text, online: !!conn?.connected, at: clock.now() });
+    dispatch({ type: "send.queued", clientId, chatId, text, online: !!conn?.connected, at: clock.now(), ...(replyTo ? { replyTo } : {}) });
     void flushOutbox();
     return clientId;
   }
@@ -268,7 +273,7 @@ export function createClient(opts: ClientOptions) {
         const next = state().pending.find((p) => p.state !== "failed");
         if (!next || !conn?.connected) break;
         dispatch({ type: "send.sending", clientId: next.clientId });
-        const r = await conn.request("message:send", { chatId: next.chatId, text: next.text, clientId: next.clientId });
+        const r = await conn.request("message:send", { chatId: next.chatId, text: next.text, clientId: next.clientId, ...(next.replyTo ? { replyTo: next.replyTo } : {}) });
         if (r.ok) dispatch({ type: "send.acked", clientId: next.clientId, message: r.data });
         else if (TRANSIENT_ERRORS.has(r.error.code)) {
           // Resent after reconnecting (or shortly); the server keeps one copy per clientId.
@@ -280,6 +285,105 @@ export function createClient(opts: ClientOptions) {
     } finally {
       flushing = false;
     }
+  }
+
+  // ---- edits, deletes, reactions ----------------------------------------------------------
+
+  /**
+   * Runs a mutation of a message with one clientId for all its attempts: a transient failure
+   * (offline, timeout, busy) is tried again after the reconnect or a moment, and the server
+   * applies it once. The acknowledged message replaces the old one at once (the broadcast
+   * message:updated carries the same and merges by id).
+   */
+  async function mutate<E extends "message:edit" | "message:delete" | "message:react">(event: E, payload: EventPayload<E>, chatId: number | null): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      const r = await request(event, payload);
+      if (r.ok) {
+        dispatch({ type: "message.updated", message: r.data as MessageDto });
+        return true;
+      }
+      if (!TRANSIENT_ERRORS.has(r.error.code) || attempt >= MUTATION_ATTEMPTS - 1 || stopped) {
+        notice(r.error.message, "error", chatId);
+        return false;
+      }
+      await waitRetry();
+    }
+  }
+
+  /** Resolves when the connection is back (or after a short pause when it is up). */
+  function waitRetry(): Promise<void> {
+    return new Promise((resolve) => {
+      if (conn?.connected) {
+        clock.setTimeout(resolve, 2000);
+        return;
+      }
+      const unsubscribe = store.subscribe((s) => {
+        if (s.conn.status === "online" && conn?.connected) {
+          unsubscribe();
+          resolve();
+        }
+      });
+    });
+  }
+
+  const chatOf = (messageId: number) => Object.values(state().chats).find((v) => v.messages.some((m) => m.id === messageId))?.chat.id ?? null;
+
+  /** Replaces the text of one's own message. */
+  const edit = (messageId: number, text: string) => mutate("message:edit", { messageId, text, clientId: ports.newId() }, chatOf(messageId));
+  /** Deletes a message (one's own, or any as a moderator): a tombstone stays. */
+  const remove = (messageId: number) => mutate("message:delete", { messageId, clientId: ports.newId() }, chatOf(messageId));
+  /** Adds (on) or takes back a reaction: an emoji or a :shortname: the server knows. */
+  const react = (messageId: number, emoji: string, on = true) => mutate("message:react", { messageId, emoji, on, clientId: ports.newId() }, chatOf(messageId));
+
+  /** Toggles the user's reaction: takes it back when they already reacted with that emoji. */
+  function toggleReaction(messageId: number, emoji: string) {
+    const m = state().chats[chatOf(messageId) ?? -1]?.messages.find((x) => x.id === messageId);
+    // ":+1:" and "👍" are the same reaction (the server stores the emoji).
+    const e = normalizeEmoji(emoji) ?? emoji;
+    const mine = m?.reactions?.some((r) => r.emoji === e && r.nicks.some((n) => n.toLowerCase() === state().me?.nick.toLowerCase()));
+    return react(messageId, emoji, !mine);
+  }
+
+  // ---- search, mentions, jumps ---------------------------------------------------------------
+
+  /** Searches every chat of the user; `more` fetches the next page of the same query. */
+  async function search(query: string, more = false) {
+    const s = state().search;
+    const append = more && s?.query === query && s.hasMore;
+    const before = append ? s.hits.at(-1)?.message.id : undefined;
+    dispatch({ type: "search.started", query, append });
+    const r = await request("message:search", { query, limit: SEARCH_PAGE, ...(before ? { before } : {}) });
+    if (r.ok) dispatch({ type: "search.loaded", query, page: r.data, append });
+    else dispatch({ type: "search.failed", query, error: r.error.message });
+  }
+
+  /** Lists the messages that mentioned the user. */
+  async function loadMentions() {
+    dispatch({ type: "mentions.started" });
+    const r = await request("mentions:list", { limit: MENTIONS_PAGE });
+    if (r.ok) dispatch({ type: "mentions.loaded", page: r.data });
+    else dispatch({ type: "mentions.failed", error: r.error.message });
+  }
+
+  /** Opens a chat at a message with the messages around it (a search hit, a mention, a quote). */
+  async function jumpTo(chatId: number, messageId: number) {
+    if (!state().chats[chatId]) {
+      notice("That chat is not open any more.", "error");
+      return false;
+    }
+    dispatch({ type: "jump.set", chatId, messageId });
+    const v = state().chats[chatId];
+    const idx = v?.messages.findIndex((m) => m.id === messageId) ?? -1;
+    // Already in the window with some context on both sides: no fetch needed.
+    if (v && idx > 10 && idx < v.messages.length - 10) return true;
+    dispatch({ type: "history.loading", chatId });
+    const r = await request("history:fetch", { chatId, around: messageId, limit: HISTORY_PAGE });
+    if (r.ok) dispatch({ type: "history.loaded", page: r.data, direction: "around" });
+    else {
+      dispatch({ type: "history.failed", chatId });
+      notice(r.error.message, "error", chatId);
+    }
+    return r.ok;
   }
 
   /** Runs a request that opens a chat (dm:open, room:join, room:create) and shows it. */
@@ -422,6 +526,13 @@ export function createClient(opts: ClientOptions) {
     logout,
     notice,
     send,
+    edit,
+    remove,
+    react,
+    toggleReaction,
+    search,
+    loadMentions,
+    jumpTo,
     openChat,
     ensureLoaded,
     loadLatest,

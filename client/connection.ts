@@ -1,7 +1,7 @@
 // The connection the client core talks through: typed requests with Results, and server events
 // as callbacks. socketConnection() adapts a socket.io-client socket someone else created.
 import type {
-  ChatUpdated, ClientEventName, ConnectErrorData, ErrorBody, EventPayload, MessageDto, Notice, PresenceUpdate, RequestFn, Result,
+  ChatUpdated, ClientEventName, ConnectErrorData, ErrorBody, EventPayload, MessageDto, MessageUpdated, Notice, PresenceUpdate, RequestFn, Result,
   ServerShutdown, SessionEnded, SessionReady, SyncRequired,
 } from "../server/protocol/index.js";
 import type { Clock } from "./ports.js";
@@ -9,6 +9,8 @@ import type { Clock } from "./ports.js";
 export type ConnectionEvents = {
   ready(session: SessionReady): void;
   message(m: MessageDto): void;
+  /** A message in one of the user's chats was edited, deleted or reacted to. */
+  updated?(u: MessageUpdated): void;
   presence(p: PresenceUpdate): void;
   chatUpdated(u: ChatUpdated): void;
   notice(n: Notice): void;
@@ -68,6 +70,7 @@ export function socketConnection(
     on.ready(s);
   });
   sub<MessageDto>("message:new", (m) => on.message(m));
+  sub<MessageUpdated>("message:updated", (u) => on.updated?.(u));
   sub<PresenceUpdate>("presence:update", (p) => on.presence(p));
   sub<ChatUpdated>("chat:updated", (u) => on.chatUpdated(u));
   sub<Notice>("notice", (n) => on.notice(n));

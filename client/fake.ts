@@ -1,6 +1,6 @@
 // Fakes of the client's ports for tests: a scripted server behind a fake connection, a manual
 // clock, sessions and files in memory. Pure: usable in any test, browser or Node.
-import type { ClientEventName, ErrorCode, EventAck, EventPayload, MessageDto, Result, SessionReady } from "../server/protocol/index.js";
+import type { ClientEventName, ErrorCode, EventAck, EventPayload, MessageDto, MessageUpdated, Result, SessionReady } from "../server/protocol/index.js";
 import { offlineError, type Connection, type ConnectionEvents } from "./connection.js";
 import type { ByteSink, ByteSource, ClientPorts, Clock, FilePorts, Hasher, SavedSession, SessionStore, TimerHandle } from "./ports.js";
 
@@ -57,6 +57,7 @@ export function fakeServer(handlers: Handlers = {}) {
       on().status("reconnecting", 1, reason);
     },
     message: (m: MessageDto) => on().message(m),
+    updated: (u: MessageUpdated) => on().updated?.(u),
     syncRequired: (afterId: number) => on().syncRequired(afterId),
     get events() {
       return on();

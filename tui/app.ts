@@ -11,7 +11,7 @@ import { KEYMAP, resolveKey, withOverrides, type KeyOverrides, type Keymap, type
 import type { Action } from "./state/actions.js";
 import { initialUiState } from "./state/reducer.js";
 import { createStore, type Store } from "./state/store.js";
-import { activeView } from "./state/selectors.js";
+import { activeView, selectedMessage } from "./state/selectors.js";
 import type { State } from "./state/types.js";
 import { createScreen, createView, type TerminalStreams, type View } from "./ui/view.js";
 
@@ -86,6 +86,7 @@ export function runApp(opts: RunAppOptions): App {
   });
   screen.on("keypress", (ch: string | undefined, key: Widgets.Events.IKeyEventArg | undefined) => controller.key(ch, key));
   view.onPaste((text) => controller.paste(text));
+  view.onNewline?.(() => controller.key(undefined, { full: "M-enter", name: "enter", meta: true } as Widgets.Events.IKeyEventArg));
   const started = opts.client.start(opts.user).catch((e: Error) => controller.notice(`Could not resume the session: ${e.message}`, "error"));
   return { store, view, client: opts.client, commands: controller.commands, key: controller.key, quit: controller.quit, started };
 }
@@ -109,6 +110,7 @@ export function createController(deps: { client: ChatClient; store: Store; view:
   function mode(s: State): Mode {
     if (s.screen === "login") return "login";
     if (s.overlay) return s.overlay.kind;
+    if (selectedMessage(s)) return "select";
     return s.focus;
   }
 
@@ -119,6 +121,7 @@ export function createController(deps: { client: ChatClient; store: Store; view:
     else if (m === "help") return;
     else {
       // Typing while the user list or history has focus goes to the input line.
+      if (m === "select") dispatch({ type: "message.select", chatId: s.active ?? 0, messageId: null });
       if (m !== "input") dispatch({ type: "focus.set", focus: "input" });
       dispatch({ type: "composer.insert", text });
     }

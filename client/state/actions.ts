@@ -1,6 +1,6 @@
 // Every change to the chat state is one of these actions (pure data; the client dispatches them).
 import type {
-  ChatDto, ChatUpdated, HistoryPage, MessageDto, PresenceUpdate, PublicRoom, SessionReady, UserWithPresence,
+  ChatDto, ChatUpdated, HistoryPage, MentionPage, MessageDto, PresenceUpdate, PublicRoom, SearchPage, SessionReady, UserWithPresence,
 } from "../../server/protocol/index.js";
 import type { ConnStatus, Transfer } from "./types.js";
 
@@ -24,11 +24,12 @@ export type ChatAction =
   | { type: "chat.updated"; update: ChatUpdated }
   | { type: "chat.opened"; chat: ChatDto; activate: boolean }
   | { type: "history.loading"; chatId: number }
-  | { type: "history.loaded"; page: HistoryPage; direction: "older" | "newer" | "latest" }
+  | { type: "history.loaded"; page: HistoryPage; direction: "older" | "newer" | "latest" | "around" }
+  | { type: "message.updated"; message: MessageDto }
   | { type: "history.failed"; chatId: number }
   | { type: "notice"; level: "info" | "error"; text: string; chatId?: number | null; at: number }
   // outbox and read markers
-  | { type: "send.queued"; clientId: string; chatId: number; text: string; online: boolean; at: number }
+  | { type: "send.queued"; clientId: string; chatId: number; text: string; online: boolean; at: number; replyTo?: number }
   | { type: "send.sending"; clientId: string }
   | { type: "send.retry"; clientId: string }
   | { type: "send.acked"; clientId: string; message: MessageDto }
@@ -44,7 +45,18 @@ export type ChatAction =
   // file transfer
   | { type: "transfer.started"; transfer: Transfer }
   | { type: "transfer.update"; id: string; patch: Partial<Omit<Transfer, "id" | "direction">> }
-  | { type: "transfer.remove"; id: string };
+  | { type: "transfer.remove"; id: string }
+  // search, mentions and jumps
+  | { type: "search.started"; query: string; append: boolean }
+  | { type: "search.loaded"; query: string; page: SearchPage; append: boolean }
+  | { type: "search.failed"; query: string; error: string }
+  | { type: "search.closed" }
+  | { type: "mentions.started" }
+  | { type: "mentions.loaded"; page: MentionPage }
+  | { type: "mentions.failed"; error: string }
+  | { type: "mentions.closed" }
+  | { type: "jump.set"; chatId: number; messageId: number }
+  | { type: "jump.clear" };
 
 export type ChatActionType = ChatAction["type"];
 
@@ -56,6 +68,8 @@ const TYPES: Record<ChatActionType, true> = {
   "send.queued": true, "send.sending": true, "send.retry": true, "send.acked": true, "send.failed": true, "read.local": true,
   "tab.goto": true, "tab.step": true, "tab.activate": true, "tab.nextUnread": true, "view.following": true, "chat.hide": true,
   "transfer.started": true, "transfer.update": true, "transfer.remove": true,
+  "message.updated": true, "search.started": true, "search.loaded": true, "search.failed": true, "search.closed": true,
+  "mentions.started": true, "mentions.loaded": true, "mentions.failed": true, "mentions.closed": true, "jump.set": true, "jump.clear": true,
 };
 
 /** True for the actions the chat reducer handles (the rest belong to a front end's UI state). */

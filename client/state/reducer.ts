@@ -19,6 +19,9 @@ export function initialChatState(server: string): ChatState {
     shutdown: null,
     now: 0,
     transfers: [],
+    search: null,
+    mentions: null,
+    jump: null,
   };
 }
 
@@ -49,6 +52,27 @@ function mergeMessages(existing: MessageDto[], incoming: MessageDto[]): MessageD
   const byId = new Map(existing.map((m) => [m.id, m]));
   for (const m of sortedIncoming) byId.set(m.id, m);
   return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Puts the current form of a message in its place (an edit, a delete, a reaction), and refreshes
+ * the quotes of the messages that reply to it. A message outside the window changes nothing.
+ */
+function replaceMessage(view: ChatView, m: MessageDto): ChatView {
+  let changed = false;
+  const messages = view.messages.map((x) => {
+    if (x.id === m.id) {
+      changed = true;
+      return m;
+    }
+    if (x.replyTo && x.replyTo.id === m.id) {
+      changed = true;
+      const deleted = !!m.deleted;
+      return { ...x, replyTo: { ...x.replyTo, deleted, excerpt: deleted ? "" : m.text.replace(/\s+/g, " ").slice(0, 80) } };
+    }
+    return x;
+  });
+  return changed ? { ...view, messages } : view;
 }
 
 function withChat(state: ChatState, chatId: number, fn: (v: ChatView) => ChatView): ChatState {
@@ -194,6 +218,15 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 
     case "message.received":
       return receive(state, action.message, false);
+    case "message.updated": {
+      const m = action.message;
+      let next = withChat(state, m.chatId, (v) => replaceMessage(v, m));
+      // A hit in the open search results shows the new text (or the tombstone) too.
+      if (next.search?.hits.some((h) => h.message.id === m.id)) {
+        next = { ...next, search: { ...next.search, hits: next.search.hits.map((h) => (h.message.id === m.id ? { ...h, message: m, marks: m.text === h.message.text ? h.marks : [] } : h)) } };
+      }
+      return next;
+    }
     case "chat.updated": {
       const { reason, chat } = action.update;
       if (reason === "closed" || reason === "left") return removeChat(state, chat.id);
@@ -214,6 +247,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case "history.loaded": {
       const { page, direction } = action;
       return withChat(state, page.chatId, (v) => {
+        if (direction === "around") {
+          // A jump: the window is the page around the message; newer ones are paged in later.
+          return { ...v, messages: [...page.messages].reverse(), hasOlder: page.hasMore, hasNewer: page.hasNewer ?? false, loaded: true, loadingOlder: false, following: !page.hasNewer };
+        }
         if (direction === "latest") {
           const newSince = v.newSince ?? (v.chat.unread > 0 ? v.chat.lastReadId : null);
           return { ...v, messages: [...page.messages].reverse(), hasOlder: page.hasMore, hasNewer: false, loaded: true, loadingOlder: false, following: true, newSince };
@@ -242,7 +279,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case "send.queued":
       return {
         ...state,
-        pending: [...state.pending, { clientId: action.clientId, chatId: action.chatId, text: action.text, at: action.at, state: action.online ? "sending" : "queued" }],
+        pending: [...state.pending, { clientId: action.clientId, chatId: action.chatId, text: action.text, at: action.at, state: action.online ? "sending" : "queued", ...(action.replyTo ? { replyTo: action.replyTo } : {}) }],
       };
     case "send.sending":
       return { ...state, pending: state.pending.map((p) => (p.clientId === action.clientId ? { ...p, state: "sending" } : p)) };
@@ -291,5 +328,32 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { ...state, transfers: state.transfers.map((t) => (t.id === action.id ? { ...t, ...action.patch } : t)) };
     case "transfer.remove":
       return { ...state, transfers: state.transfers.filter((t) => t.id !== action.id) };
+
+    case "search.started":
+      return { ...state, search: { query: action.query, hits: action.append && state.search?.query === action.query ? state.search.hits : [], hasMore: false, loading: true, error: null } };
+    case "search.loaded": {
+      // An answer to a search that was replaced since is dropped.
+      if (state.search && state.search.query !== action.query) return state;
+      const before = action.append ? (state.search?.hits ?? []) : [];
+      const seen = new Set(before.map((h) => h.message.id));
+      return { ...state, search: { query: action.query, hits: [...before, ...action.page.hits.filter((h) => !seen.has(h.message.id))], hasMore: action.page.hasMore, loading: false, error: null } };
+    }
+    case "search.failed":
+      if (state.search && state.search.query !== action.query) return state;
+      return { ...state, search: { query: action.query, hits: state.search?.hits ?? [], hasMore: false, loading: false, error: action.error } };
+    case "search.closed":
+      return { ...state, search: null };
+    case "mentions.started":
+      return { ...state, mentions: { items: state.mentions?.items ?? [], hasMore: false, unread: state.mentions?.unread ?? 0, loading: true, error: null } };
+    case "mentions.loaded":
+      return { ...state, mentions: { items: action.page.mentions, hasMore: action.page.hasMore, unread: action.page.unread, loading: false, error: null } };
+    case "mentions.failed":
+      return { ...state, mentions: { items: state.mentions?.items ?? [], hasMore: false, unread: 0, loading: false, error: action.error } };
+    case "mentions.closed":
+      return { ...state, mentions: null };
+    case "jump.set":
+      return { ...activate(state, action.chatId), jump: { chatId: action.chatId, messageId: action.messageId } };
+    case "jump.clear":
+      return state.jump ? { ...state, jump: null } : state;
   }
 }

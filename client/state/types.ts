@@ -1,6 +1,6 @@
 // The chat state of one client: sessions, chats, messages, the outbox and transfers. Front ends
 // keep their own UI state beside it (focus, scroll position, forms).
-import type { ChatDto, MessageDto, PublicRoom, UserDto, UserWithPresence } from "../../server/protocol/index.js";
+import type { ChatDto, MentionDto, MessageDto, PublicRoom, SearchHit, UserDto, UserWithPresence } from "../../server/protocol/index.js";
 
 export type ConnStatus = "connecting" | "online" | "reconnecting" | "offline";
 
@@ -8,7 +8,12 @@ export type ConnStatus = "connecting" | "online" | "reconnecting" | "offline";
 export type LocalLine = { key: string; level: "info" | "error"; text: string; at: number; afterId: number };
 
 /** A message the user typed that the server has not acknowledged yet. */
-export type Pending = { clientId: string; chatId: number; text: string; at: number; state: "sending" | "queued" | "failed"; error?: string };
+export type Pending = { clientId: string; chatId: number; text: string; at: number; state: "sending" | "queued" | "failed"; error?: string; replyTo?: number };
+
+/** The results of the last message:search (newest first; more pages with `before`). */
+export type SearchResults = { query: string; hits: SearchHit[]; hasMore: boolean; loading: boolean; error: string | null };
+/** The messages that mentioned the user (mentions:list), newest first. */
+export type MentionResults = { items: MentionDto[]; hasMore: boolean; unread: number; loading: boolean; error: string | null };
 
 export type ChatView = {
   chat: ChatDto;
@@ -62,6 +67,12 @@ export type ChatState = {
   now: number;
   /** Uploads and downloads, oldest first; finished ones are removed a moment after they end. */
   transfers: Transfer[];
+  /** The last search, while its results are wanted; null when none. */
+  search: SearchResults | null;
+  /** The last mentions:list, while wanted; null when none. */
+  mentions: MentionResults | null;
+  /** A message the user jumped to (a search hit): front ends bring it into view and mark it. */
+  jump: { chatId: number; messageId: number } | null;
 };
 
 /** At most this many messages per chat are held; older ones are paged from the server. */

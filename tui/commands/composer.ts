@@ -4,6 +4,7 @@ import { sortedUsers } from "../state/selectors.js";
 import type { ComposerCommandId } from "./ids.js";
 import type { CommandContext, Run } from "./context.js";
 import { scrollBy, toBottom } from "./history.js";
+import { submitIntent } from "./messages.js";
 import { runSlash } from "./slash.js";
 
 export function composerCommands(ctx: CommandContext): Record<ComposerCommandId, Run> {
@@ -12,6 +13,8 @@ export function composerCommands(ctx: CommandContext): Record<ComposerCommandId,
     const text = ctx.state().composer.text;
     if (!text.trim()) return;
     dispatch({ type: "composer.submit" });
+    // A reply, edit or reaction being typed: Enter completes it (a /command still runs as one).
+    if (!text.startsWith("/") && submitIntent(ctx, text)) return;
     return runSlash(ctx, parseInput(text));
   }
   function complete() {
@@ -40,6 +43,14 @@ export function composerCommands(ctx: CommandContext): Record<ComposerCommandId,
     "composer.killWordBefore": () => dispatch({ type: "composer.killWordBefore" }),
     "composer.recallPrev": () => dispatch({ type: "composer.recall", delta: -1 }),
     "composer.recallNext": () => dispatch({ type: "composer.recall", delta: 1 }),
-    "composer.escape": () => (ctx.state().composer.completion ? move("end")() : ctx.view.ask("Quit chat-tui? Enter: quit · Esc: stay", () => void ctx.quit())),
+    "composer.escape": () => {
+      const s = ctx.state();
+      // Esc cancels a reply, edit or reaction first (an edit's text goes with it).
+      if (s.intent && !s.composer.completion) {
+        if (s.intent.kind !== "reply") dispatch({ type: "composer.set", text: "" });
+        return dispatch({ type: "intent.set", intent: null });
+      }
+      return s.composer.completion ? move("end")() : ctx.view.ask("Quit chat-tui? Enter: quit · Esc: stay", () => void ctx.quit());
+    },
   };
 }

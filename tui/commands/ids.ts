@@ -14,9 +14,13 @@ const COMPOSER = [
   "composer.wordLeft", "composer.wordRight", "composer.killBefore", "composer.killWordBefore", "composer.recallPrev", "composer.recallNext",
   "composer.escape",
 ] as const;
+const MESSAGE = [
+  "message.select", "message.up", "message.down", "message.leave", "message.reply", "message.edit", "message.delete", "message.react",
+  "search.open", "results.up", "results.down", "results.choose", "composer.newline",
+] as const;
 const LOGIN = ["login.submit", "login.register", "login.nextField", "login.backspace", "login.clearField"] as const;
 
-export const COMMAND_IDS = [...APP, ...TABS, ...FOCUS, ...HISTORY, ...FILES, ...COMPOSER, ...LOGIN] as const;
+export const COMMAND_IDS = [...APP, ...TABS, ...FOCUS, ...HISTORY, ...FILES, ...COMPOSER, ...MESSAGE, ...LOGIN] as const;
 export type CommandId = (typeof COMMAND_IDS)[number];
 export type AppCommandId = (typeof APP)[number];
 export type TabCommandId = (typeof TABS)[number];
@@ -24,6 +28,7 @@ export type FocusCommandId = (typeof FOCUS)[number];
 export type HistoryCommandId = (typeof HISTORY)[number];
 export type FileCommandId = (typeof FILES)[number];
 export type ComposerCommandId = (typeof COMPOSER)[number];
+export type MessageCommandId = (typeof MESSAGE)[number];
 export type LoginCommandId = (typeof LOGIN)[number];
 
 export const isCommandId = (s: string): s is CommandId => (COMMAND_IDS as readonly string[]).includes(s);

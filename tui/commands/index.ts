@@ -7,6 +7,7 @@ import { fileCommands } from "./files.js";
 import { focusCommands } from "./focus.js";
 import { historyCommands } from "./history.js";
 import { loginCommands } from "./login.js";
+import { messageCommands } from "./messages.js";
 import { tabCommands } from "./tabs.js";
 
 export type CommandTable = Record<CommandId, Run>;
@@ -18,5 +19,6 @@ export const createCommands = (ctx: CommandContext): CommandTable => ({
   ...historyCommands(ctx),
   ...fileCommands(ctx),
   ...composerCommands(ctx),
+  ...messageCommands(ctx),
   ...loginCommands(ctx),
 });

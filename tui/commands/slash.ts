@@ -5,6 +5,7 @@ import { kick, lift, sanction, shutdown } from "./admin.js";
 import { addKey, listKeys, removeKey } from "./keys.js";
 import type { CommandContext } from "./context.js";
 import { cancelTransfer, listFiles, removeFile } from "./files.js";
+import { confirmDelete, normalizeReaction, runSearch, showMentions, startIntent, targetMessage } from "./messages.js";
 import { closeActive, createRoom, directMessage, invite, joinRoom, leaveActive, listRooms, listUsers } from "./rooms.js";
 
 export async function runSlash(ctx: CommandContext, parsed: Parsed): Promise<void> {
@@ -32,6 +33,32 @@ export async function runSlash(ctx: CommandContext, parsed: Parsed): Promise<voi
   }
   if (!client.connected) return ctx.notice("Not connected.", "error");
   switch (parsed.kind) {
+    case "reply": {
+      const m = targetMessage(ctx, false);
+      if (!m) return ctx.notice("Select a message first: Up from an empty input, then /reply or r.", "error");
+      if (parsed.text) return void client.send(m.chatId, parsed.text, m.id);
+      return startIntent(ctx, "reply", m.id);
+    }
+    case "edit": {
+      const m = targetMessage(ctx, true);
+      if (!m) return ctx.notice("You have no message here to edit.", "error");
+      if (parsed.text && m.senderId === ctx.state().me?.id) return void (await client.edit(m.id, parsed.text));
+      return startIntent(ctx, "edit", m.id);
+    }
+    case "delete": {
+      const m = targetMessage(ctx, true);
+      if (!m) return ctx.notice("Select a message first (Up from an empty input), or send one to delete.", "error");
+      return confirmDelete(ctx, m.id);
+    }
+    case "react": {
+      const m = targetMessage(ctx, false) ?? activeView(ctx.state())?.messages.filter((x) => x.kind === "text" && !x.deleted).at(-1);
+      if (!m) return ctx.notice("There is no message here to react to.", "error");
+      return void (await client.toggleReaction(m.id, normalizeReaction(parsed.emoji)));
+    }
+    case "search":
+      return runSearch(ctx, parsed.query);
+    case "mentions":
+      return showMentions(ctx);
     case "files":
       if (!v) return ctx.notice("No chat is open.", "error");
       return listFiles(ctx, v.chat.id);

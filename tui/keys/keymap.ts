@@ -2,7 +2,7 @@
 // ids are typed (a typo fails to compile); users override keys in their config file.
 import type { CommandId } from "../commands/ids.js";
 
-export const MODES = ["login", "input", "users", "history", "switcher", "help", "confirm"] as const;
+export const MODES = ["login", "input", "users", "history", "select", "results", "switcher", "help", "confirm"] as const;
 export type Mode = (typeof MODES)[number];
 export type Keymap = Record<"global" | Mode, Readonly<Record<string, CommandId>>>;
 /** The user's changes: per mode, key name -> command id (null: the key does nothing). */
@@ -30,6 +30,7 @@ export const KEYMAP = {
     "C-l": "screen.redraw",
     "C-o": "files.select",
     "C-x": "transfer.cancel",
+    "C-f": "search.open",
   },
   input: {
     enter: "composer.submit",
@@ -39,7 +40,6 @@ export const KEYMAP = {
     left: "composer.left",
     right: "composer.right",
     "C-b": "composer.left",
-    "C-f": "composer.right",
     home: "composer.home",
     end: "composer.end",
     "C-a": "composer.home",
@@ -51,8 +51,14 @@ export const KEYMAP = {
     "C-u": "composer.killBefore",
     "M-backspace": "composer.killWordBefore",
     "C-h": "composer.backspace",
-    up: "composer.recallPrev",
+    // Up from an empty input selects the newest message; with text (or while recalling) it recalls.
+    up: "message.select",
     down: "composer.recallNext",
+    "C-up": "composer.recallPrev",
+    "M-p": "composer.recallPrev",
+    "M-n": "composer.recallNext",
+    "M-enter": "composer.newline",
+    "S-enter": "composer.newline",
     escape: "composer.escape",
   },
   users: {
@@ -79,6 +85,28 @@ export const KEYMAP = {
     enter: "files.download",
     tab: "focus.next",
     escape: "history.escape",
+  },
+  /** A message selected in the history: act on it. */
+  select: {
+    up: "message.up",
+    down: "message.down",
+    k: "message.up",
+    j: "message.down",
+    r: "message.reply",
+    e: "message.edit",
+    d: "message.delete",
+    "+": "message.react",
+    escape: "message.leave",
+    enter: "message.leave",
+  },
+  /** The search results or mentions window. */
+  results: {
+    up: "results.up",
+    down: "results.down",
+    enter: "results.choose",
+    escape: "overlay.close",
+    "C-c": "overlay.close",
+    "C-f": "overlay.close",
   },
   switcher: {
     escape: "overlay.close",
@@ -199,6 +227,19 @@ export const COMMAND_HELP: Partial<Record<CommandId, string>> = {
   "login.nextField": "switch between nick and password",
   "login.backspace": "delete the last character",
   "login.clearField": "clear the field",
+  "message.select": "in an empty input: select the newest message (then r/e/d/+); otherwise previous line you sent",
+  "message.up": "selected message: the one before",
+  "message.down": "selected message: the one after (past the newest: back to the input)",
+  "message.leave": "leave the selection",
+  "message.reply": "reply to the selected message (Esc cancels)",
+  "message.edit": "edit your selected message (Enter saves, Esc cancels)",
+  "message.delete": "delete the selected message (asks first)",
+  "message.react": "react to the selected message: type an emoji or :shortname: (such as :+1:), Enter",
+  "search.open": "search every chat you are in (/search <words>)",
+  "results.up": "previous result",
+  "results.down": "next result",
+  "results.choose": "jump to the message, with the messages around it",
+  "composer.newline": "a new line in the message (Shift+Enter too where the terminal tells it apart)",
   "confirm.yes": "yes",
   "confirm.no": "no",
 };
@@ -228,7 +269,7 @@ export function resolveKey(mode: Mode, key: string, keymap: Keymap = KEYMAP): Co
   const name = normalizeKey(key);
   const own = keymap[mode][name];
   if (own) return own;
-  if (mode === "login" || mode === "switcher" || mode === "help" || mode === "confirm") return null;
+  if (mode === "login" || mode === "switcher" || mode === "help" || mode === "confirm" || mode === "results") return null;
   return keymap.global[name] ?? null;
 }
 
@@ -248,6 +289,8 @@ export const HELP_SECTIONS: { title: string; modes: ("global" | Mode)[] }[] = [
   { title: "Input line", modes: ["input"] },
   { title: "User list (Tab or Shift+Tab to get there)", modes: ["users"] },
   { title: "History (Tab or Shift+Tab to get there)", modes: ["history"] },
+  { title: "A selected message (Up from an empty input)", modes: ["select"] },
+  { title: "Search results and mentions (/search, Ctrl+F, /mentions)", modes: ["results"] },
   { title: "Quick switcher (Ctrl+K)", modes: ["switcher"] },
   { title: "This help", modes: ["help"] },
   { title: "Login form", modes: ["login"] },

@@ -26,6 +26,12 @@ export type Parsed =
   | { kind: "key.list" }
   | { kind: "key.add"; publicKey: string }
   | { kind: "key.rm"; fingerprint: string }
+  | { kind: "reply"; text: string }
+  | { kind: "edit"; text: string }
+  | { kind: "delete" }
+  | { kind: "react"; emoji: string }
+  | { kind: "search"; query: string }
+  | { kind: "mentions" }
   | { kind: "error"; message: string };
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
@@ -106,6 +112,12 @@ export const SLASH_COMMANDS: Spec[] = [
       return null;
     },
   },
+  { name: "reply", aliases: ["re"], usage: "/reply [text]", help: "reply to the selected message (Up selects; no text: type it next)", parse: (_a, rest) => ({ kind: "reply", text: rest }) },
+  { name: "edit", aliases: [], usage: "/edit [text]", help: "edit the selected message, or your last one (no text: edit it in the input)", parse: (_a, rest) => ({ kind: "edit", text: rest }) },
+  { name: "delete", aliases: ["del"], usage: "/delete", help: "delete the selected message, or your last one (asks first)", parse: (a) => (a.length === 0 ? { kind: "delete" } : null) },
+  { name: "react", aliases: [], usage: "/react <emoji or :name:>", help: "react to the selected message, or the newest one (again: take it back)", parse: (a) => (a.length === 1 && a[0] ? { kind: "react", emoji: a[0] } : null) },
+  { name: "search", aliases: ["s", "find"], usage: "/search <words>", help: "search every chat you are in (from:nick, in:#room, \"a phrase\"; also Ctrl+F)", parse: (_a, rest) => (rest.trim() ? { kind: "search", query: rest.trim() } : null) },
+  { name: "mentions", aliases: [], usage: "/mentions", help: "the messages that mentioned you", parse: (a) => (a.length === 0 ? { kind: "mentions" } : null) },
   { name: "help", aliases: ["h", "?"], usage: "/help", help: "commands and keys", parse: () => ({ kind: "help" }) },
   { name: "quit", aliases: ["exit", "q"], usage: "/quit", help: "quit", parse: (a) => (a.length === 0 ? { kind: "quit" } : null) },
   { name: "logout", aliases: [], usage: "/logout", help: "log out and forget the saved session", parse: (a) => (a.length === 0 ? { kind: "logout" } : null) },
@@ -140,7 +152,7 @@ export function parseInput(line: string): Parsed {
   const args = rawArgs ? rawArgs.split(/\s+/) : [];
   // The text of /msg (and a reason) is everything after the first argument, spaces kept;
   // /shutdown gets all of its arguments.
-  const rest = spec.name === "shutdown" || spec.name === "send" || spec.name === "download" || spec.name === "key" ? rawArgs : rawArgs.replace(/^\S+\s*/, "");
+  const rest = ["shutdown", "send", "download", "key", "reply", "edit", "search"].includes(spec.name) ? rawArgs : rawArgs.replace(/^\S+\s*/, "");
   return spec.parse(args, rest) ?? usage(spec);
 }
 

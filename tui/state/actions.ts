@@ -1,6 +1,6 @@
 // Every change to chat-tui's state: the chat actions of the client core, and UI actions.
 import type { ChatAction } from "../../client/state/actions.js";
-import type { Focus, ScrollAnchor } from "./types.js";
+import type { Focus, Intent, ScrollAnchor } from "./types.js";
 
 export type UiAction =
   // login form
@@ -18,6 +18,11 @@ export type UiAction =
   | { type: "switcher.query"; query: string }
   | { type: "switcher.move"; delta: number }
   | { type: "file.select"; chatId: number; messageId: number | null }
+  | { type: "message.select"; chatId: number; messageId: number | null }
+  | { type: "intent.set"; intent: Intent | null }
+  | { type: "overlay.results"; source: "search" | "mentions" }
+  | { type: "results.move"; delta: number; count: number }
+  | { type: "composer.newline" }
   // composer
   | { type: "composer.insert"; text: string }
   | { type: "composer.backspace" }

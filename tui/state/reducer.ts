@@ -20,6 +20,8 @@ export function initialUiState(nick = ""): UiState {
     overlay: null,
     scroll: {},
     selectedFile: null,
+    selected: null,
+    intent: null,
   };
 }
 
@@ -125,6 +127,20 @@ export function uiReducer(ui: UiState, action: Action, chat: ChatState): UiState
     case "file.select":
       return { ...ui, selectedFile: action.messageId === null ? null : { chatId: action.chatId, messageId: action.messageId } };
 
+    case "message.select":
+      return { ...ui, selected: action.messageId === null ? null : { chatId: action.chatId, messageId: action.messageId } };
+    case "intent.set":
+      return { ...ui, intent: action.intent };
+    case "overlay.results":
+      return { ...ui, overlay: { kind: "results", source: action.source, selected: 0 } };
+    case "results.move":
+      if (ui.overlay?.kind !== "results") return ui;
+      return { ...ui, overlay: { ...ui.overlay, selected: Math.max(0, Math.min(action.count - 1, ui.overlay.selected + action.delta)) } };
+    case "composer.newline": {
+      // Alt+Enter: a line break in the message (the input grows up to COMPOSER_LINES lines).
+      const { text, cursor } = state.composer;
+      return editComposer(state, { text: `${text.slice(0, cursor)}\n${text.slice(cursor)}`, cursor: cursor + 1 });
+    }
     case "composer.insert": {
       const { text, cursor } = state.composer;
       // Pasted line breaks become spaces: the composer is one line.

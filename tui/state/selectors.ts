@@ -85,3 +85,29 @@ export function moreBelow(state: State): { unread: number } | null {
   if (!v || (scrollOf(state, v.chat.id) === null && !v.hasNewer)) return null;
   return { unread: v.chat.unread };
 }
+
+/** The message selected in the active chat's history (still in its window), or null. */
+export function selectedMessage(state: State) {
+  const sel = state.selected;
+  if (!sel || sel.chatId !== state.active) return null;
+  return state.chats[sel.chatId]?.messages.find((m) => m.id === sel.messageId) ?? null;
+}
+
+/** Messages that can be selected in the active chat (text and files; joins and leaves are skipped). */
+export function selectableMessages(state: State) {
+  const v = state.active === null ? undefined : state.chats[state.active];
+  return v ? v.messages.filter((m) => m.kind === "text" || m.kind === "file") : [];
+}
+
+/** The newest text message of one's own in the active chat (what /edit changes without a selection). */
+export function lastOwnMessage(state: State) {
+  const me = state.me?.id;
+  return selectableMessages(state).filter((m) => m.senderId === me && m.kind === "text" && !m.deleted).at(-1) ?? null;
+}
+
+/** Rows of the results window: search hits or mentions, as one shape. */
+export function resultRows(state: State): { chatId: number; chatName: string; message: MessageDto; marks: [number, number][]; read?: boolean }[] {
+  if (state.overlay?.kind !== "results") return [];
+  if (state.overlay.source === "search") return (state.search?.hits ?? []).map((h) => ({ chatId: h.message.chatId, chatName: h.chatName, message: h.message, marks: h.marks }));
+  return (state.mentions?.items ?? []).map((m) => ({ chatId: m.message.chatId, chatName: m.chatName, message: m.message, marks: [], read: m.read }));
+}

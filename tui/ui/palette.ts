@@ -2,7 +2,7 @@
 // into colours the terminal has, so nothing is drawn in the background's colour.
 import type { ColourDepth } from "./terminal-caps.js";
 
-export const ROLES = ["timestamp", "separator", "offline", "system", "hint", "muted", "mention", "own", "error", "info", "warn", "ok", "accent", "file"] as const;
+export const ROLES = ["timestamp", "separator", "offline", "system", "hint", "muted", "mention", "own", "error", "info", "warn", "ok", "accent", "file", "code", "match"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** A role as tags around text (the palette translates them). */
@@ -36,11 +36,14 @@ function looks(depth: ColourDepth): Record<Role, Look> {
     ok: ["green-fg"],
     accent: ["cyan-fg"],
     file: ["magenta-fg"],
+    // Code blocks: a colour of their own; search matches: marked by attributes, readable anywhere.
+    code: ["green-fg"],
+    match: ["bold", "underline"],
   };
   if (depth === 0) {
     // No colours at all (vt100): attributes only.
     for (const r of MUTED) base[r] = [];
-    Object.assign(base, { mention: ["bold", "underline"], error: ["bold"], warn: ["bold"], info: [], ok: [], accent: ["underline"], file: ["underline"] });
+    Object.assign(base, { mention: ["bold", "underline"], error: ["bold"], warn: ["bold"], info: [], ok: [], accent: ["underline"], file: ["underline"], code: [] });
   }
   return base;
 }

@@ -15,3 +15,16 @@ test("bracketed paste is taken out of the key stream, whole, even when split acr
   t.is(pastes[1], "xд\ny");
   t.is(out(["\x1b"]), "\x1b", "a lone Esc is passed on at once");
 });
+
+test("Alt+Enter and Shift+Enter are taken out of the input in order with the keys around them; Esc alone is not", async (t) => {
+  const { interceptPaste } = await import("./paste.js");
+  const { EventEmitter } = await import("node:events");
+  const input = new EventEmitter();
+  const seen: string[] = [];
+  input.on("data", (d: Buffer) => seen.push(d.toString()));
+  interceptPaste(input, () => {}, () => seen.push("<NL>"));
+  input.emit("data", Buffer.from("ab\x1b\rcd\x1b[13;2u\x1b[27;2;13~e"));
+  input.emit("data", Buffer.from("\x1b"));
+  input.emit("data", Buffer.from("\r"));
+  t.deepEqual(seen, ["ab", "<NL>", "cd", "<NL>", "<NL>", "e", "\x1b", "\r"]);
+});

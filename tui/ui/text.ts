@@ -159,6 +159,55 @@ function block(prefixPlain: string, prefixTagged: string, body: string, width: n
   return out;
 }
 
+/** Tags removed: what the line shows (for measuring). */
+const stripTags = (s: string) => s.replace(/\{\/?[^{}]*\}/g, "");
+
+/** Cuts a line into pieces of at most `width` cells without looking for spaces (code keeps its shape). */
+export function hardWrap(text: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const out: string[] = [];
+  let line = "";
+  let lineW = 0;
+  for (const ch of text) {
+    const cw = charWidth(ch);
+    if (lineW + cw > w && line) {
+      out.push(line);
+      line = "";
+      lineW = 0;
+    }
+    line += ch;
+    lineW += cw;
+  }
+  out.push(line);
+  return out;
+}
+
+/** A message's text as blocks: plain lines and ``` fenced code (an unclosed fence runs to the end). */
+export function textBlocks(text: string): { code: boolean; fence: boolean; lines: string[] }[] {
+  const out: { code: boolean; fence: boolean; lines: string[] }[] = [];
+  let cur: { code: boolean; fence: boolean; lines: string[] } | null = null;
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (/^\s*```/.test(line)) {
+      if (cur?.code) cur = null;
+      else {
+        cur = { code: true, fence: true, lines: [] };
+        out.push(cur);
+      }
+      continue;
+    }
+    if (!cur || cur.code !== false) {
+      if (cur?.code) {
+        cur.lines.push(line);
+        continue;
+      }
+      cur = { code: false, fence: false, lines: [] };
+      out.push(cur);
+    }
+    cur.lines.push(line);
+  }
+  return out.filter((b) => b.lines.length > 0 || b.code);
+}
+
 const cache = new WeakMap<MessageDto, { width: number; own: boolean; ascii: boolean; lines: { text: string; wide: boolean }[] }>();
 
 function messageLines(m: MessageDto, own: boolean, width: number, ascii: boolean): { text: string; wide: boolean }[] {
@@ -171,13 +220,46 @@ function messageLines(m: MessageDto, own: boolean, width: number, ascii: boolean
   let lines: { text: string; wide: boolean }[];
   if (m.kind === "text") {
     const nickTag = nickTagged(nick, m.sender, own);
-    // A multi-line message (a confirmed paste) keeps its lines, each under the first.
-    const [first = "", ...more] = m.text.split(/\r\n|\r|\n/).map(show);
     const prefix = `${time} <${nick}> `;
-    const style = own ? (s: string) => `{bold}${s}{/bold}` : (s: string) => s;
-    lines = block(prefix, `${ts} <${nickTag}> `, first, width, style);
     const indent = prefix.length <= width / 2 ? strWidth(prefix) : 2;
-    for (const line of more) for (const part of wrap(line, width - indent)) lines.push({ text: " ".repeat(indent) + style(escapeTags(part)), wide: hasWide(part) });
+    const pad = " ".repeat(indent);
+    lines = [];
+    if (m.replyTo) {
+      // The message replied to, one line above: "┌ bob: the excerpt" (the server sends the excerpt).
+      const q = m.replyTo;
+      const quote = truncate(`${show(q.sender)}: ${q.deleted ? "(message deleted)" : show(q.excerpt.replace(/\s+/g, " "))}`, Math.max(4, width - indent - 2));
+      lines.push({ text: pad + paint("muted", `┌ ${escapeTags(quote)}`), wide: hasWide(quote) });
+    }
+    if (m.deleted) {
+      lines.push(...block(prefix, `${ts} <${nickTag}> `, `message deleted by ${show(m.deleted.by)}`, width, (s) => paint("muted", s)));
+    } else {
+      const style = own ? (s: string) => `{bold}${s}{/bold}` : (s: string) => s;
+      const [first, ...more] = textBlocks(m.text);
+      const head = first && !first.code ? first.lines : [""];
+      const rest = first && !first.code ? more : first ? [first, ...more] : [];
+      // A multi-line message keeps its lines, each under the first; code blocks are never reflowed.
+      const [h0 = "", ...hRest] = head.map(show);
+      lines.push(...block(prefix, `${ts} <${nickTag}> `, h0, width, style));
+      for (const line of hRest) for (const part of wrap(line, width - indent)) lines.push({ text: pad + style(escapeTags(part)), wide: hasWide(part) });
+      for (const b of rest) {
+        for (const raw of b.lines) {
+          const line = show(raw);
+          const parts = b.code ? hardWrap(line, width - indent - 2) : wrap(line, width - indent);
+          for (const part of parts) lines.push({ text: pad + (b.code ? paint("code", `${b.fence ? "│" : "│"} ${escapeTags(part)}`) : style(escapeTags(part))), wide: hasWide(part) });
+        }
+      }
+      if (m.editedAt) {
+        const last = lines[lines.length - 1]!;
+        const mark = paint("muted", "(edited)");
+        if (strWidth(stripTags(last.text)) + 9 <= width) last.text = `${last.text} ${mark}`;
+        else lines.push({ text: pad + mark, wide: false });
+      }
+    }
+    if (m.reactions?.length && !m.deleted) {
+      // "👍 3  🎉 1" under the message; emoji made safe to measure like any other text.
+      const row = m.reactions.map((r) => `${show(r.emoji)} ${r.count}`).join("  ");
+      for (const part of wrap(row, width - indent)) lines.push({ text: pad + paint("accent", escapeTags(part)), wide: hasWide(part) });
+    }
   } else if (m.kind === "file") {
     const name = show(m.file?.name ?? m.text);
     const what = m.file ? `${name} (${formatBytes(m.file.size)})` : `${name} (no longer available)`;
@@ -196,7 +278,7 @@ function messageLines(m: MessageDto, own: boolean, width: number, ascii: boolean
 export function layoutHistory(
   entries: HistoryEntry[],
   width: number,
-  opts: { hasOlder: boolean; loadingOlder: boolean; hasNewer: boolean; selectedId?: number | null; ascii?: boolean },
+  opts: { hasOlder: boolean; loadingOlder: boolean; hasNewer: boolean; selectedId?: number | null; ascii?: boolean; selectHint?: string | null },
 ): HistoryLine[] {
   const out: HistoryLine[] = [];
   const ascii = opts.ascii ?? false;
@@ -226,7 +308,9 @@ export function layoutHistory(
         const text = e.mention ? paint("mention", l.text) : l.text;
         out.push({ text: selected ? `{inverse}${text}{/inverse}` : text, messageId: e.message.id, wide: l.wide });
       }
-      if (selected) out.push({ text: "{inverse} Enter or d: download · f/F: older/newer file · Esc: back {/inverse}", messageId: e.message.id, wide: false });
+      // The hint under a selection: the file keys (Ctrl+O), the message keys, or none (a jump target).
+      const hint = opts.selectHint === undefined ? "Enter or d: download · f/F: older/newer file · Esc: back" : opts.selectHint;
+      if (selected && hint) out.push({ text: `{inverse} ${escapeTags(hint)} {/inverse}`, messageId: e.message.id, wide: false });
     } else if (e.kind === "marker") {
       // Where the unread messages start: "──── new messages ────" across the pane.
       const label = " new messages ";

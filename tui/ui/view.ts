@@ -1,7 +1,7 @@
 // The view: blessed widgets laid out on one screen, rendered from state at most once a frame.
 import { createRequire } from "node:module";
 import type { Widgets } from "blessed";
-import { activeView, historyEntries, moreBelow, scrollOf, selectedFileMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
+import { activeView, historyEntries, moreBelow, resultRows, scrollOf, selectedFileMessage, selectedMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
 import type { Store } from "../state/store.js";
 import type { State } from "../state/types.js";
 import { toAscii } from "./glyphs.js";
@@ -12,7 +12,7 @@ import { colourDepth, detectCharset, patchTerminfoReader, type Charset, type Ter
 import { resolveKey } from "../keys/keymap.js";
 import { charWidth, layoutHistory, strWidth, topIndex, wrap, type HistoryLine } from "./text.js";
 import { createRenderTrace } from "./trace.js";
-import { renderComposer, renderHelp, renderLogin, renderStatus, renderSwitcher, renderTabs, renderTransfer, renderUsers } from "./widgets.js";
+import { renderComposerLines, renderHelp, renderIntent, renderResults, renderLogin, renderStatus, renderSwitcher, renderTabs, renderTransfer, renderUsers } from "./widgets.js";
 
 type Blessed = typeof import("blessed");
 
@@ -30,6 +30,8 @@ export interface View {
   answer(key: string): boolean;
   /** Where bracketed pastes go (whole, line breaks kept), instead of being typed key by key. */
   onPaste(handler: (text: string) => void): void;
+  /** Where Alt+Enter / Shift+Enter go (a new line in the input). */
+  onNewline?(handler: () => void): void;
 }
 
 const FRAME_MS = 16;
@@ -118,8 +120,9 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   for (const w of [tabBar, history, separator, users, transfers, composer, status, login, overlay, question]) screen.append(w);
   let asking: { text: string; yes: () => void; no: () => void } | null = null;
   let pasteHandler: (text: string) => void = () => {};
+  let newlineHandler: () => void = () => {};
   const program = screen.program as unknown as { input: Parameters<typeof interceptPaste>[0]; output: NodeJS.WritableStream };
-  const stopPaste = interceptPaste(program.input, (text) => pasteHandler(text));
+  const stopPaste = interceptPaste(program.input, (text) => pasteHandler(text), () => newlineHandler());
   program.output.write(ENABLE_PASTE);
   screen.program.hideCursor();
 
@@ -180,7 +183,14 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     const usersW = W >= 60 ? Math.min(24, Math.max(14, Math.floor(W * 0.2))) : 0;
     // Up to three transfers get a line each above the input line while they run.
     const shownTransfers = s.transfers.slice(-3);
-    const bodyH = Math.max(1, H - 3 - shownTransfers.length);
+    // The input grows with a multi-line message; a reply or edit gets a banner line above it.
+    const v0 = activeView(s);
+    const prompt = v0 ? sanitizeLine(v0.chat.kind === "room" ? `#${v0.chat.name}` : v0.chat.name) : "";
+    const composerLines = renderComposerLines(s.composer, { width: W, focused: s.focus === "input" && s.overlay === null && !selectedMessage(s), prompt, ascii });
+    const banner = renderIntent(s, W);
+    if (banner) composerLines.unshift(banner);
+    const composerH = composerLines.length;
+    const bodyH = Math.max(1, H - 2 - composerH - shownTransfers.length);
     if (shownTransfers.length) {
       Object.assign(transfers, { top: 1 + bodyH, left: 0, width: W, height: shownTransfers.length });
       set(transfers, shownTransfers.map((t) => renderTransfer(t, W)).join("\n"));
@@ -197,7 +207,8 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
       separator.hide();
       users.hide();
     }
-    composer.top = H - 2;
+    composer.top = H - 1 - composerH;
+    composer.height = composerH;
     status.top = H - 1;
     set(tabBar, renderTabs(tabs(s), W, ascii));
 
@@ -207,7 +218,8 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
         hasOlder: v.hasOlder && v.loaded,
         loadingOlder: v.loadingOlder,
         hasNewer: v.hasNewer,
-        selectedId: selectedFileMessage(s)?.id ?? null,
+        selectedId: selectedMessage(s)?.id ?? selectedFileMessage(s)?.id ?? null,
+        selectHint: selectedMessage(s) ? (selectedMessage(s)!.senderId === s.me?.id ? "r: reply · e: edit · d: delete · +: react · Esc: back" : "r: reply · d: delete · +: react · Esc: back") : undefined,
         ascii,
       });
       const top = topIndex(lastLines, scrollOf(s, v.chat.id), bodyH);
@@ -233,15 +245,14 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
       set(history, [head, "", ...notices].join("\n"));
     }
     lastHeight = bodyH;
-    const prompt = v ? sanitizeLine(v.chat.kind === "room" ? `#${v.chat.name}` : v.chat.name) : "";
-    set(composer, renderComposer(s.composer, { width: W, focused: s.focus === "input" && s.overlay === null, prompt, ascii }));
+    set(composer, composerLines.join("\n"));
     set(status, statusLine(s, W));
 
     layoutQuestion();
     if (s.overlay === null) overlay.hide();
     else {
       overlay.show();
-      overlay.width = Math.min(W - 2, s.overlay.kind === "help" ? 110 : 84);
+      overlay.width = Math.min(W - 2, s.overlay.kind === "help" ? 110 : s.overlay.kind === "results" ? 100 : 84);
       overlay.height = Math.min(H - 2, s.overlay.kind === "help" ? 40 : 18);
       if (s.overlay.kind === "help") {
         const lines = renderHelp((overlay.width as number) - 4).split("\n");
@@ -251,6 +262,9 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
         const shown = lines.slice(offset, offset + room);
         if (more && shown.length) shown[shown.length - 1] = paint("hint", "… more: Down or PgDn");
         set(overlay, shown.join("\n"));
+      }
+      else if (s.overlay.kind === "results") {
+        set(overlay, renderResults(s, resultRows(s), { width: (overlay.width as number) - 4, height: (overlay.height as number) - 2 }));
       }
       else {
         const cands = switcherCandidates(s);
@@ -340,6 +354,9 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     },
     onPaste(handler) {
       pasteHandler = handler;
+    },
+    onNewline(handler) {
+      newlineHandler = handler;
     },
     destroy() {
       if (scheduled) clearTimeout(scheduled);

@@ -230,3 +230,93 @@ export function renderTransfer(t: Transfer, width: number): string {
   if (hint) parts.push(`{@muted}${hint}{/@muted}`);
   return parts.join(" ");
 }
+
+/** The most lines the input grows to (Alt+Enter adds lines); longer text scrolls inside it. */
+export const COMPOSER_LINES = 6;
+
+/**
+ * The input line, or lines: a multi-line message shows each line (the prompt on the first, the
+ * others indented), at most COMPOSER_LINES, those around the cursor.
+ */
+export function renderComposerLines(c: Composer, opts: { width: number; focused: boolean; prompt: string; ascii?: boolean }): string[] {
+  if (!c.text.includes("\n")) return [renderComposer(c, opts)];
+  const parts = c.text.split("\n");
+  let offset = 0;
+  const rows: string[] = [];
+  const promptW = strWidth(`${truncate(forScreen(opts.ascii, opts.prompt), 20)}> `);
+  let cursorRow = 0;
+  parts.forEach((line, i) => {
+    const start = offset;
+    const end = offset + line.length;
+    const here = c.cursor >= start && c.cursor <= end;
+    if (here) cursorRow = i;
+    const sub: Composer = { ...c, text: line, cursor: here ? c.cursor - start : -1 };
+    const drawn = renderComposer(sub, { ...opts, focused: opts.focused && here, prompt: i === 0 ? opts.prompt : "" });
+    // Lines after the first: the prompt's room as spaces, not a second "> ".
+    rows.push(i === 0 ? drawn : " ".repeat(promptW) + drawn.replace(/^(\{bold\}> \{\/bold\}|\{@muted\}> \{\/@muted\})/, ""));
+    offset = end + 1;
+  });
+  const first = Math.max(0, Math.min(cursorRow - COMPOSER_LINES + 1, rows.length - COMPOSER_LINES));
+  return rows.slice(first, first + COMPOSER_LINES);
+}
+
+/** The banner above the input for a reply, edit or reaction being typed. */
+export function renderIntent(s: State, width: number): string | null {
+  const i = s.intent;
+  if (!i) return null;
+  const m = s.chats[i.chatId]?.messages.find((x) => x.id === i.messageId);
+  const who = sanitizeLine(m?.sender ?? "?");
+  const excerpt = sanitizeLine((m?.text ?? "").replace(/\s+/g, " "));
+  const what = i.kind === "reply" ? `replying to ${who}: ${excerpt}` : i.kind === "edit" ? "editing your message · Enter: save" : `react to ${who}: ${excerpt} · type an emoji or :name:, Enter`;
+  return paint("accent", escapeTags(truncate(`${what} · Esc: cancel`, width)));
+}
+
+/** Marks the [start, end) ranges of a line (search matches) in the match role. */
+function marked(text: string, marks: [number, number][]): string {
+  let out = "";
+  let at = 0;
+  for (const [a, b] of [...marks].sort((x, y) => x[0] - y[0])) {
+    if (a < at || b <= a) continue;
+    out += escapeTags(sanitizeLine(text.slice(at, a))) + paint("match", escapeTags(sanitizeLine(text.slice(a, b))));
+    at = b;
+  }
+  return out + escapeTags(sanitizeLine(text.slice(at)));
+}
+
+/** The line of a message that holds its first match (or its first line), with marks moved onto it. */
+export function matchingLine(text: string, marks: [number, number][]): { line: string; marks: [number, number][] } {
+  const first = marks.length ? Math.min(...marks.map((m) => m[0])) : 0;
+  const start = text.lastIndexOf("\n", first - 1) + 1;
+  const endAt = text.indexOf("\n", first);
+  const end = endAt < 0 ? text.length : endAt;
+  const moved = marks.filter(([a, b]) => a >= start && b <= end).map(([a, b]): [number, number] => [a - start, b - start]);
+  return { line: text.slice(start, end), marks: moved };
+}
+
+/** The search results or mentions window: chat, time, sender, the matching line with the words marked. */
+export function renderResults(s: State, rows: { chatName: string; message: { text: string; sender: string; createdAt: string; deleted?: unknown }; marks: [number, number][]; read?: boolean }[], opts: { width: number; height: number }): string {
+  if (s.overlay?.kind !== "results") return "";
+  const search = s.overlay.source === "search";
+  const status = search ? s.search : s.mentions;
+  const title = search ? `Search: ${sanitizeLine(s.search?.query ?? "")}` : `Mentions${s.mentions ? ` (${s.mentions.unread} unread)` : ""}`;
+  const out = [`{bold}${escapeTags(truncate(title, opts.width))}{/bold}`];
+  if (status?.loading && rows.length === 0) out.push(paint("muted", "searching…"));
+  else if (status?.error) out.push(paint("error", escapeTags(truncate(sanitizeLine(status.error), opts.width))));
+  else if (rows.length === 0) out.push(paint("muted", search ? "No messages match." : "Nobody mentioned you."));
+  const room = Math.max(1, opts.height - 2);
+  const sel = Math.min(s.overlay.selected, Math.max(0, rows.length - 1));
+  const first = Math.max(0, Math.min(sel - Math.floor(room / 2), rows.length - room));
+  rows.slice(first, first + room).forEach((r, k) => {
+    const i = first + k;
+    const d = new Date(r.message.createdAt);
+    const when = `${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")} ${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+    const head = `${truncate(sanitizeLine(r.chatName), 14)} ${when} <${truncate(sanitizeLine(r.message.sender), 12)}> `;
+    const { line, marks } = r.message.deleted ? { line: "(deleted)", marks: [] } : matchingLine(r.message.text, r.marks);
+    const cut = truncate(line, Math.max(4, opts.width - strWidth(head) - 2));
+    const unread = r.read === false ? "* " : "";
+    const text = `${unread}${escapeTags(head)}${marked(cut, marks.filter(([, b]) => b <= cut.length))}`;
+    out.push(i === sel ? `{inverse}${text}{/inverse}` : text);
+  });
+  out.push(paint("hint", "Up/Down: move · Enter: jump to the message · Esc: close"));
+  return out.join("\n");
+}
