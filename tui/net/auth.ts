@@ -14,7 +14,8 @@ function unreachable(server: string, e: unknown): string {
   return `Cannot reach the server at ${server} (${err.code ?? err.message ?? String(e)}). Is chat-server running there?`;
 }
 
-function post(server: string, path: string, body: unknown, tls: TlsOptions, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+/** POSTs JSON to chat-server's HTTP API (also chat-sshd's key login) and reads the JSON answer. */
+export function postJson(server: string, path: string, body: unknown, tls: TlsOptions, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
   const url = new URL(path, server);
   const payload = JSON.stringify(body);
   const transport = url.protocol === "https:" ? https : http;
@@ -51,7 +52,7 @@ function post(server: string, path: string, body: unknown, tls: TlsOptions, head
 export async function authenticate(server: string, mode: "login" | "register", nick: string, password: string, tls: TlsOptions = { rejectUnauthorized: true }): Promise<AuthResult> {
   let res: { status: number; body: unknown };
   try {
-    res = await post(server, `/api/v1/${mode}`, { nick, password }, tls);
+    res = await postJson(server, `/api/v1/${mode}`, { nick, password }, tls);
   } catch (e) {
     return { ok: false, message: unreachable(server, e) };
   }
@@ -62,5 +63,5 @@ export async function authenticate(server: string, mode: "login" | "register", n
 
 /** Revokes the token on the server; failures are ignored (the token is forgotten locally anyway). */
 export async function logout(server: string, token: string, tls: TlsOptions = { rejectUnauthorized: true }): Promise<void> {
-  await post(server, "/api/v1/logout", {}, tls, { authorization: `Bearer ${token}` }).catch(() => undefined);
+  await postJson(server, "/api/v1/logout", {}, tls, { authorization: `Bearer ${token}` }).catch(() => undefined);
 }
