@@ -14,12 +14,13 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY prisma ./prisma
 COPY client ./client
+COPY gateway ./gateway
 COPY scripts ./scripts
 COPY server ./server
 COPY tui ./tui
 COPY test ./test
 # prisma generate (offline, see scripts/generate.mjs) and tsc; unit tests are not shipped.
-RUN npm run build && find dist/client dist/server dist/tui -name '*.test.js*' -delete
+RUN npm run build && find dist/client dist/gateway dist/server dist/tui -name '*.test.js*' -delete
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -35,6 +36,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --legacy-peer-deps && npm cache clean --force
 COPY prisma ./prisma
 COPY --from=build /app/dist/client ./dist/client
+COPY --from=build /app/dist/gateway ./dist/gateway
 COPY --from=build /app/dist/server ./dist/server
 COPY --from=build /app/dist/tui ./dist/tui
 # The embedded database (used when DATABASE_URL is not set) lives in the volume.
@@ -46,5 +48,6 @@ EXPOSE 3000
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# chat-sshd runs from the same image: --entrypoint node, command dist/gateway/cli.js (compose.yaml).
 ENTRYPOINT ["node", "dist/server/cli.js"]
 CMD ["serve"]

@@ -184,10 +184,10 @@ podmanTest("the image: production dependencies only, user node, HEALTHCHECK on /
       prisma: has('prisma'), typescript: has('typescript'), ava: has('ava'), client: has('@prisma/client'), pg: has('pg'),
       sources: fs.existsSync('/app/server'), tests: fs.existsSync('/app/dist/test'),
       unitTests: fs.readdirSync('/app/dist/server/services').some((f) => f.includes('.test.')),
-      tui: fs.existsSync('/app/dist/tui/cli.js') && fs.existsSync('/app/dist/client/client.js'),
+      tui: fs.existsSync('/app/dist/tui/cli.js') && fs.existsSync('/app/dist/client/client.js'), sshd: fs.existsSync('/app/dist/gateway/cli.js'),
       env: fs.existsSync('/app/.env'), uid: process.getuid(), dataWritable: (() => { try { fs.accessSync('/data', fs.constants.W_OK); return true; } catch { return false; } })(),
     }));`]);
-  t.deepEqual(JSON.parse(probe), { prisma: false, typescript: false, ava: false, client: true, pg: true, sources: false, tests: false, unitTests: false, tui: true, env: false, uid: 1000, dataWritable: true });
+  t.deepEqual(JSON.parse(probe), { prisma: false, typescript: false, ava: false, client: true, pg: true, sources: false, tests: false, unitTests: false, tui: true, sshd: true, env: false, uid: 1000, dataWritable: true });
 });
 
 podmanTest("on PostgreSQL and Redis: register, send, SIGTERM drains, a restarted container still has the message", async (t) => {
@@ -264,7 +264,7 @@ composeTest("compose.yaml: two chat-server replicas behind nginx with the docume
   type Service = { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string>; deploy?: { replicas?: number }; volumes?: string[]; ports?: string[]; depends_on?: Record<string, { condition: string }> | string[]; stop_signal?: string; stop_grace_period?: string };
   const compose = JSON.parse(json) as { services: Record<string, Service>; volumes: Record<string, unknown> };
   const s = compose.services;
-  t.deepEqual(Object.keys(s).sort(), ["chat-server", "migrate", "nginx", "postgres", "redis"]);
+  t.deepEqual(Object.keys(s).sort(), ["chat-server", "chat-sshd", "migrate", "nginx", "postgres", "redis"]);
   const chat = s["chat-server"]!;
   t.is(chat.deploy?.replicas, 2);
   t.is(chat.build, ".");
@@ -286,6 +286,15 @@ composeTest("compose.yaml: two chat-server replicas behind nginx with the docume
   const nginx = s["nginx"]!;
   t.deepEqual(nginx.ports, ["${CHAT_PORT:-8080}:8080"]);
   t.deepEqual(nginx.volumes, ["./deploy/nginx-compose.conf:/etc/nginx/conf.d/default.conf:ro"]);
+  // chat-sshd: the same image, through nginx like any client, with the gateway secret chat-server has.
+  const sshd = s["chat-sshd"]! as Service & { entrypoint?: string[] };
+  t.is(sshd.image, chat.image);
+  t.deepEqual(sshd.entrypoint, ["node", "dist/gateway/cli.js"]);
+  t.true(sshd.command!.join(" ").includes("--server http://nginx:8080"));
+  t.true(sshd.command!.join(" ").includes("--host 0.0.0.0"));
+  t.is(sshd.environment!["CHAT_GATEWAY_SECRET"], env["CHAT_GATEWAY_SECRET"], "one secret on both sides");
+  t.deepEqual(sshd.ports, ["${SSH_PORT:-2022}:2022"]);
+  t.true("sshd" in compose.volumes, "the host key outlives the container");
 
   // nginx: the same map and location as docs/ops/nginx-chat.conf (the one the cluster test
   // runs), an upstream of the compose service on the port the image listens on.
