@@ -11,30 +11,18 @@ import test, { type ExecutionContext } from "ava";
 import { io, type Socket } from "socket.io-client";
 import { PACKAGE_ROOT } from "../server/paths.js";
 import type { ChatDto, MessageDto, PresenceUpdate, Result, SessionReady } from "../server/protocol/index.js";
-import { api, DATABASE_URL, freshPostgresDatabase, nick, REDIS_URL, sleep, uuid } from "./helpers/harness.js";
+import { api, DATABASE_URL, freshPostgresDatabase, handshakeOutcome, nick, REDIS_URL, sleep, uuid } from "./helpers/harness.js";
 import { freePort, spawnServer, SERVER_CLI, type ServerProcess } from "./helpers/process.js";
 import { killTree, spawnTracked as spawn } from "./helpers/children.js";
+import { REDIS_SERVER, startPrivateRedis } from "./helpers/redis.js";
 
 const NGINX = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
-const REDIS_SERVER = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
 const ready = Boolean(REDIS_URL && DATABASE_URL && NGINX && REDIS_SERVER);
 const why = !REDIS_URL ? "REDIS_URL is not set" : !DATABASE_URL ? "DATABASE_URL is not set" : !NGINX ? "nginx is not installed" : "redis-server is not installed";
 const clusterTest = ready ? test.serial : test.skip;
 if (!ready) test.skip(`cluster tests (skipped: ${why})`, () => {});
 
-/** A private redis-server, so the test can restart it without disturbing anything else. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(REDIS_SERVER!, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--logfile", ""], { stdio: "ignore" });
-  for (let i = 0; i < 100; i++) {
-    try {
-      execFileSync("redis-cli", ["-p", String(port), "ping"], { stdio: "pipe" });
-      return child;
-    } catch {
-      await sleep(50);
-    }
-  }
-  throw new Error("redis-server did not start");
-}
+const startRedis = startPrivateRedis;
 
 /** nginx with the documented site config, its ports rewritten to this test's. */
 async function startNginx(dir: string, listen: number, upstreams: number[]): Promise<ChildProcess> {
@@ -407,16 +395,7 @@ nodesTest("the per-account connection cap holds across nodes: 16 concurrent conn
     const sockets = Array.from({ length: 16 }, (_, i) =>
       c.track(io(c.urls[i % 2]!, { transports: ["websocket"], auth: { token: auth.token }, reconnection: false, forceNew: true })),
     );
-    const outcomes = await Promise.all(
-      sockets.map(
-        (s) =>
-          new Promise<string>((resolve) => {
-            s.once("session:ready", () => resolve("ready"));
-            s.once("connect_error", (e: Error & { data?: { code: string } }) => resolve(e.data?.code ?? e.message));
-            setTimeout(() => resolve("timeout"), 20_000);
-          }),
-      ),
-    );
+    const outcomes = await Promise.all(sockets.map(handshakeOutcome));
     t.is(outcomes.filter((o) => o === "ready").length, 10, `round ${round}: ${outcomes.join(",")}`);
     t.is(outcomes.filter((o) => o === "RATE_LIMITED").length, 6);
     for (const s of sockets) s.close();

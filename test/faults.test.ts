@@ -2,7 +2,6 @@
 // broken pipe at shutdown, a client hanging up mid-request. Each server here is a child
 // process, killed when the test ends.
 import { execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -10,11 +9,11 @@ import path from "node:path";
 import test, { type ExecutionContext } from "ava";
 import type { AuthResponse, ChatDto } from "../server/protocol/index.js";
 import { killTree, spawnTracked } from "./helpers/children.js";
+import { REDIS_SERVER, startPrivateRedis } from "./helpers/redis.js";
 import { api, connect, nick, register, sleep, uuid } from "./helpers/harness.js";
 import { freePort, SERVER_CLI, spawnServer } from "./helpers/process.js";
 import { PACKAGE_ROOT } from "../server/paths.js";
 
-const REDIS_SERVER = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((p) => existsSync(p));
 const withRedis = REDIS_SERVER ? test.serial : test.skip;
 
 async function tempDir(t: ExecutionContext): Promise<string> {
@@ -25,17 +24,9 @@ async function tempDir(t: ExecutionContext): Promise<string> {
 
 /** A private redis-server the test may kill and start again on the same port. */
 async function startRedis(t: ExecutionContext, port: number): Promise<ChildProcess> {
-  const child = spawnTracked(REDIS_SERVER!, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--logfile", ""], { stdio: "ignore" });
+  const child = await startPrivateRedis(port);
   t.teardown(() => killTree(child));
-  for (let i = 0; i < 200; i++) {
-    try {
-      execFileSync("redis-cli", ["-p", String(port), "ping"], { stdio: "pipe" });
-      return child;
-    } catch {
-      await sleep(50);
-    }
-  }
-  throw new Error("redis-server did not start");
+  return child;
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {

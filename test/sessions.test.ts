@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import test, { type ExecutionContext } from "ava";
 import type { AuthResponse, MessageDto, SessionEnded } from "../server/protocol/index.js";
 import {
-  api, BACKENDS, connect, freshPostgresDatabase, newUser, nick, perBackend, rawSocket, register, sleep, startTestServer, TEST_LIMITS, uuid,
+  api, BACKENDS, connect, freshPostgresDatabase, handshakeOutcome, newUser, nick, perBackend, rawSocket, register, sleep, startTestServer, TEST_LIMITS, uuid,
   type Backend, type Client, type TestServer,
 } from "./helpers/harness.js";
 import { SERVER_CLI } from "./helpers/process.js";
@@ -189,16 +189,7 @@ for (const backend of BACKENDS) {
     for (let round = 0; round < 3; round++) {
       const sockets = Array.from({ length: 15 }, () => rawSocket(server.url, { token: auth.token }));
       t.teardown(() => sockets.forEach((s) => s.close()));
-      const outcomes = await Promise.all(
-        sockets.map(
-          (s) =>
-            new Promise<string>((resolve) => {
-              s.once("session:ready", () => resolve("ready"));
-              s.once("connect_error", (e: Error & { data?: { code: string } }) => resolve(e.data?.code ?? e.message));
-              setTimeout(() => resolve("timeout"), 20_000);
-            }),
-        ),
-      );
+      const outcomes = await Promise.all(sockets.map(handshakeOutcome));
       t.is(outcomes.filter((o) => o === "ready").length, 10, `round ${round}: ${outcomes.join(",")}`);
       t.is(outcomes.filter((o) => o === "RATE_LIMITED").length, 5);
       // A closed socket gives its place back.

@@ -192,6 +192,15 @@ export function refusedHandshake(url: string, auth: Record<string, unknown> | un
   });
 }
 
+/** How a handshake ends: "ready" (session:ready), the refusal's code, or "timeout" after 20 s. */
+export function handshakeOutcome(socket: { once(event: string, fn: (arg: any) => void): unknown }): Promise<string> {
+  return new Promise<string>((resolve) => {
+    socket.once("session:ready", () => resolve("ready"));
+    socket.once("connect_error", (e: Error & { data?: { code: string } }) => resolve(e.data?.code ?? e.message));
+    setTimeout(() => resolve("timeout"), 20_000);
+  });
+}
+
 export const uuid = () => randomUUID();
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
