@@ -253,7 +253,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         }
         if (direction === "latest") {
           const newSince = v.newSince ?? (v.chat.unread > 0 ? v.chat.lastReadId : null);
-          return { ...v, messages: [...page.messages].reverse(), hasOlder: page.hasMore, hasNewer: false, loaded: true, loadingOlder: false, following: true, newSince };
+          const latest = [...page.messages].reverse();
+          const top = latest[latest.length - 1]?.id ?? 0;
+          // Messages that arrived live while the page was on its way are newer than all of it.
+          const arrived = v.hasNewer ? [] : v.messages.filter((m) => m.id > top);
+          return { ...v, messages: [...latest, ...arrived], hasOlder: page.hasMore, hasNewer: false, loaded: true, loadingOlder: false, following: true, newSince };
         }
         if (direction === "older") {
           let messages = mergeMessages(v.messages, page.messages);

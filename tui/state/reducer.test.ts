@@ -90,6 +90,16 @@ test("the window holds at most WINDOW_MAX messages, trimming the far end", (t) =
   t.is(s.scroll[1], undefined);
 });
 
+test("a message that arrives while the first history page is on its way is kept when the page lands", (t) => {
+  let s = loggedIn();
+  s = reducer(s, { type: "message.received", message: msg(50, 1, 2) });
+  s = reducer(s, { type: "history.loaded", page: { chatId: 1, messages: [msg(49, 1, 2), msg(48, 1, 2)], hasMore: false }, direction: "latest" });
+  t.deepEqual(s.chats[1]?.messages.map((m) => m.id), [48, 49, 50]);
+  // One that is in the page as well is not shown twice.
+  s = reducer(s, { type: "history.loaded", page: { chatId: 1, messages: [msg(50, 1, 2), msg(49, 1, 2)], hasMore: true }, direction: "latest" });
+  t.deepEqual(s.chats[1]?.messages.map((m) => m.id), [49, 50]);
+});
+
 test("the outbox: queued, acked (replaced by the stored message), failed (explained in the chat)", (t) => {
   let s = reducer(loggedIn(), { type: "send.queued", clientId: "c1", chatId: 2, text: "hello", online: false, at: 0 });
   t.is(s.pending[0]?.state, "queued");
