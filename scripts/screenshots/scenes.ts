@@ -1,0 +1,273 @@
+// The situations the guide shows, in story order: each scene drives the real programs on the
+// stage into a situation and shoots it. The list is data; a scene that needs something this
+// machine or checkout lacks says why and is skipped.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { PACKAGE_ROOT } from "../../server/paths.js";
+import { SSHD_CLI, type Pane, type Stage, type Tui } from "./stage.js";
+
+export type Scene = {
+  id: string;
+  /** What the pictures show (printed while the script runs). */
+  about: string;
+  /** Runs in --quick mode (the CI check). */
+  quick?: boolean;
+  /** Why this scene cannot run here, or null. */
+  missing?: () => string | null;
+  run(stage: Stage, cast: Cast): Promise<void>;
+};
+
+/** The people on stage and their terminals, filled in as the story goes. */
+export type Cast = { alice?: Tui; bob?: Tui; dashboard?: Pane; sshd?: Pane; ssh?: Pane };
+
+const need = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined) throw new Error(`${what} is not on stage: an earlier scene was skipped`);
+  return value;
+};
+
+function hasCommand(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const SCENES: Scene[] = [
+  {
+    id: "server-start",
+    about: "chat-server starting on a fresh embedded database: its terminal",
+    quick: true,
+    async run(stage) {
+      await stage.settle(stage.server, /listening on/);
+      await stage.shoot("server-start", [stage.server]);
+    },
+  },
+  {
+    id: "login",
+    about: "chat-tui's login form",
+    quick: true,
+    async run(stage, cast) {
+      // The others were here first: they registered (joining general) and talked.
+      for (const nick of ["bob", "carol", "dmitri"]) await stage.register(nick);
+      await stage.online("bob");
+      await stage.online("carol");
+      await stage.say("carol", "general", "morning all! кто идёт на обед? 🍜");
+      await stage.say("bob", "general", "the release notes are in the wiki");
+      const alice = (cast.alice = await stage.tui("alice"));
+      await stage.logIn(alice, { stopAtForm: true });
+      await stage.settle(alice, /Password/);
+      await stage.shoot("login", [alice]);
+    },
+  },
+  {
+    id: "connected",
+    about: "alice logged in: general, who is online, the server's log of the logins",
+    quick: true,
+    async run(stage, cast) {
+      const alice = need(cast.alice, "alice");
+      await alice.keys("Enter");
+      await alice.waitFor(/#general>/, 30_000);
+      await stage.settle(alice, /● carol/);
+      await stage.shoot("connected", [alice]);
+      await stage.settle(stage.server, /login\.ok[\s\S]*login\.ok[\s\S]*login\.ok/);
+      await stage.shoot("server-logins", [stage.server]);
+    },
+  },
+  {
+    id: "switcher",
+    about: "choosing whom to talk to: the quick switcher (Ctrl+K) and the user list",
+    async run(stage, cast) {
+      const alice = need(cast.alice, "alice");
+      await alice.keys("C-k");
+      await alice.waitFor(/Go to:/);
+      await alice.type("ca");
+      await stage.settle(alice, /carol\s+person, online/);
+      await stage.shoot("switcher", [alice]);
+      await alice.keys("Escape");
+      await alice.waitFor((s) => !s.includes("Go to:"));
+    },
+  },
+  {
+    id: "message",
+    about: "a message sent by alice and received by bob (two terminals)",
+    async run(stage, cast) {
+      const alice = need(cast.alice, "alice");
+      const bob = (cast.bob = await stage.tui("bob"));
+      await stage.logIn(bob);
+      await stage.send(alice, "bob: great, I'll read them before the 14:00 review");
+      await stage.settle(bob, /alice> bob: great/);
+      await stage.settle(alice, /alice> bob: great/);
+      await stage.shoot("message", [alice, bob]);
+    },
+  },
+  {
+    id: "dm",
+    about: "a direct message: only its two people see it",
+    async run(stage, cast) {
+      const alice = need(cast.alice, "alice");
+      const bob = need(cast.bob, "bob");
+      await stage.send(alice, "/msg bob can you take the on-call shift on Friday?");
+      await stage.settle(alice, /^bob>/m);
+      await stage.settle(bob, /\d:alice\(1\)/);
+      await stage.shoot("dm-arrives", [alice, bob]);
+      await bob.keys("M-2");
+      await stage.settle(bob, /^alice>/m);
+      await stage.send(bob, "sure, swap me for the Monday one?");
+      await stage.settle(alice, /<bob> sure, swap/);
+      await stage.settle(bob, /<bob> sure, swap/);
+      await stage.shoot("dm", [alice, bob]);
+    },
+  },
+  {
+    id: "rooms",
+    about: "rooms and tabs: a new room, unread counts, a DM waiting",
+    async run(stage, cast) {
+      const alice = need(cast.alice, "alice");
+      const bob = need(cast.bob, "bob");
+      await stage.send(alice, "/create ops");
+      await stage.settle(alice, /^#ops>/m);
+      await stage.send(alice, "/invite carol");
+      await stage.send(bob, "/join ops");
+      await stage.settle(bob, /^#ops>/m);
+      await stage.send(alice, "deploy of 0.1.0 to staging starts at 15:00");
+      await stage.say("carol", "ops", "I'll watch the dashboards");
+      await stage.send(bob, "db migrations are ready: 0007_conversations");
+      await stage.settle(alice, /db migrations are ready/);
+      await stage.shoot("rooms", [alice]);
+      // The README's picture: back in general, carol's DM waiting in its tab.
+      await alice.keys("M-1");
+      await stage.settle(alice, /^#general>/m);
+      await stage.say("carol", "alice", "do you have a minute after lunch?");
+      await stage.say("bob", "general", "alice: lunch at 12:30?");
+      await stage.settle(alice, /carol\(1\)/);
+      await stage.shoot("chat-tui", [alice]);
+    },
+  },
+  {
+    id: "file-transfer",
+    about: "a file transfer with its progress line",
+    async run(stage, cast) {
+      const alice = need(cast.alice, "alice");
+      const bob = need(cast.bob, "bob");
+      await alice.keys("M-3");
+      await stage.settle(alice, /^#ops>/m);
+      const file = path.join(stage.dir, "staging-dump.tar.gz");
+      await writeFile(file, randomBytes(14 * 1024 * 1024));
+      await stage.send(alice, `/send ${file}`);
+      // Mid-way: the line shows the bar, the bytes so far and the rate.
+      await alice.waitFor(/↑ staging-dump\.tar\.gz .*\b([3-7]\d)%/, 60_000);
+      await stage.shoot("file-transfer", [alice]);
+      await stage.settle(bob, /\[file #\d+\] staging-dump\.tar\.gz/, 60_000);
+      await stage.settle(alice, /Sent staging-dump/, 60_000);
+      await stage.shoot("file-shared", [alice, bob]);
+    },
+  },
+  {
+    id: "help",
+    about: "the help screen (F1): keys from the keymap, every command",
+    async run(stage, cast) {
+      const alice = need(cast.alice, "alice");
+      await alice.keys("F1");
+      await stage.settle(alice, /Keys/);
+      await stage.shoot("help", [alice]);
+      await alice.keys("Escape");
+      await alice.waitFor((s) => !s.includes("Keys"));
+    },
+  },
+  {
+    id: "dashboard",
+    about: "the admin dashboard (chat-tui dashboard, blessed-contrib) under some traffic",
+    async run(stage, cast) {
+      const alice = need(cast.alice, "alice");
+      const dash = (cast.dashboard = await stage.pane(
+        "alice@laptop: chat-tui dashboard",
+        `node ${path.join(PACKAGE_ROOT, "dist", "tui", "cli.js")} dashboard --server ${stage.url} --config '${alice.config}'`,
+        { width: 100, height: 30 },
+      ));
+      // Traffic for the graphs: bob and carol talk in general for a while.
+      const lines = ["ok", "checking", "done on my side", "👍", "one more minute", "merged", "deploying", "looks good"];
+      const until = Date.now() + 14_000;
+      let i = 0;
+      while (Date.now() < until) {
+        await stage.say(i % 2 ? "bob" : "carol", "general", lines[i % lines.length]!);
+        i++;
+        await new Promise((r) => setTimeout(r, 350));
+      }
+      await stage.settle(dash, /p99|messages/i);
+      await stage.shoot("dashboard", [dash]);
+      await dash.keys("q");
+    },
+  },
+  {
+    id: "ssh",
+    about: "chat-tui over SSH through chat-sshd (the real ssh client)",
+    missing: () => (hasCommand("ssh", ["-V"]) ? null : "the ssh client (Debian: openssh-client) is not installed"),
+    async run(stage, cast) {
+      const sshPort = String(await import("../../test/helpers/process.js").then((m) => m.freePort()));
+      const sshd = (cast.sshd = await stage.pane(
+        "chat-sshd",
+        `node ${SSHD_CLI} --port ${sshPort} --server ${stage.url} --data-dir '${path.join(stage.dir, "sshd")}'`,
+        { width: 110, height: 12 },
+        { CHAT_GATEWAY_SECRET: stage.gatewaySecret },
+      ));
+      await sshd.waitFor(/"listening"/, 30_000);
+      const opts = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no -o LogLevel=ERROR -F /dev/null -tt -o 'SendEnv=LANG LC_ALL'";
+      const ssh = (cast.ssh = Object.assign(await stage.pane(`erin@desktop: ssh -p ${sshPort} chat.example.org`, `ssh ${opts} -p ${sshPort} 127.0.0.1`, { width: 80, height: 24 }), { nick: "erin", config: "" }));
+      await stage.logIn(ssh, { register: true });
+      await stage.say("bob", "general", "welcome erin 👋");
+      await stage.settle(ssh, /welcome erin/);
+      await stage.send(ssh, "hi all, I'm on the SSH gateway: nothing to install");
+      await stage.settle(ssh, /nothing to install/);
+      await stage.shoot("ssh", [ssh]);
+    },
+  },
+  {
+    id: "moderation",
+    about: "moderation: a mute and a kick, seen by the moderator and by the one kicked",
+    async run(stage, cast) {
+      const alice = need(cast.alice, "alice");
+      const bob = need(cast.bob, "bob");
+      await alice.keys("M-1");
+      await stage.settle(alice, /^#general>/m);
+      await stage.send(alice, "/mute carol 10m please stop pasting logs here");
+      await stage.settle(alice, /muted/i);
+      await stage.send(alice, "/kick bob testing the kick for the guide");
+      await stage.settle(bob, /kicked/i);
+      await stage.settle(alice, /kicked/i);
+      await stage.shoot("moderation", [alice, bob]);
+      // bob comes back: the form kept his nick.
+      await bob.keys("C-u");
+      await bob.type(stage.passwordOf("bob"));
+      await bob.keys("Enter");
+      await bob.waitFor(/#general>/, 30_000);
+    },
+  },
+  {
+    id: "shutdown",
+    about: "an admin's /shutdown: every client counts down; the server drains and exits",
+    async run(stage, cast) {
+      const alice = need(cast.alice, "alice");
+      const bob = need(cast.bob, "bob");
+      await stage.send(alice, "/shutdown 40 upgrading to 0.2, back in five minutes");
+      await stage.settle(bob, /shut/i);
+      await stage.settle(alice, /shut/i);
+      await stage.shoot("shutdown", [alice, bob]);
+      await stage.server.waitFor(/\[exited \d+\]/, 90_000);
+      await stage.settle(stage.server);
+      await stage.shoot("server-stop", [stage.server]);
+    },
+  },
+  {
+    id: "web",
+    about: "the browser client (web/): desktop and phone",
+    missing: () => (existsSync(path.join(PACKAGE_ROOT, "web")) ? "web/ exists but this scene does not drive it yet" : "the browser client (web/) is not in this checkout yet"),
+    async run() {
+      throw new Error("not reached: missing() always names a reason");
+    },
+  },
+];
