@@ -86,8 +86,8 @@ export function applySgr(style: Style, params: string): Style {
 
 /**
  * Parses a capture into rows of cells. A wide character is one cell of width 2 (tmux prints
- * it once, without a padding cell); rows are padded with blanks to the pane's width, in the
- * style the row's last sequence left (a highlighted status bar keeps its colour to the edge).
+ * it once, without a padding cell). Capture with -N so rows come whole; a shorter row is padded
+ * with plain blanks.
  */
 export function parseCapture(text: string, width: number, height: number, cursor: { x: number; y: number } | null = null): Screen {
   const lines = text.replace(/\n$/, "").split("\n");
@@ -121,7 +121,7 @@ export function parseCapture(text: string, width: number, height: number, cursor
       used += w >= 2 ? 2 : 1;
     }
     while (used < width) {
-      row.push({ ch: " ", width: 1, style });
+      row.push({ ch: " ", width: 1, style: PLAIN });
       used++;
     }
     rows.push(row);

@@ -35,7 +35,6 @@ try {
   // Loose limits for a scripted story that sends in bursts; file chunks slowed to 2.5 MiB/s
   // so the transfer's progress line stays on screen long enough to be pictured.
   await stage.startServer({ CHAT_RATE_LIMITS: JSON.stringify({ messages: { points: 300 }, registrationsPerAddress: { points: 100 }, fileChunks: { points: 400, windowSec: 10 } }) });
-  await stage.addUser("alice", "admin");
   const cast: Cast = {};
   const wanted = argv.only ? new Set(argv.only.split(",").map((s) => s.trim())) : null;
   for (const scene of scenes) {

@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
+import { promisify } from "node:util";
 import path from "node:path";
 import { PACKAGE_ROOT } from "../../server/paths.js";
 import type { ChatDto, MessageDto } from "../../server/protocol/index.js";
@@ -17,6 +18,17 @@ export const SERVER_CLI = path.join(PACKAGE_ROOT, "dist", "server", "cli.js");
 export const TUI_CLI = path.join(PACKAGE_ROOT, "dist", "tui", "cli.js");
 export const SSHD_CLI = path.join(PACKAGE_ROOT, "dist", "gateway", "cli.js");
 
+/**
+ * The pane with its attributes and its trailing blanks (-N): without them tmux drops the blank
+ * cells at the end of a row but keeps the attribute that was set for them, so the renderer could
+ * not tell a reversed cursor cell from a reversed rest of the line.
+ */
+async function captureFull(pane: Tmux): Promise<string> {
+  const { stdout } = await exec("tmux", ["-L", pane.socket, "capture-pane", "-e", "-p", "-N", "-t", "t"], { timeout: 10_000 });
+  return stdout;
+}
+
+const exec = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
@@ -68,12 +80,13 @@ export class Stage {
     return tmux;
   }
 
-  /** chat-server serve on a free port, as a person starts it in a terminal. */
+  /** chat-server serve on a free port, as a person starts it in a terminal (the command shown first). */
   async startServer(env: Record<string, string>): Promise<void> {
     this.port = await freePort();
+    const command = `node dist/server/cli.js serve --data-dir ${quote(this.dataDir)} --port ${this.port}`;
     this.server = await this.pane(
       "chat-server",
-      `node ${SERVER_CLI} serve --data-dir ${quote(this.dataDir)} --port ${this.port}`,
+      `cd ${quote(PACKAGE_ROOT)} && printf '$ %s\\n' ${quote(command)} && ${command}`,
       { width: 110, height: 24 },
       { LOG_LEVEL: "info", DATABASE_URL: "", REDIS_URL: "", CHAT_GATEWAY_SECRET: this.gatewaySecret, ...env },
     );
@@ -176,7 +189,7 @@ export class Stage {
     const windows: Window[] = [];
     for (const p of panes) {
       const [w, h, cx, cy, visible] = (await p.display("#{pane_width} #{pane_height} #{cursor_x} #{cursor_y} #{cursor_flag}")).split(" ").map(Number) as [number, number, number, number, number];
-      const text = await p.screenWithAttributes();
+      const text = await captureFull(p);
       // SHOTS_DEBUG=1 keeps each capture beside its picture, to check the renderer against it.
       if (process.env["SHOTS_DEBUG"]) await writeFile(path.join(this.out, `${name}.${windows.length}.ans`), JSON.stringify({ text, w, h, cx, cy, visible }));
       windows.push({ title: p.title, screen: parseCapture(text, w, h, visible ? { x: cx, y: cy } : null) });
