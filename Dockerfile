@@ -39,6 +39,7 @@ COPY --from=build /app/dist/client ./dist/client
 COPY --from=build /app/dist/gateway ./dist/gateway
 COPY --from=build /app/dist/server ./dist/server
 COPY --from=build /app/dist/tui ./dist/tui
+COPY --from=build /app/dist/web ./dist/web
 # The embedded database (used when DATABASE_URL is not set) lives in the volume.
 RUN mkdir -p /data && chown node:node /data
 USER node

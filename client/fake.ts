@@ -119,7 +119,7 @@ export function memorySessions(initial: Record<string, SavedSession> = {}): Sess
 }
 
 /** A deterministic (not cryptographic) hash, enough to tell contents apart in tests. */
-export function fakeHasher(): Hasher {
+export function fakeHasher(): { update(bytes: Uint8Array): void; digest(): string } {
   let h = 0x811c9dc5;
   let n = 0;
   return {
@@ -131,7 +131,7 @@ export function fakeHasher(): Hasher {
   };
 }
 
-export const hashOf = (bytes: Uint8Array) => {
+export const hashOf = (bytes: Uint8Array): string => {
   const h = fakeHasher();
   h.update(bytes);
   return h.digest();

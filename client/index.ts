@@ -11,3 +11,5 @@ export * from "./state/selectors.js";
 export * from "./state/store.js";
 export * from "./state/types.js";
 export * from "./state/attention.js";
+export * from "./slash.js";
+export * from "./commands.js";

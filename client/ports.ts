@@ -63,11 +63,11 @@ export interface AuthApi {
 /** Opens a connection to the server with a session token. */
 export type Connector = (token: string, on: ConnectionEvents) => Promise<Connection>;
 
-/** Incremental SHA-256 (node:crypto locally, a JS implementation in a browser). */
+/** Incremental SHA-256 (node:crypto locally; in a browser WebCrypto, which digests at the end). */
 export interface Hasher {
   update(bytes: Uint8Array): void;
-  /** Lower-case hex. */
-  digest(): string;
+  /** Lower-case hex (a promise where the platform only hashes asynchronously, as WebCrypto does). */
+  digest(): string | Promise<string>;
 }
 
 /** The bytes of a file to upload. */

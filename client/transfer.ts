@@ -166,7 +166,7 @@ export async function downloadFile(
       if (data.byteLength === 0) throw new TransferError("PROTOCOL", "The server sent an empty chunk before the end of the file.");
     }
     if (offset !== file.size) throw new TransferError("PROTOCOL", `The download ended after ${offset} of ${file.size} bytes.`);
-    if (hash.digest() !== file.sha256) {
+    if ((await hash.digest()) !== file.sha256) {
       throw new TransferError("HASH_MISMATCH", `${file.name} arrived with a different SHA-256 than the server recorded; it was not saved.`);
     }
     const path = await sink.commit();

@@ -127,6 +127,7 @@ await yargs(hideBin(process.argv))
         "redis-url": { type: "string", describe: "Redis for shared rate limits (env REDIS_URL)" },
         "tls-cert": { type: "string", describe: "PEM certificate: serve HTTPS/WSS (env TLS_CERT)" },
         "tls-key": { type: "string", describe: "PEM private key for --tls-cert (env TLS_KEY)" },
+        web: { type: "boolean", describe: "serve the browser client at / (--no-web: API and sockets only) (env CHAT_WEB=0)", defaultDescription: "true" },
         "allowed-origin": { type: "string", array: true, describe: "browser Origin allowed to connect; repeatable (env ALLOWED_ORIGINS, comma-separated)" },
         "trust-proxy": { type: "boolean", describe: "count per-address limits by the X-Forwarded-For entry the proxy in front appended (behind nginx/HAProxy) (env TRUST_PROXY=1)" },
         "trust-proxy-hops": { type: "number", describe: "like --trust-proxy, with this many trusted proxies in a chain (env TRUST_PROXY=<n>)" },
@@ -145,6 +146,7 @@ await yargs(hideBin(process.argv))
         tlsCert: argv["tls-cert"],
         tlsKey: argv["tls-key"],
         allowedOrigins: argv["allowed-origin"]?.map(String),
+        web: argv.web,
         trustProxy: argv["trust-proxy-hops"] !== undefined ? argv["trust-proxy-hops"] : argv["trust-proxy"],
         drainMs: argv["drain-seconds"] !== undefined ? argv["drain-seconds"] * 1000 : undefined,
         files: {

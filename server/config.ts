@@ -50,6 +50,10 @@ export type Config = {
    * CHAT_GATEWAY_SECRET, or the file CHAT_GATEWAY_SECRET_FILE); unset: no gateway may log in.
    */
   gatewaySecret: string | undefined;
+  /** Serve the browser client at `/` (on by default; --no-web or CHAT_WEB=0 turns it off). */
+  web: boolean;
+  /** Where the built browser client is (default: dist/web beside the server). */
+  webDir: string | undefined;
 };
 
 /** Rate limits: points per window; a socket that keeps hitting them is disconnected. */
@@ -174,6 +178,8 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env
     limits: parseLimits(env["CHAT_RATE_LIMITS"]),
     files: fileLimits(env),
     groupCommit: env["CHAT_GROUP_COMMIT"] !== "0",
+    web: env["CHAT_WEB"] !== "0",
+    webDir: env["CHAT_WEB_DIR"] || undefined,
     gatewaySecret: env["CHAT_GATEWAY_SECRET"] || (env["CHAT_GATEWAY_SECRET_FILE"] ? readFileSync(env["CHAT_GATEWAY_SECRET_FILE"], "utf8").trim() : undefined),
   };
   for (const [k, v] of Object.entries(overrides)) {

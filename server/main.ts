@@ -26,6 +26,7 @@ import { noAudit, type AuditLog, type Notifier } from "./services/ports.js";
 import { createPresenceService, type PresenceService } from "./services/presence.js";
 import { startControlServer, type ControlServer } from "./transport/control.js";
 import { createHttpHandler } from "./transport/http.js";
+import { createWebHandler, DEFAULT_WEB_DIR } from "./transport/web.js";
 import { attachSocketHandlers, createIo, createNotifier, type ChatServer } from "./transport/io.js";
 import { createLimits } from "./transport/limits.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -171,7 +172,13 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       return null;
     });
   }
-  http.on("request", createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log, audit, metrics: nodeMetrics, readiness, gatewaySecret: config.gatewaySecret }));
+  const api = createHttpHandler({ accounts, notifier, limits, trustProxy: config.trustProxy, log, audit, metrics: nodeMetrics, readiness, gatewaySecret: config.gatewaySecret });
+  const web = config.web ? createWebHandler(config.webDir) : null;
+  if (config.web && !web) log.warn({ webDir: config.webDir ?? DEFAULT_WEB_DIR }, "no browser client is built there: run `npm run build`; serving the API and sockets only");
+  else if (web) log.info({ files: web.files }, "serving the browser client at /");
+  http.on("request", (req, res) => {
+    if (!web?.handle(req, res)) api(req, res);
+  });
 
   let shutdownNotice: ServerShutdown | null = null;
   let resolveClosed: () => void = () => {};

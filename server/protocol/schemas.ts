@@ -2,8 +2,10 @@
 import { z } from "zod";
 import { normalizeEmoji } from "./emoji.js";
 import { checkNick, checkRoomName } from "./names.js";
+import { FILE_CHUNK_BYTES, MAX_TEXT } from "./limits.js";
 
-export const MAX_TEXT = 4000;
+export { FILE_CHUNK_BYTES, MAX_TEXT } from "./limits.js";
+
 export const HISTORY_DEFAULT = 50;
 export const HISTORY_MAX = 200;
 
@@ -192,7 +194,6 @@ export type Shutdown = z.infer<typeof Shutdown>;
 
 // File transfer
 /** Every upload chunk but the last has exactly this many bytes; downloads come in the same chunks. */
-export const FILE_CHUNK_BYTES = 64 * 1024;
 export const FILE_LIST_MAX = 100;
 
 export const FileId = z.int("fileId must be a whole number").positive("fileId must be positive").max(2_147_483_647, "fileId is out of range");

@@ -1,5 +1,5 @@
 // Input-line commands: editing, history recall, completion, and sending what was typed.
-import { completionsAt, parseInput } from "../keys/slash.js";
+import { completionsAt, parseInput } from "../../client/slash.js";
 import { sortedUsers } from "../state/selectors.js";
 import type { ComposerCommandId } from "./ids.js";
 import type { CommandContext, Run } from "./context.js";

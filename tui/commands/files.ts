@@ -1,28 +1,9 @@
-// File commands: selecting file lines, downloading, cancelling; /files, /send, /download, /rmfile.
-import { formatBytes } from "../../server/protocol/index.js";
+// File commands: selecting file lines, downloading, cancelling (/files and /rmfile are in client/commands.ts).
+import { cancelTransfer } from "../../client/commands.js";
 import { activeView, scrollOf, selectedFileMessage, stepFileSelection } from "../state/selectors.js";
 import { anchorAt, topIndex } from "../ui/text.js";
 import type { FileCommandId } from "./ids.js";
-import { ask, type CommandContext, type Run } from "./context.js";
-
-export async function listFiles(ctx: CommandContext, chatId: number) {
-  const r = await ask(ctx, ctx.client.request("file:list", { chatId, limit: 20 }));
-  if (!r) return;
-  if (!r.files.length) return ctx.notice("No files were shared here yet: /send <path> sends one.", "info", chatId);
-  ctx.notice(`Files here${r.hasMore ? " (the newest 20)" : ""}; /download <id> saves one:`, "info", chatId);
-  for (const f of r.files) {
-    ctx.notice(`  #${f.id}  ${f.name}  ${formatBytes(f.size)}  from ${f.sender}, ${f.createdAt.replace("T", " ").slice(0, 16)} UTC`, "info", chatId);
-  }
-}
-
-export async function removeFile(ctx: CommandContext, fileId: number) {
-  const r = await ask(ctx, ctx.client.request("file:delete", { fileId }));
-  if (r) ctx.notice(`Deleted ${r.name} (file #${r.fileId}); its line in the history stays.`, "info", activeView(ctx.state())?.chat.id ?? null);
-}
-
-export function cancelTransfer(ctx: CommandContext) {
-  if (!ctx.client.cancelTransfer()) ctx.notice("No upload or download is in progress.", "error");
-}
+import type { CommandContext, Run } from "./context.js";
 
 /** Selects a file line and scrolls it into view. */
 function selectFile(ctx: CommandContext, step: number | null) {

@@ -1,12 +1,9 @@
 // Runs a parsed /command (keys/slash.ts parses): each kind goes to its domain's module.
-import type { Parsed } from "../keys/slash.js";
+import type { Parsed } from "../../client/slash.js";
 import { activeView } from "../state/selectors.js";
-import { kick, lift, sanction, shutdown } from "./admin.js";
-import { addKey, listKeys, removeKey } from "./keys.js";
+import { addKey, cancelTransfer, closeActive, createRoom, listFiles, listKeys, removeFile, removeKey, directMessage, invite, joinRoom, kick, leaveActive, lift, listRooms, listUsers, sanction, shutdown } from "../../client/commands.js";
 import type { CommandContext } from "./context.js";
-import { cancelTransfer, listFiles, removeFile } from "./files.js";
 import { confirmDelete, normalizeReaction, runSearch, showMentions, startIntent, targetMessage } from "./messages.js";
-import { closeActive, createRoom, directMessage, invite, joinRoom, leaveActive, listRooms, listUsers } from "./rooms.js";
 
 export async function runSlash(ctx: CommandContext, parsed: Parsed): Promise<void> {
   const v = activeView(ctx.state());

@@ -2,7 +2,7 @@
 import { switcherCandidates } from "../state/selectors.js";
 import type { TabCommandId } from "./ids.js";
 import type { CommandContext, Run } from "./context.js";
-import { closeActive } from "./rooms.js";
+import { closeActive } from "../../client/commands.js";
 
 export function tabCommands(ctx: CommandContext): Record<TabCommandId, Run> {
   const { client, dispatch } = ctx;

@@ -1,6 +1,6 @@
 import test from "ava";
 import { helpRows, keyLabel, resolveKey } from "./keymap.js";
-import { completionsAt, parseDuration, parseInput, SLASH_COMMANDS } from "./slash.js";
+import { completionsAt, parseDuration, parseInput, SLASH_COMMANDS } from "../../client/slash.js";
 
 test("the keymap maps the documented keys in every mode", (t) => {
   t.is(resolveKey("input", "M-1"), "tab.goto.1");

@@ -1,6 +1,6 @@
 // Widget content: pure functions from selector output to blessed-tagged text.
 import { helpSections } from "../keys/keymap.js";
-import { SLASH_COMMANDS } from "../keys/slash.js";
+import { SLASH_COMMANDS } from "../../client/slash.js";
 import { hiddenUnread, type Candidate, type Tab, type UserRow } from "../state/selectors.js";
 import type { Composer, State, Transfer } from "../state/types.js";
 import { formatBytes } from "../../server/protocol/names.js";

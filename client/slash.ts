@@ -1,4 +1,4 @@
-// Slash commands: the table (names, aliases, usage), the parser and Tab completion.
+// Slash commands shared by every front end (chat-tui, the browser): the table (names, aliases, usage), the parser and Tab completion.
 
 export type Parsed =
   | { kind: "text"; text: string }

@@ -1,0 +1,579 @@
+// The browser client's view: login, the chat list, the history, the composer, the people list,
+// the switcher, search results and the status line, all rendered from the client core's state.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import {
+  activeView, hiddenChats, historyEntries, SLASH_COMMANDS, sortedUsers, tabs, completionsAt, type ChatClient, type ChatState, type HistoryEntry, type Transfer,
+} from "../client/index.js";
+import { formatBytes, type MessageDto } from "../server/protocol/index.js";
+import { createCommands } from "./commands.js";
+import { clean, hhmm, nickClass, segments } from "./text.js";
+import { VirtualList } from "./virtual-list.js";
+
+export type Web = { client: ChatClient; pick(file: File): string };
+
+type Overlay = null | "switcher" | "help" | "search" | "mentions";
+type Intent = { kind: "reply" | "edit"; message: MessageDto } | null;
+
+function useChatState(client: ChatClient): ChatState {
+  const [s, set] = useState(client.getState());
+  useEffect(() => client.subscribe((next) => set(next)), [client]);
+  return s;
+}
+
+export function App({ web }: { web: Web }) {
+  const { client } = web;
+  const s = useChatState(client);
+  const [loginError, setLoginError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(
+    () =>
+      client.subscribe((_s, a) => {
+        if (a.type === "login.busy") setBusy(true);
+        if (a.type === "login.failed" || a.type === "logged.out") {
+          setBusy(false);
+          setLoginError(a.error ?? null);
+        }
+        if (a.type === "session.ready") setBusy(false);
+      }),
+    [client],
+  );
+  if (s.screen === "login") return <Login client={client} error={loginError} busy={busy} />;
+  return <Chat web={web} s={s} />;
+}
+
+function Login({ client, error, busy }: { client: ChatClient; error: string | null; busy: boolean }) {
+  const [nick, setNick] = useState("");
+  const [password, setPassword] = useState("");
+  const submit = (mode: "login" | "register") => (e: Event) => {
+    e.preventDefault();
+    void client.login(mode, nick.trim(), password);
+  };
+  return (
+    <main class="login">
+      <form class="login-box" onSubmit={submit("login")}>
+        <h1>socket-messenger</h1>
+        <p class="muted">{location.host}</p>
+        <label>
+          Nickname
+          <input name="nick" autocomplete="username" required autofocus value={nick} onInput={(e) => setNick(e.currentTarget.value)} />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        </label>
+        {error && (
+          <p class="error" role="alert">
+            {clean(error)}
+          </p>
+        )}
+        <div class="buttons">
+          <button type="submit" disabled={busy}>
+            Log in
+          </button>
+          <button type="button" class="secondary" disabled={busy} onClick={submit("register")}>
+            Register
+          </button>
+        </div>
+      </form>
+    </main>
+  );
+}
+
+function Chat({ web, s }: { web: Web; s: ChatState }) {
+  const { client } = web;
+  const [overlay, setOverlay] = useState<Overlay>(null);
+  const [panel, setPanel] = useState<null | "chats" | "people">(null);
+  const [intent, setIntent] = useState<Intent>(null);
+  const [selected, setSelected] = useState<MessageDto | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const composer = useRef<HTMLTextAreaElement>(null);
+  const v = activeView(s);
+
+  const commands = useMemo(
+    () =>
+      createCommands(client, {
+        help: () => setOverlay("help"),
+        pickFile: () => fileInput.current?.click(),
+        showResults: (k) => setOverlay(k),
+        confirm: (q) => window.confirm(q),
+        selected: () => selectedRef.current,
+        startReply: (m) => setIntent({ kind: "reply", message: m }),
+        startEdit: (m) => setIntent({ kind: "edit", message: m }),
+      }),
+    [client],
+  );
+  const selectedRef = useRef<MessageDto | null>(null);
+  selectedRef.current = selected;
+
+  const activate = (chatId: number) => {
+    client.dispatch({ type: "tab.activate", chatId });
+    client.ensureLoaded();
+    setPanel(null);
+    setSelected(null);
+    composer.current?.focus();
+  };
+
+  const sendFiles = (files: FileList | File[] | null) => {
+    const av = activeView(client.getState());
+    if (!files || !av) return;
+    for (const f of Array.from(files)) void client.sendFile(av.chat.id, web.pick(f));
+  };
+
+  // The keys chat-tui users know: Alt+1..9, Alt+A, Ctrl+K; Escape closes what is open.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.altKey && !e.ctrlKey && /^Digit[1-9]$/.test(e.code)) {
+        e.preventDefault();
+        client.dispatch({ type: "tab.goto", index: Number(e.code.slice(5)) - 1 });
+        client.ensureLoaded();
+      } else if (e.altKey && !e.ctrlKey && e.code === "KeyA") {
+        e.preventDefault();
+        client.dispatch({ type: "tab.nextUnread" });
+        client.ensureLoaded();
+      } else if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setOverlay((o) => (o === "switcher" ? null : "switcher"));
+      } else if (e.key === "Escape") {
+        setOverlay(null);
+        setIntent(null);
+        setSelected(null);
+        setPanel(null);
+        composer.current?.focus();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [client]);
+
+  return (
+    <div
+      class={`app${panel ? ` show-${panel}` : ""}${dragging ? " dragging" : ""}`}
+      onDragOver={(e) => {
+        if (e.dataTransfer?.types.includes("Files")) {
+          e.preventDefault();
+          setDragging(true);
+        }
+      }}
+      onDragLeave={(e) => {
+        if (e.target === e.currentTarget) setDragging(false);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        sendFiles(e.dataTransfer?.files ?? null);
+      }}
+    >
+      <header class="topbar">
+        <button class="only-phone" aria-label="Chats" aria-expanded={panel === "chats"} onClick={() => setPanel(panel === "chats" ? null : "chats")}>
+          ☰
+        </button>
+        <h2 class="title">{v ? (v.chat.kind === "room" ? `#${v.chat.name}` : `@${v.chat.name}`) : "socket-messenger"}</h2>
+        <Status s={s} />
+        <button class="only-phone" aria-label="People" aria-expanded={panel === "people"} onClick={() => setPanel(panel === "people" ? null : "people")}>
+          👥
+        </button>
+      </header>
+      <nav class="sidebar" aria-label="Chats">
+        <ChatList s={s} onPick={activate} />
+        <div class="me">
+          <span class={nickClass(s.me?.nick ?? "")}>{s.me?.nick ?? ""}</span>
+          <span class="muted">{s.me?.role !== "user" ? ` (${s.me?.role ?? ""})` : ""}</span>
+          <button class="link" onClick={() => void client.logout()}>
+            Log out
+          </button>
+        </div>
+      </nav>
+      <main class="main">
+        {s.shutdown && <Shutdown s={s} />}
+        {v ? (
+          <History s={s} client={client} selected={selected} onSelect={setSelected} onReply={(m) => setIntent({ kind: "reply", message: m })} onEdit={(m) => setIntent({ kind: "edit", message: m })} />
+        ) : (
+          <p class="empty">No chat is open: /join a room or pick someone in the people list.</p>
+        )}
+        <Transfers transfers={s.transfers} onCancel={() => client.cancelTransfer()} />
+        <Composer
+          s={s}
+          inputRef={composer}
+          intent={intent}
+          onCancelIntent={() => setIntent(null)}
+          onSubmit={async (text) => {
+            const it = intent;
+            setIntent(null);
+            if (it?.kind === "edit") return void (await client.edit(it.message.id, text));
+            await commands.run(text, it?.kind === "reply" ? it.message.id : undefined);
+          }}
+          onAttach={() => fileInput.current?.click()}
+        />
+        <input ref={fileInput} type="file" multiple hidden aria-label="Send a file" onChange={(e) => {
+          sendFiles(e.currentTarget.files);
+          e.currentTarget.value = "";
+        }} />
+      </main>
+      <aside class="people" aria-label="People">
+        <People s={s} onPick={(nick) => void commands.run(`/query ${nick}`).then(() => setPanel(null))} />
+      </aside>
+      {overlay === "switcher" && <Switcher s={s} onPick={(id) => (setOverlay(null), activate(id))} onClose={() => setOverlay(null)} />}
+      {overlay === "help" && <Help onClose={() => setOverlay(null)} />}
+      {(overlay === "search" || overlay === "mentions") && (
+        <Results s={s} kind={overlay} onClose={() => setOverlay(null)} onPick={(chatId, id) => {
+          setOverlay(null);
+          void client.jumpTo(chatId, id);
+        }} />
+      )}
+    </div>
+  );
+}
+
+function Status({ s }: { s: ChatState }) {
+  const st = s.conn.status;
+  const text = st === "online" ? (s.conn.rttMs !== null ? `online · ${s.conn.rttMs} ms` : "online") : st === "reconnecting" ? `reconnecting${s.conn.attempt ? ` (try ${s.conn.attempt})` : ""}…` : st;
+  return (
+    <span class={`status ${st}`} role="status" title={s.conn.error ? clean(s.conn.error) : undefined}>
+      {text}
+      {s.pending.length > 0 && ` · ${s.pending.length} unsent`}
+    </span>
+  );
+}
+
+function ChatList({ s, onPick }: { s: ChatState; onPick(id: number): void }) {
+  const t = tabs(s);
+  const rooms = t.filter((x) => x.kind === "room");
+  const dms = t.filter((x) => x.kind === "dm");
+  const item = (x: (typeof t)[number]) => (
+    <li key={x.chatId}>
+      <button class={`chat${x.active ? " active" : ""}${x.mention ? " mention" : ""}`} aria-current={x.active ? "page" : undefined} onClick={() => onPick(x.chatId)} title={x.index < 9 ? `Alt+${x.index + 1}` : undefined}>
+        <span class="label">{clean(x.label)}</span>
+        {x.mention && <span class="mark" aria-label="mentioned you">@</span>}
+        {x.unread > 0 && <span class="badge" aria-label={`${x.unread} unread`}>{x.unread}</span>}
+      </button>
+    </li>
+  );
+  const hidden = hiddenChats(s);
+  return (
+    <>
+      <h3>Rooms</h3>
+      <ul class="chats">{rooms.map(item)}</ul>
+      <h3>Direct messages</h3>
+      <ul class="chats">{dms.length ? dms.map(item) : <li class="muted small">none yet</li>}</ul>
+      {hidden.length > 0 && <p class="muted small">{hidden.length} closed room(s): Ctrl+K</p>}
+    </>
+  );
+}
+
+function People({ s, onPick }: { s: ChatState; onPick(nick: string): void }) {
+  const users = sortedUsers(s);
+  const online = users.filter((u) => u.online).length;
+  return (
+    <>
+      <h3>People · {online} online</h3>
+      <ul class="users">
+        {users.map((u) => (
+          <li key={u.id}>
+            <button class={`user${u.online ? " online" : ""}`} disabled={u.me} onClick={() => onPick(u.nick)} aria-label={`${u.nick}, ${u.online ? "online" : "offline"}${u.me ? " (you)" : ", open a direct message"}`}>
+              <span class="dot" aria-hidden="true" />
+              <span class={nickClass(u.nick)}>{clean(u.nick)}</span>
+              {u.role !== "user" && <span class="muted small"> {u.role}</span>}
+              {u.dmUnread > 0 && <span class="badge">{u.dmUnread}</span>}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+const keyOf = (e: HistoryEntry) => (e.kind === "message" ? `m${e.message.id}` : e.kind === "marker" ? "marker" : e.kind === "pending" ? `p${e.pending.clientId}` : `l${e.line.key}`);
+
+function History(p: { s: ChatState; client: ChatClient; selected: MessageDto | null; onSelect(m: MessageDto | null): void; onReply(m: MessageDto): void; onEdit(m: MessageDto): void }) {
+  const { s, client } = p;
+  const v = activeView(s)!;
+  const entries = historyEntries(s, v.chat.id);
+  const me = s.me;
+  const jump = s.jump?.chatId === v.chat.id ? `m${s.jump.messageId}` : null;
+  const items: HistoryEntry[] = v.hasOlder || v.loadingOlder ? entries : [{ kind: "local", line: { key: "start", level: "info", text: `This is the beginning of ${v.chat.kind === "room" ? `#${v.chat.name}` : `your conversation with ${v.chat.name}`}.`, at: 0, afterId: 0 } }, ...entries];
+  return (
+    <VirtualList
+      items={items}
+      keyOf={keyOf}
+      listKey={v.chat.id}
+      label={`Messages in ${v.chat.name}`}
+      following={v.following}
+      reveal={jump}
+      onFollowing={(f) => client.dispatch({ type: "view.following", chatId: v.chat.id, following: f })}
+      onNearTop={() => {
+        if (v.hasOlder && !v.loadingOlder) void client.loadOlder(v.chat.id);
+      }}
+      onBottom={() => {
+        if (v.hasNewer && !v.loadingOlder) void client.loadLatest(v.chat.id);
+      }}
+      row={(e) => <Row e={e} me={me?.nick ?? null} myId={me?.id ?? null} moderator={me?.role !== "user"} client={client} selected={p.selected?.id} onSelect={p.onSelect} onReply={p.onReply} onEdit={p.onEdit} jump={jump} />}
+    />
+  );
+}
+
+function Text({ text, me }: { text: string; me: string | null }) {
+  return (
+    <>
+      {segments(text, me).map((seg, i) =>
+        seg.href ? (
+          <a key={i} href={seg.href} target="_blank" rel="noopener noreferrer nofollow">
+            {seg.text}
+          </a>
+        ) : seg.mention ? (
+          <mark key={i}>{seg.text}</mark>
+        ) : (
+          seg.text
+        ),
+      )}
+    </>
+  );
+}
+
+function Row(p: {
+  e: HistoryEntry; me: string | null; myId: number | null; moderator: boolean; client: ChatClient; selected: number | undefined; jump: string | null;
+  onSelect(m: MessageDto | null): void; onReply(m: MessageDto): void; onEdit(m: MessageDto): void;
+}) {
+  const { e } = p;
+  if (e.kind === "marker") return <div class="marker" role="separator">new messages</div>;
+  if (e.kind === "local") return <div class={`local ${e.line.level}`}>{clean(e.line.text)}</div>;
+  if (e.kind === "pending") {
+    const pd = e.pending;
+    return (
+      <div class={`msg pending ${pd.state}`}>
+        <span class="time">{pd.state === "failed" ? "failed" : pd.state === "queued" ? "queued" : "sending"}</span>
+        <span class="nick own">{p.me}</span>
+        <span class="text">{clean(pd.text)}</span>
+        {pd.error && <span class="error small"> {clean(pd.error)}</span>}
+      </div>
+    );
+  }
+  const m = e.message;
+  if (m.kind === "join" || m.kind === "leave") {
+    return (
+      <div class="event">
+        <span class="time">{hhmm(m.createdAt)}</span> {clean(m.sender)} {m.kind === "join" ? "joined" : "left"}
+      </div>
+    );
+  }
+  const cls = `msg${e.own ? " own" : ""}${e.mention ? " mentioned" : ""}${p.selected === m.id ? " selected" : ""}${p.jump === `m${m.id}` ? " jumped" : ""}`;
+  return (
+    <div class={cls} data-id={m.id}>
+      {m.replyTo && (
+        <div class="quote">
+          ↳ {clean(m.replyTo.sender)}: {m.replyTo.deleted ? "(deleted)" : clean(m.replyTo.excerpt)}
+        </div>
+      )}
+      <span class="time" title={m.createdAt}>{hhmm(m.createdAt)}</span>
+      <span class={`nick ${nickClass(m.sender)}`}>{clean(m.sender)}</span>
+      {m.deleted ? (
+        <span class="text deleted">(deleted by {clean(m.deleted.by)})</span>
+      ) : m.kind === "file" && m.file ? (
+        <span class="text file">
+          shared <strong>{clean(m.file.name)}</strong> ({formatBytes(m.file.size)}, #{m.file.id}){" "}
+          <button class="small" onClick={() => void p.client.download(m.file!.id, undefined, m.chatId)}>
+            Download
+          </button>
+        </span>
+      ) : (
+        <span class="text">
+          <Text text={m.text} me={p.me} />
+        </span>
+      )}
+      {m.editedAt && !m.deleted && <span class="muted small"> (edited)</span>}
+      {!m.deleted && (
+        <span class="actions">
+          <button class="small" aria-label="Reply" onClick={() => p.onReply(m)}>↩</button>
+          <button class="small" aria-label="React with thumbs up" onClick={() => void p.client.toggleReaction(m.id, "👍")}>+👍</button>
+          {m.senderId === p.myId && m.kind === "text" && <button class="small" aria-label="Edit" onClick={() => p.onEdit(m)}>✎</button>}
+          {(m.senderId === p.myId || p.moderator) && (
+            <button class="small" aria-label="Delete" onClick={() => window.confirm("Delete this message?") && void p.client.remove(m.id)}>🗑</button>
+          )}
+        </span>
+      )}
+      {m.reactions && m.reactions.length > 0 && (
+        <div class="reactions">
+          {m.reactions.map((r) => (
+            <button key={r.emoji} class="reaction" title={r.nicks.map(clean).join(", ")} onClick={() => void p.client.toggleReaction(m.id, r.emoji)}>
+              {clean(r.emoji)} {r.count}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Transfers({ transfers, onCancel }: { transfers: Transfer[]; onCancel(): void }) {
+  if (!transfers.length) return null;
+  return (
+    <div class="transfers">
+      {transfers.map((t) => (
+        <div key={t.id} class={`transfer ${t.state}`}>
+          <span>
+            {t.direction === "up" ? "↑" : "↓"} {clean(t.name)} · {t.state === "waiting" ? "waiting for the connection" : t.state}
+            {t.total > 0 && ` · ${formatBytes(t.bytes)} of ${formatBytes(t.total)}`}
+          </span>
+          <progress max={t.total || 1} value={t.bytes} aria-label={`${t.name} progress`} />
+          {(t.state === "active" || t.state === "waiting" || t.state === "hashing") && (
+            <button class="small" onClick={onCancel}>
+              Cancel
+            </button>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Shutdown({ s }: { s: ChatState }) {
+  const left = Math.max(0, Math.ceil((s.shutdown!.at - s.now) / 1000));
+  return (
+    <div class="shutdown" role="alert">
+      The server shuts down {left > 0 ? `in ${left} s` : "now"}: {clean(s.shutdown!.reason)}. This page reconnects when it is back.
+    </div>
+  );
+}
+
+function Composer(p: {
+  s: ChatState; inputRef: { current: HTMLTextAreaElement | null }; intent: Intent; onCancelIntent(): void; onSubmit(text: string): Promise<void>; onAttach(): void;
+}) {
+  const [text, setText] = useState("");
+  useEffect(() => {
+    if (p.intent?.kind === "edit") setText(p.intent.message.text);
+    if (p.intent) p.inputRef.current?.focus();
+  }, [p.intent]);
+  const nicks = Object.values(p.s.users).map((u) => u.nick);
+  const onKeyDown = (e: KeyboardEvent) => {
+    const el = e.currentTarget as HTMLTextAreaElement;
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      const t = text;
+      if (!t.trim()) return;
+      setText("");
+      void p.onSubmit(t);
+    } else if (e.key === "Tab" && !e.shiftKey && text) {
+      const c = completionsAt(text, el.selectionStart, nicks);
+      const first = c?.candidates[0];
+      if (c && first) {
+        e.preventDefault();
+        const next = text.slice(0, c.start) + first + text.slice(el.selectionStart);
+        setText(next);
+        const at = c.start + first.length;
+        requestAnimationFrame(() => el.setSelectionRange(at, at));
+      }
+    }
+  };
+  return (
+    <form class="composer" onSubmit={(e) => e.preventDefault()}>
+      {p.intent && (
+        <div class="intent">
+          {p.intent.kind === "reply" ? `Replying to ${clean(p.intent.message.sender)}: ${clean(p.intent.message.text).slice(0, 80)}` : "Editing your message"}
+          <button type="button" class="link" onClick={p.onCancelIntent}>
+            cancel (Esc)
+          </button>
+        </div>
+      )}
+      <button type="button" class="attach" aria-label="Send a file" title="Send a file (or drop it here)" onClick={p.onAttach}>
+        📎
+      </button>
+      <textarea
+        ref={p.inputRef}
+        rows={Math.min(6, text.split("\n").length)}
+        value={text}
+        autofocus
+        aria-label="Message (Enter sends, Shift+Enter starts a new line, / for commands)"
+        placeholder="Message · Enter sends · Shift+Enter new line · /help"
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={onKeyDown}
+      />
+    </form>
+  );
+}
+
+function Dialog(p: { title: string; onClose(): void; children: preact.ComponentChildren }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>("input,button")?.focus();
+  }, []);
+  return (
+    <div class="backdrop" onClick={(e) => e.target === e.currentTarget && p.onClose()}>
+      <div class="dialog" role="dialog" aria-modal="true" aria-label={p.title} ref={ref}>
+        <h3>{p.title}</h3>
+        {p.children}
+      </div>
+    </div>
+  );
+}
+
+function Switcher({ s, onPick, onClose }: { s: ChatState; onPick(id: number): void; onClose(): void }) {
+  const [q, setQ] = useState("");
+  const [sel, setSel] = useState(0);
+  const all = [...tabs(s).map((t) => ({ id: t.chatId, label: t.label, unread: t.unread })), ...hiddenChats(s).map((v) => ({ id: v.chat.id, label: `#${v.chat.name} (closed)`, unread: v.chat.unread }))];
+  const found = all.filter((x) => x.label.toLowerCase().includes(q.toLowerCase()));
+  return (
+    <Dialog title="Switch to a chat (Ctrl+K)" onClose={onClose}>
+      <input
+        aria-label="Chat name"
+        value={q}
+        onInput={(e) => {
+          setQ(e.currentTarget.value);
+          setSel(0);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "ArrowDown") setSel((x) => Math.min(found.length - 1, x + 1));
+          else if (e.key === "ArrowUp") setSel((x) => Math.max(0, x - 1));
+          else if (e.key === "Enter" && found[sel]) onPick(found[sel].id);
+          else return;
+          e.preventDefault();
+        }}
+      />
+      <ul class="picks" role="listbox">
+        {found.map((x, i) => (
+          <li key={x.id} role="option" aria-selected={i === sel} class={i === sel ? "sel" : ""} onClick={() => onPick(x.id)}>
+            {clean(x.label)} {x.unread > 0 && <span class="badge">{x.unread}</span>}
+          </li>
+        ))}
+      </ul>
+    </Dialog>
+  );
+}
+
+function Help({ onClose }: { onClose(): void }) {
+  return (
+    <Dialog title="Commands and keys" onClose={onClose}>
+      <p class="small">Enter sends, Shift+Enter starts a new line, Tab completes nicks and commands. Alt+1..9 switch chats, Alt+A goes to the next unread, Ctrl+K opens the switcher, Esc closes this. Drop a file anywhere to send it.</p>
+      <ul class="help">
+        {SLASH_COMMANDS.map((c) => (
+          <li key={c.name}>
+            <code>{c.usage}</code> {c.help}
+          </li>
+        ))}
+      </ul>
+      <button onClick={onClose}>Close</button>
+    </Dialog>
+  );
+}
+
+function Results({ s, kind, onClose, onPick }: { s: ChatState; kind: "search" | "mentions"; onClose(): void; onPick(chatId: number, id: number): void }) {
+  const items = kind === "search" ? (s.search?.hits ?? []).map((h) => ({ m: h.message, where: h.chatName })) : (s.mentions?.items ?? []).map((x) => ({ m: x.message, where: x.chatName }));
+  const loading = kind === "search" ? s.search?.loading : s.mentions?.loading;
+  const error = kind === "search" ? s.search?.error : s.mentions?.error;
+  return (
+    <Dialog title={kind === "search" ? `Search: ${clean(s.search?.query ?? "")}` : "Mentions of you"} onClose={onClose}>
+      {loading && <p class="muted">Searching…</p>}
+      {error && <p class="error">{clean(error)}</p>}
+      {!loading && !items.length && !error && <p class="muted">Nothing found.</p>}
+      <ul class="picks">
+        {items.map(({ m, where }) => (
+          <li key={m.id}>
+            <button class="hit" onClick={() => onPick(m.chatId, m.id)}>
+              <span class="muted">{clean(where)} · {hhmm(m.createdAt)}</span> <span class={nickClass(m.sender)}>{clean(m.sender)}</span>: {clean(m.text).slice(0, 200)}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <button onClick={onClose}>Close</button>
+    </Dialog>
+  );
+}

@@ -1,0 +1,151 @@
+// A virtualised, bottom-anchored list: only the rows in and near the viewport are in the DOM.
+// Row heights are measured after each render; the first visible row keeps its place on screen
+// when older rows are added above it or heights change, so paging back never jumps.
+import type { ComponentChildren } from "preact";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
+
+/** Height assumed for a row not yet measured. */
+const ESTIMATE = 40;
+/** Pixels rendered above and below the viewport. */
+const OVERSCAN = 800;
+/** Within this many pixels of the end counts as at the end. */
+const END_SLACK = 8;
+
+export type VirtualListProps<T> = {
+  items: readonly T[];
+  keyOf(item: T): string;
+  row(item: T): ComponentChildren;
+  /** Changes when the list shows something else (another chat): measurements are dropped. */
+  listKey: string | number;
+  /** Keep the newest row in view. */
+  following: boolean;
+  onFollowing(following: boolean): void;
+  /** The user is near the top: load older rows. */
+  onNearTop(): void;
+  /** The user reached the bottom (newer rows may be missing from the window). */
+  onBottom(): void;
+  /** Scroll this row into view (a jump), once. */
+  reveal?: string | null;
+  label: string;
+};
+
+/** First index whose offset is greater than y. */
+function upper(offsets: Float64Array, n: number, y: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[mid]! <= y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function VirtualList<T>(p: VirtualListProps<T>) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const heights = useRef(new Map<string, number>());
+  const anchor = useRef<{ key: string; delta: number } | null>(null);
+  const listKey = useRef(p.listKey);
+  const width = useRef(0);
+  const [view, setView] = useState({ top: 0, height: 600 });
+  const [, remeasured] = useState(0);
+  const revealed = useRef<string | null>(null);
+
+  if (listKey.current !== p.listKey) {
+    listKey.current = p.listKey;
+    heights.current.clear();
+    anchor.current = null;
+  }
+
+  const n = p.items.length;
+  const keys = new Array<string>(n);
+  const offsets = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const k = p.keyOf(p.items[i]!);
+    keys[i] = k;
+    offsets[i + 1] = offsets[i]! + (heights.current.get(k) ?? ESTIMATE);
+  }
+  const total = offsets[n]!;
+  const top = p.following ? Math.max(0, total - view.height) : view.top;
+  const start = Math.max(0, upper(offsets, n, top - OVERSCAN) - 1);
+  const end = Math.min(n, upper(offsets, n, top + view.height + OVERSCAN));
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    // Measure what was rendered; a changed height moves the rows below it.
+    let changed = false;
+    for (const child of Array.from(el.querySelectorAll<HTMLElement>("[data-row]"))) {
+      const k = child.dataset["row"]!;
+      const h = child.offsetHeight;
+      if (h > 0 && heights.current.get(k) !== h) {
+        heights.current.set(k, h);
+        changed = true;
+      }
+    }
+    const at = (key: string) => {
+      let y = 0;
+      for (let i = 0; i < n; i++) {
+        if (keys[i] === key) return y;
+        y += heights.current.get(keys[i]!) ?? ESTIMATE;
+      }
+      return null;
+    };
+    if (p.reveal && revealed.current !== p.reveal) {
+      const y = at(p.reveal);
+      if (y !== null) {
+        revealed.current = p.reveal;
+        el.scrollTop = Math.max(0, y - el.clientHeight / 3);
+      }
+    } else if (p.following) el.scrollTop = el.scrollHeight;
+    else if (anchor.current) {
+      const y = at(anchor.current.key);
+      if (y !== null && Math.abs(el.scrollTop - (y - anchor.current.delta)) >= 1) el.scrollTop = y - anchor.current.delta;
+    }
+    if (changed) remeasured((x) => x + 1);
+  });
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => {
+      // Another width wraps text differently: every height is measured again.
+      if (el.clientWidth !== width.current) {
+        width.current = el.clientWidth;
+        heights.current.clear();
+      }
+      setView({ top: el.scrollTop, height: el.clientHeight });
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  function onScroll() {
+    const el = scroller.current;
+    if (!el) return;
+    const y = el.scrollTop;
+    const i = Math.max(0, upper(offsets, n, y) - 1);
+    anchor.current = keys[i] !== undefined ? { key: keys[i]!, delta: offsets[i]! - y } : null;
+    setView({ top: y, height: el.clientHeight });
+    const atEnd = el.scrollHeight - y - el.clientHeight <= END_SLACK;
+    if (atEnd !== p.following) p.onFollowing(atEnd);
+    if (atEnd) p.onBottom();
+    if (y < OVERSCAN) p.onNearTop();
+  }
+
+  const rows = [];
+  for (let i = start; i < end; i++) {
+    rows.push(
+      <div key={keys[i]} data-row={keys[i]} class="row">
+        {p.row(p.items[i]!)}
+      </div>,
+    );
+  }
+  return (
+    <div ref={scroller} class="history" role="log" aria-label={p.label} aria-live="polite" tabIndex={0} onScroll={onScroll}>
+      <div style={{ height: `${offsets[start]}px` }} aria-hidden="true" />
+      {rows}
+      <div style={{ height: `${total - offsets[end]!}px` }} aria-hidden="true" />
+    </div>
+  );
+}
