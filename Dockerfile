@@ -18,6 +18,7 @@ COPY gateway ./gateway
 COPY scripts ./scripts
 COPY server ./server
 COPY tui ./tui
+COPY web ./web
 COPY test ./test
 # prisma generate (offline, see scripts/generate.mjs) and tsc; unit tests are not shipped.
 RUN npm run build && find dist/client dist/gateway dist/server dist/tui -name '*.test.js*' -delete
