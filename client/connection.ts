@@ -39,6 +39,17 @@ export const TRANSIENT_ERRORS: ReadonlySet<string> = new Set([CLIENT_ERRORS.time
 export const offlineError = (): ErrorBody => ({ code: CLIENT_ERRORS.offline as never, message: "Not connected to the server." });
 
 /** The part of a socket.io-client Socket this adapter uses (so no socket.io import is needed here). */
+/** socket.io-client options every front end connects with: WebSocket only, reconnect with
+ * jittered backoff up to 10 s, an 8 s connect timeout. */
+export const SOCKET_OPTIONS = {
+  transports: ["websocket"],
+  reconnection: true,
+  reconnectionDelay: 500,
+  reconnectionDelayMax: 10_000,
+  randomizationFactor: 0.5,
+  timeout: 8_000,
+} as const;
+
 export interface SocketLike {
   readonly connected: boolean;
   on(event: string, fn: (...args: never[]) => void): unknown;

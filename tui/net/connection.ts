@@ -2,7 +2,7 @@
 // hands it to the client core's connection adapter.
 import type { Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../server/protocol/index.js";
-import { socketConnection, type Connection, type ConnectionEvents, type SocketLike } from "../../client/connection.js";
+import { SOCKET_OPTIONS, socketConnection, type Connection, type ConnectionEvents, type SocketLike } from "../../client/connection.js";
 import { systemClock, type Clock } from "../../client/ports.js";
 import { certificateProblem, type TlsOptions } from "./tls.js";
 
@@ -20,13 +20,9 @@ export async function openConnection(
   const { io } = await import("socket.io-client");
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(server, {
     ...tls,
-    transports: ["websocket"],
+    ...SOCKET_OPTIONS,
+    transports: [...SOCKET_OPTIONS.transports],
     auth: { token },
-    reconnection: true,
-    reconnectionDelay: 500,
-    reconnectionDelayMax: 10_000,
-    randomizationFactor: 0.5,
-    timeout: 8_000,
   });
   return socketConnection(socket as unknown as SocketLike, on, { clock, describeError: certificateProblem });
 }
