@@ -218,6 +218,11 @@ if (missing) {
         h.scrollTop -= by;
         return by;
       });
+      if (expected === 0) {
+        // Already at the top while a page is on its way (or failed): the wheel, as a user would.
+        await history(page).hover();
+        await page.mouse.wheel(0, -300);
+      }
       await page.waitForTimeout(50);
       const after = await page.evaluate<number | null>(`(() => {
         const r = document.querySelector('.history .msg[data-id="${before?.id ?? ""}"]');

@@ -50,6 +50,7 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
   const [view, setView] = useState({ top: 0, height: 600 });
   const [, remeasured] = useState(0);
   const revealed = useRef<string | null>(null);
+  const count = useRef(0);
 
   if (listKey.current !== p.listKey) {
     listKey.current = p.listKey;
@@ -103,6 +104,14 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
       if (y !== null && Math.abs(el.scrollTop - (y - anchor.current.delta)) >= 1) el.scrollTop = y - anchor.current.delta;
     }
     if (changed) remeasured((x) => x + 1);
+    // A page arrived while the view was already at the top (a scroll there while the previous
+    // page was loading is not seen again: scrollTop 0 fires no more scroll events). Ask for the
+    // next one; only when rows were added, so a failed fetch is not retried in a loop.
+    if (n !== count.current) {
+      const grew = n > count.current;
+      count.current = n;
+      if (grew && !p.following && el.scrollTop < OVERSCAN) queueMicrotask(() => p.onNearTop());
+    }
   });
 
   useLayoutEffect(() => {
@@ -133,6 +142,17 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
     if (y < OVERSCAN) p.onNearTop();
   }
 
+  // At scrollTop 0 the browser fires no scroll event, so a wheel or key that asks to go further
+  // up (after a page failed to load, say) asks for older rows itself.
+  function onWheel(e: WheelEvent) {
+    const el = scroller.current;
+    if (el && e.deltaY < 0 && el.scrollTop < OVERSCAN) p.onNearTop();
+  }
+  function onKeyDown(e: KeyboardEvent) {
+    const el = scroller.current;
+    if (el && (e.key === "PageUp" || e.key === "Home" || e.key === "ArrowUp") && el.scrollTop < OVERSCAN) p.onNearTop();
+  }
+
   const rows = [];
   for (let i = start; i < end; i++) {
     rows.push(
@@ -142,7 +162,7 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
     );
   }
   return (
-    <div ref={scroller} class="history" role="log" aria-label={p.label} aria-live="polite" tabIndex={0} onScroll={onScroll}>
+    <div ref={scroller} class="history" role="log" aria-label={p.label} aria-live="polite" tabIndex={0} onScroll={onScroll} onWheel={onWheel} onKeyDown={onKeyDown}>
       <div style={{ height: `${offsets[start]}px` }} aria-hidden="true" />
       {rows}
       <div style={{ height: `${total - offsets[end]!}px` }} aria-hidden="true" />
