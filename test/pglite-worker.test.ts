@@ -40,6 +40,15 @@ test.serial("a long query on the embedded database leaves the event loop free", 
   t.true(maxGap < took / 2, `the event loop paused ${Math.round(maxGap)} ms during a ${Math.round(took)} ms query`);
 });
 
+test.serial("closing the embedded database is not reported as an outage", async (t) => {
+  const outages: string[] = [];
+  const db = await openDatabase({ dataDir: "memory://", migrate: false, onUnavailable: (reason) => outages.push(reason) });
+  const r = await db.prisma.$queryRawUnsafe<{ one: number }[]>("SELECT 1 AS one");
+  t.is(r[0]!.one, 1);
+  await db.close();
+  t.deepEqual(outages, [], "a shutdown logs no 'embedded database unavailable'");
+});
+
 test.serial("unique violations through the worker still surface as Prisma's P2002, and transactions roll back", async (t) => {
   const server = await startTestServer("pglite");
   t.teardown(() => server.stop());

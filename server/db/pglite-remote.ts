@@ -58,6 +58,7 @@ export class PGliteWorker {
   private unavailable: string | null = null;
   private stopped = false;
   readonly ready: Promise<void>;
+  private closing = false;
 
   constructor(private readonly opts: PGliteWorkerOptions) {
     this.worker = new Worker(new URL("./pglite-worker.js", import.meta.url), { workerData: { dataDir: opts.dataDir } });
@@ -114,7 +115,8 @@ export class PGliteWorker {
   }
 
   private markUnavailable(reason: string) {
-    if (this.unavailable === null) this.opts.onUnavailable?.(reason);
+    // A close the server asked for (shutdown) is not an outage to report.
+    if (this.unavailable === null && !this.closing) this.opts.onUnavailable?.(reason);
     this.unavailable = reason;
   }
 
@@ -146,6 +148,7 @@ export class PGliteWorker {
 
   /** Closes PGlite if it answers within graceMs, then ends the thread whatever state it is in. */
   async close(graceMs = 5000): Promise<void> {
+    this.closing = true;
     if (!this.stopped && this.unavailable === null) await this.call({ op: "close" }, graceMs).catch(() => undefined);
     this.stop("the embedded database is closed");
     await this.worker.terminate();
