@@ -207,3 +207,99 @@ for (const backend of BACKENDS) {
     }
   });
 }
+
+// The session epoch: every node reads one counter each second and re-reads its sessions only
+// when it moved, so idle sockets cost no session reads. The triggers must move it for every write
+// that can end or change a live session, whoever makes it, and for nothing else.
+for (const backend of BACKENDS) {
+  const srv = () => servers.get(backend as Backend)!;
+  const epoch = async () => {
+    const rows = await srv().db.prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT n FROM session_epoch WHERE id = 1`);
+    return rows[0]!.n;
+  };
+
+  test.serial(`${backend}: the session epoch moves on revocation, expiry, deletion, a ban and a role or nick change, not on a new session, a mute or a message`, async (t) => {
+    const sql = (q: string, ...args: unknown[]) => srv().db.prisma.$executeRawUnsafe(q, ...args);
+    const c = await newUser(srv(), "epo");
+    t.teardown(() => c.close());
+    const uid = c.user.id;
+    const moved = async (what: string, write: () => Promise<unknown>, expected: boolean) => {
+      const before = await epoch();
+      await write();
+      const after = await epoch();
+      t.is(after !== before, expected, `${what}: epoch ${before} -> ${after}`);
+    };
+    await moved("a new session (login)", () => api(srv().url, "/api/v1/login", { nick: c.user.nick, password: "correct horse" }), false);
+    await moved("a message", () => c.ok("message:send", { chatId: c.ready.chats[0]!.id, text: "epoch", clientId: uuid() }), false);
+    await moved("a mute", () => sql(`INSERT INTO sanctions (kind, user_id, reason) VALUES ('mute', $1, 'x')`, uid), false);
+    await moved("a session revoked", () => sql(`UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND id = (SELECT min(id) FROM sessions WHERE user_id = $1)`, uid), true);
+    await moved("an expiry moved", () => sql(`UPDATE sessions SET expires_at = expires_at - interval '1 second' WHERE user_id = $1`, uid), true);
+    await moved("a role changed", () => srv().accounts.setRole(c.user.nick, "moderator"), true);
+    await moved("a nick changed", () => sql(`UPDATE users SET nick = nick WHERE id = $1`, uid), true);
+    await moved("a ban", () => sql(`INSERT INTO sanctions (kind, user_id, reason) VALUES ('ban', $1, 'x')`, uid), true);
+    await moved("a session deleted", () => sql(`DELETE FROM sessions WHERE user_id = $1`, uid), true);
+    const other = await register(srv().url, nick("epd"));
+    await moved("a user deleted", () => sql(`DELETE FROM users WHERE id = $1`, other.user.id), true);
+  });
+
+  test.serial(`${backend}: writes made with plain SQL, which no broadcast announces, still close the sockets they end`, async (t) => {
+    const sql = (q: string, ...args: unknown[]) => srv().db.prisma.$executeRawUnsafe(q, ...args);
+    const cases: { name: string; write: (userId: number) => Promise<unknown>; code: SessionEnded["code"] }[] = [
+      { name: "revoked", write: (id) => sql(`UPDATE sessions SET revoked_at = now() WHERE user_id = $1`, id), code: "REVOKED" },
+      { name: "banned", write: (id) => sql(`INSERT INTO sanctions (kind, user_id, reason) VALUES ('ban', $1, 'by hand')`, id), code: "BANNED" },
+      { name: "expired", write: (id) => sql(`UPDATE sessions SET expires_at = now() WHERE user_id = $1`, id), code: "EXPIRED" },
+      { name: "user deleted", write: (id) => sql(`DELETE FROM users WHERE id = $1`, id), code: "REVOKED" },
+    ];
+    for (const k of cases) {
+      const c = await newUser(srv(), "sql");
+      t.teardown(() => c.close());
+      // Several idle sweeps first: the epoch stands still, and the session stays good.
+      await sleep(1500);
+      t.true((await c.request("ping:rtt", {})).ok, `${k.name}: works before the write`);
+      const ended = c.next<SessionEnded>("session:ended", () => true, 15_000);
+      const at = Date.now();
+      await k.write(c.user.id);
+      t.is((await ended).code, k.code, k.name);
+      t.log(`${k.name}: closed ${Date.now() - at} ms after the write`);
+      t.true(await waitUntil(() => !c.socket.connected, 5000), `${k.name}: the socket is closed`);
+    }
+  });
+}
+
+test.serial("idle sockets cost one epoch read per second, not a read of every session; a moved epoch reads them all", async (t) => {
+  const server = await startTestServer("pglite");
+  t.teardown(() => server.stop());
+  const clients = await Promise.all(Array.from({ length: 20 }, () => newUser(server, "idl")));
+  t.teardown(() => clients.forEach((c) => c.close()));
+  // The guard calls the service it was given; count what it asks for from here on.
+  const accounts = server.accounts as { checkSessions(ids: number[]): Promise<unknown>; sessionEpoch(): Promise<bigint> };
+  const realCheck = accounts.checkSessions.bind(accounts);
+  const realEpoch = accounts.sessionEpoch.bind(accounts);
+  const reads: number[][] = [];
+  let epochs = 0;
+  accounts.checkSessions = (ids) => (reads.push(ids), realCheck(ids));
+  accounts.sessionEpoch = () => (epochs++, realEpoch());
+  t.teardown(() => {
+    accounts.checkSessions = realCheck;
+    accounts.sessionEpoch = realEpoch;
+  });
+  const waitEpochs = async (n: number) => {
+    const from = epochs;
+    const deadline = Date.now() + 30_000;
+    while (epochs < from + n) {
+      if (Date.now() > deadline) throw new Error(`the guard read the session epoch ${epochs - from} times in 30 s, not ${n}`);
+      await sleep(50);
+    }
+  };
+  // The sweep after the counting began may be a full one (the first after the connects).
+  await waitEpochs(2);
+  reads.length = 0;
+  await waitEpochs(4);
+  t.deepEqual(reads, [], "four idle sweeps read no session");
+  t.true(clients.every((c) => c.socket.connected));
+  t.true((await clients[0]!.request("ping:rtt", {})).ok, "a request on an idle socket is still served");
+  await server.db.prisma.$executeRawUnsafe(`UPDATE sessions SET revoked_at = now() WHERE user_id = $1`, clients[0]!.user.id);
+  await clients[0]!.next<SessionEnded>("session:ended", () => true, 15_000);
+  const read = new Set(reads.flat());
+  t.true(read.size >= clients.length, `the moved epoch read all ${clients.length} sessions (${read.size})`);
+});

@@ -2,6 +2,7 @@
 // through Prisma driver adapters, and applies pending migrations.
 import { isMainThread } from "node:worker_threads";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./generated/client.js";
 import { backfillNameSkeletons, type SkeletonBackfill } from "./backfill.js";
@@ -61,6 +62,17 @@ function makeClient(adapter: SqlDriverAdapterFactory, onQuery?: (ms: number) => 
   return client as unknown as PrismaClient;
 }
 
+/** One simple query with the whole script: PostgreSQL runs it as one implicit transaction. */
+async function runScriptWhole(url: string, script: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    await client.query(script);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const migrate = opts.migrate ?? true;
   if (opts.databaseUrl) {
@@ -69,7 +81,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     // instead of waiting for it; the pool reconnects by itself when it is back.
     const factory = new PrismaPg({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 3000 });
     // Migrations get their own short-lived pool so the client's pool starts clean.
-    const applied = migrate ? await applyMigrations(new PrismaPg({ connectionString: url, max: 1 })) : [];
+    const applied = migrate ? await applyMigrations(new PrismaPg({ connectionString: url, max: 1 }), (script) => runScriptWhole(url, script)) : [];
     const prisma = makeClient(factory, opts.onQuery);
     await prisma.$connect();
     const skeletons = migrate ? await backfillNameSkeletons(prisma) : NO_BACKFILL;

@@ -102,6 +102,11 @@ function sessionRepository(prisma: PrismaClient): SessionRepository {
         return { sessionId: id, revokedAt, expiresAt, user, ban };
       });
     },
+    async epoch() {
+      const r = await prisma.sessionEpoch.findUnique({ where: { id: 1 }, select: { n: true } });
+      // The row is made by the migration; without it every read counts as a change.
+      return r?.n ?? -1n;
+    },
     async revoke(tokenHash, now) {
       const s = await prisma.session.findUnique({ where: { tokenHash: new Uint8Array(tokenHash) }, select: { id: true, revokedAt: true } });
       if (!s || s.revokedAt) return null;

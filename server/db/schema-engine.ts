@@ -70,7 +70,11 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationLis
 export const NO_FILTERS = { externalTables: [], externalEnums: [] };
 
 /** Applies pending migrations (like `prisma migrate deploy`); returns the names applied. */
-export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+/**
+ * `runScript` runs a migration's script whole instead of the adapter's executeScript (the
+ * PostgreSQL adapter splits a script at every `;`, which cuts a function body in two).
+ */
+export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory, runScript?: (script: string) => Promise<void>): Promise<string[]> {
   // The engine takes an advisory lock on its connection and never closes it; disposing what it
   // opened ends that connection (and the lock) now, not when the pool's idle timer fires 10 s
   // later, so a second server opening the same database does not wait for it.
@@ -81,7 +85,8 @@ export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAda
     connect: async () => {
       const adapter = await adapterFactory.connect();
       opened.push(adapter);
-      return adapter;
+      if (!runScript) return adapter;
+      return new Proxy(adapter, { get: (target, key, receiver) => (key === "executeScript" ? runScript : Reflect.get(target, key, receiver)) });
     },
     connectToShadowDb: async () => {
       const adapter = await adapterFactory.connectToShadowDb();

@@ -15,7 +15,7 @@ export type AuthenticatedSession = { sessionId: number; user: UserDto };
 /** Where a request comes from (for the audit log) and whether its client is still there. */
 export type RequestContext = { address?: string; signal?: AbortSignal };
 /** A live session re-checked: still good (with the user as they are now), or ended and why. */
-export type SessionVerdict = { ok: true; user: UserDto } | { ok: false; ended: SessionEnded };
+export type SessionVerdict = { ok: true; user: UserDto; expiresAt: Date } | { ok: false; ended: SessionEnded };
 
 export interface AccountService {
   register(input: { nick: string; password: string }, ctx?: RequestContext): Promise<AuthResponse>;
@@ -28,6 +28,8 @@ export interface AccountService {
    * ended; good ones come with the user's current role and nick.
    */
   checkSessions(sessionIds: number[]): Promise<Map<number, SessionVerdict>>;
+  /** The session epoch (SessionRepository.epoch): unchanged means no session was ended or changed. */
+  sessionEpoch(): Promise<bigint>;
   /** Creates an account without a session (administration CLI). */
   addUser(input: { nick: string; password: string; role: Role }): Promise<UserDto>;
   setRole(nick: string, role: Role): Promise<UserDto>;
@@ -163,9 +165,12 @@ export function createAccountService(deps: {
         if (s.ban) ended("BANNED", s.ban.reason, s.ban.byNick, s.ban.until);
         else if (s.revokedAt) ended("REVOKED", "the session was ended (a kick, or a logout)");
         else if (s.expiresAt <= at) ended("EXPIRED", "the session expired");
-        else verdicts.set(s.sessionId, { ok: true, user: toUserDto(s.user) });
+        else verdicts.set(s.sessionId, { ok: true, user: toUserDto(s.user), expiresAt: s.expiresAt });
       }
       return verdicts;
+    },
+    sessionEpoch() {
+      return repos.sessions.epoch();
     },
 
     async addUser({ nick, password, role }) {

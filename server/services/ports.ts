@@ -86,6 +86,12 @@ export interface SessionRepository {
    * (current role and nick) and their ban in force at `now`. Ids that do not exist are absent.
    */
   states(sessionIds: number[], now: Date): Promise<SessionState[]>;
+  /**
+   * The session epoch: a counter the database moves on every write that can end or change a
+   * live session (revocation, expiry, deletion, a ban, a role or nick change). While it stays
+   * the same, sessions found good stay good until they expire.
+   */
+  epoch(): Promise<bigint>;
 }
 
 /** A session re-read for the sockets that use it. */

@@ -22,7 +22,7 @@ import { conversationHandlers, messageHandlers } from "./handlers/message.js";
 import { presenceHandlers } from "./handlers/presence.js";
 import { keyHandlers } from "./handlers/key.js";
 import { roomHandlers } from "./handlers/room.js";
-import { createSessionGuard } from "./sessions.js";
+import { createSessionGuard, sessionRoom } from "./sessions.js";
 import { seconds, type Limits } from "./limits.js";
 import { createSendQueue, type QueueBounds } from "./send-queue.js";
 import type { Metrics } from "../metrics.js";
@@ -113,7 +113,6 @@ export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[
 
 export const roomOf = (chatId: number) => `room:${chatId}`;
 export const userRoom = (userId: number) => `user:${userId}`;
-const sessionRoom = (sessionId: number) => `session:${sessionId}`;
 
 export function createNotifier(io: ChatServer): Notifier {
   return {

@@ -24,6 +24,13 @@ export interface SessionGuard {
 
 /** Sessions read per query by the sweep. */
 const BATCH = 500;
+/**
+ * However still the session epoch stays, every session is read again this often: a backstop
+ * for a change the triggers cannot see (the epoch row itself rewritten by hand, say).
+ */
+const FULL_SWEEP_MS = 60_000;
+
+export const sessionRoom = (sessionId: number) => `session:${sessionId}`;
 
 export function createSessionGuard(deps: {
   io: ChatServer;
@@ -42,10 +49,16 @@ export function createSessionGuard(deps: {
   const maxAgeMs = Math.round(deps.intervalMs * 1.5);
   /** When the last read that found the session good was issued (ms). */
   const verifiedAt = new Map<number, number>();
+  /** When each session found good expires (ms): the epoch does not move when time passes. */
+  const expiresAt = new Map<number, number>();
   /** A per-session read under way (and when it was issued), that requests coalesce on. */
   const reading = new Map<number, { issued: number; done: Promise<void> }>();
   let sweeping = false;
   let failing = false;
+  /** The epoch the last full sweep read before it read the sessions, and when it read it. */
+  let epoch: bigint | null = null;
+  let epochReadAt = 0;
+  let lastFull = 0;
 
   const localSockets = (): ChatSocket[] => [...io.of("/").sockets.values()] as ChatSocket[];
 
@@ -64,19 +77,42 @@ export function createSessionGuard(deps: {
     if (before.role !== verdict.user.role) socket.emit("notice", { level: "info", text: `Your role is now ${verdict.user.role}.` });
   }
 
+  /** The local sockets of one session (its room), without walking every socket. */
+  function socketsOf(sessionId: number): ChatSocket[] {
+    const ns = io.of("/");
+    const ids = ns.adapter.rooms.get(sessionRoom(sessionId));
+    if (!ids) return [];
+    const out: ChatSocket[] = [];
+    for (const sid of ids) {
+      const s = ns.sockets.get(sid);
+      if (s) out.push(s as ChatSocket);
+    }
+    return out;
+  }
+
   /** Reads the sessions and applies the verdicts to every local socket that holds one of them. */
   async function read(sessionIds: number[]): Promise<Map<number, SessionVerdict>> {
     const issued = Date.now();
     const verdicts = await accounts.checkSessions(sessionIds);
     for (const [id, v] of verdicts) {
-      if (v.ok) verifiedAt.set(id, Math.max(issued, verifiedAt.get(id) ?? 0));
-      else verifiedAt.delete(id);
-    }
-    for (const socket of localSockets()) {
-      const v = verdicts.get(socket.data.sessionId);
-      if (v && socket.data.user) apply(socket, v);
+      if (v.ok) {
+        verifiedAt.set(id, Math.max(issued, verifiedAt.get(id) ?? 0));
+        expiresAt.set(id, v.expiresAt.getTime());
+      } else {
+        verifiedAt.delete(id);
+        expiresAt.delete(id);
+      }
+      for (const socket of socketsOf(id)) if (socket.data.user && socket.data.sessionId === id) apply(socket, v);
     }
     return verdicts;
+  }
+
+  /** Every held session, read again: after the epoch moved, and once a minute whatever. */
+  async function fullSweep(held: Set<number>) {
+    for (const id of verifiedAt.keys()) if (!held.has(id)) verifiedAt.delete(id);
+    for (const id of expiresAt.keys()) if (!held.has(id)) expiresAt.delete(id);
+    const ids = [...held];
+    for (let i = 0; i < ids.length; i += BATCH) await read(ids.slice(i, i + BATCH));
   }
 
   async function sweep() {
@@ -85,9 +121,30 @@ export function createSessionGuard(deps: {
     try {
       const held = new Set<number>();
       for (const s of localSockets()) if (s.data.user) held.add(s.data.sessionId);
-      for (const id of verifiedAt.keys()) if (!held.has(id)) verifiedAt.delete(id);
-      const ids = [...held];
-      for (let i = 0; i < ids.length; i += BATCH) await read(ids.slice(i, i + BATCH));
+      const issued = Date.now();
+      const now = await accounts.sessionEpoch();
+      if (now !== epoch || issued - lastFull >= FULL_SWEEP_MS) {
+        // Read before the sessions: a change made while they are read moves it past `now`,
+        // and the next sweep reads them all again.
+        await fullSweep(held);
+        epoch = now;
+        epochReadAt = issued;
+        lastFull = issued;
+      } else {
+        // Nothing that ends or changes a session was written since the epoch was read before
+        // the last full sweep, so every session found good since then is still good now, unless
+        // its time ran out. Sessions found good only before it (none held then) are left to
+        // their own read.
+        const expired: number[] = [];
+        for (const [id, at] of verifiedAt) {
+          if (!held.has(id)) {
+            verifiedAt.delete(id);
+            expiresAt.delete(id);
+          } else if ((expiresAt.get(id) ?? 0) <= issued) expired.push(id);
+          else if (at >= epochReadAt) verifiedAt.set(id, issued);
+        }
+        for (let i = 0; i < expired.length; i += BATCH) await read(expired.slice(i, i + BATCH));
+      }
       if (failing) log.info("session checks work again");
       failing = false;
     } catch (e) {
