@@ -85,7 +85,7 @@ class Member {
     }
   }
   async request<T>(event: string, payload: unknown): Promise<Result<T>> {
-    return (await this.socket.timeout(5000).emitWithAck(event, payload)) as Result<T>;
+    return (await this.socket.timeout(30_000).emitWithAck(event, payload)) as Result<T>;
   }
   async node(): Promise<string> {
     return ((await this.request<{ node: string }>("ping:rtt", {})) as { ok: true; data: { node: string } }).data.node;

@@ -43,7 +43,7 @@ test.serial("arbitrary payloads at every event get a Result with a known code an
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...CLIENT_EVENTS.filter((e) => e !== "admin:shutdown")), fc.anything({ maxDepth: 3, withBigInt: false }), async (event, payload) => {
       requests++;
-      const r = (await emit.timeout(5000).emitWithAck(event, payload)) as { ok: boolean; data?: unknown; error?: { code: string; message: string } };
+      const r = (await emit.timeout(30_000).emitWithAck(event, payload)) as { ok: boolean; data?: unknown; error?: { code: string; message: string } };
       if (typeof r !== "object" || r === null || typeof r.ok !== "boolean") return false;
       if (!r.ok) return KNOWN_CODES.has(r.error?.code ?? "") && r.error?.code !== "INTERNAL" && typeof r.error?.message === "string" && r.error.message.length > 0;
       return true;
@@ -61,7 +61,7 @@ test.serial("arbitrary payloads at every event get a Result with a known code an
         ["admin:kick", { nick: b || "x", reason: a }],
       ] as const) {
         requests++;
-        const r = (await emit.timeout(5000).emitWithAck(event, payload)) as { ok: boolean; error?: { code: string } };
+        const r = (await emit.timeout(30_000).emitWithAck(event, payload)) as { ok: boolean; error?: { code: string } };
         if (!r.ok && (r.error?.code === "INTERNAL" || !KNOWN_CODES.has(r.error?.code ?? ""))) return false;
       }
       return true;
@@ -83,7 +83,7 @@ test.serial("arbitrary payloads at every event get a Result with a known code an
   ];
   for (const payload of nasty) {
     for (const event of ["message:send", "history:fetch", "room:create", "chat:read"]) {
-      const r = (await emit.timeout(5000).emitWithAck(event, payload)) as { ok: boolean; error?: { code: string } };
+      const r = (await emit.timeout(30_000).emitWithAck(event, payload)) as { ok: boolean; error?: { code: string } };
       t.true(r.ok || KNOWN_CODES.has(r.error?.code ?? ""), `${event}: ${JSON.stringify(r).slice(0, 80)}`);
     }
   }
@@ -106,9 +106,9 @@ test.serial("memory stays bounded under a stream of arbitrary payloads", async (
     ),
     { numRuns: 1700, seed: 7 },
   );
-  for (const [event, payload] of payloads.slice(0, 500)) await emit.timeout(5000).emitWithAck(event, payload);
+  for (const [event, payload] of payloads.slice(0, 500)) await emit.timeout(30_000).emitWithAck(event, payload);
   const before = retainedHeap();
-  for (const [event, payload] of payloads.slice(500)) await emit.timeout(5000).emitWithAck(event, payload);
+  for (const [event, payload] of payloads.slice(500)) await emit.timeout(30_000).emitWithAck(event, payload);
   const grown = (retainedHeap() - before) / 1024 / 1024;
   t.log(`retained heap grew ${grown.toFixed(1)} MiB over 1,200 requests after warm-up`);
   t.true(grown < 16, `retained heap grew ${grown.toFixed(1)} MiB`);

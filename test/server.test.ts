@@ -353,7 +353,7 @@ for (const backend of BACKENDS) {
     ];
     for (const [event, payload, code] of cases) {
       const loose = a.socket as unknown as { timeout(ms: number): { emitWithAck(e: string, p: unknown): Promise<{ ok: boolean; error?: { code: string; message: string } }> } };
-      const r = await loose.timeout(5000).emitWithAck(event, payload);
+      const r = await loose.timeout(30_000).emitWithAck(event, payload);
       t.false(r.ok, `${event} ${JSON.stringify(payload)?.slice(0, 40)}`);
       t.is(r.error?.code, code, `${event} ${JSON.stringify(payload)?.slice(0, 40)}`);
       t.true((r.error?.message.length ?? 0) > 5);

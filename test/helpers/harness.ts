@@ -126,7 +126,7 @@ export class Client {
   }
 
   request<E extends keyof ClientToServerEvents>(event: E, payload: unknown): Promise<Result<any>> {
-    return this.socket.timeout(10_000).emitWithAck(event as any, payload as any) as Promise<Result<any>>;
+    return this.socket.timeout(30_000).emitWithAck(event as any, payload as any) as Promise<Result<any>>;
   }
 
   async ok<T = any>(event: keyof ClientToServerEvents, payload: unknown): Promise<T> {
