@@ -1,7 +1,47 @@
 // Benchmark 3, connections: memory per idle connection (RSS growth of the server process per
 // socket) at 10,000 sockets, chat-server in its own process against the `ws` floor.
-import { fdLimit, rssOf, seedDatabase, sleep, startChatServer, startWorker, type BenchOutput, type Ctx, type Row, type Worker } from "./lib.js";
+import { cpuMsOf, fdLimit, rssOf, seedDatabase, sleep, startChatServer, startWorker, type BenchOutput, type Ctx, type Row, type Worker } from "./lib.js";
 import { startWsFloor } from "./servers.js";
+import { readdirSync, readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import WebSocket from "ws";
+import { byPackage, topFrames } from "./profile.js";
+import { freePort } from "./lib.js";
+
+/**
+ * --profile: a CPU profile of the server while its sockets are idle only (not their handshakes),
+ * taken over the inspector (the server runs with --inspect on a loopback port).
+ */
+async function profileIdle(inspectPort: number, ms: number, dir: string): Promise<void> {
+  const list = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+  const ws = new WebSocket(list[0]!.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+  let id = 0;
+  const call = (method: string, params: object = {}) =>
+    new Promise<any>((resolve) => {
+      const my = ++id;
+      const on = (data: WebSocket.RawData) => {
+        const m = JSON.parse(String(data)) as { id?: number; result?: unknown };
+        if (m.id === my) {
+          ws.off("message", on);
+          resolve(m.result);
+        }
+      };
+      ws.on("message", on);
+      ws.send(JSON.stringify({ id: my, method, params }));
+    });
+  try {
+    await call("Profiler.enable");
+    await call("Profiler.setSamplingInterval", { interval: 1000 });
+    await call("Profiler.start");
+    await sleep(ms);
+    const { profile } = await call("Profiler.stop");
+    await writeFile(path.join(dir, "idle.cpuprofile"), JSON.stringify(profile));
+  } finally {
+    ws.close();
+  }
+}
 
 const PER_WORKER = 2500;
 /** Client sockets bind to several loopback addresses so 10,000 of them never run out of ports. */
@@ -15,6 +55,39 @@ async function settle(pid: number): Promise<number> {
     low = Math.min(low, rssOf(pid));
   }
   return low;
+}
+
+/** CPU ms of each thread of a process, by thread name (main thread, libuv pool, V8, workers). */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+      const key = tid === String(pid) ? "main" : name;
+      out.set(key, (out.get(key) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/** Share of one core a process spends over `ms` of doing nothing (its sockets idle), and by thread. */
+async function idleCpu(pid: number, ms: number): Promise<{ share: number; threads: Record<string, number> }> {
+  const c0 = cpuMsOf(pid);
+  const th0 = threadCpu(pid);
+  const t0 = performance.now();
+  await sleep(ms);
+  const wall = performance.now() - t0;
+  const th1 = threadCpu(pid);
+  const threads: Record<string, number> = {};
+  for (const [name, v] of th1) {
+    const d = v - (th0.get(name) ?? 0);
+    if (d > 0) threads[name] = Math.round((d / wall) * 10_000) / 100;
+  }
+  return { share: (cpuMsOf(pid) - c0) / wall, threads };
 }
 
 async function heapUsed(url: string): Promise<number> {
@@ -43,11 +116,15 @@ export async function connections(ctx: Ctx): Promise<BenchOutput> {
   const perUser = 100; // connectionsPerAccount is raised for the bench (CHAT_RATE_LIMITS), not in the defaults
   const seed = await seedDatabase(ctx, { backend: "pglite", users: Math.ceil(sockets / perUser) });
   const nWorkers = Math.ceil(sockets / PER_WORKER);
+  // Long enough to hold a full engine.io ping round (20 s) and the sessions' once-a-minute re-read in the full run.
+  const idleMs = ctx.quick ? 10_000 : 65_000;
   const rows: Row[] = [];
   const details: Record<string, unknown> = { sockets, perUser };
 
+  const profDir = ctx.profile ? await ctx.tmp() : null;
+  const inspectPort = profDir ? await freePort() : 0;
   const chatFig = await (async () => {
-    const server = await startChatServer(seed);
+    const server = await startChatServer(seed, {}, profDir ? [`--inspect=127.0.0.1:${inspectPort}`] : []);
     const workers = Array.from({ length: nWorkers }, (_, i) => startWorker(`conn${i}`));
     try {
       // Warm up the code paths (and the database cache) with a few sockets first.
@@ -59,7 +136,9 @@ export async function connections(ctx: Ctx): Promise<BenchOutput> {
       const filled = await fill({ kind: "sio", url: server.url }, specs, workers);
       const rss1 = await settle(server.pid);
       const heap1 = await heapUsed(server.url);
-      return { perSocket: (rss1 - rss0) / filled.connected, heapPerSocket: (heap1 - heap0) / filled.connected, rss0, rss1, connectPerSec: filled.connected / filled.seconds };
+      ctx.log(`connections: ${filled.connected} sockets idle for ${idleMs / 1000} s`);
+      const [idle] = await Promise.all([idleCpu(server.pid, idleMs), profDir ? profileIdle(inspectPort, idleMs, profDir) : null]);
+      return { perSocket: (rss1 - rss0) / filled.connected, heapPerSocket: (heap1 - heap0) / filled.connected, rss0, rss1, connectPerSec: filled.connected / filled.seconds, idle };
     } finally {
       await Promise.all(workers.map((w) => w.close()));
       await server.stop();
@@ -75,7 +154,8 @@ export async function connections(ctx: Ctx): Promise<BenchOutput> {
       const rss0 = await settle(server.pid);
       const filled = await fill({ kind: "ws", port: server.port }, Array.from({ length: sockets }, () => ({ room: 0 })), workers);
       const rss1 = await settle(server.pid);
-      return { perSocket: (rss1 - rss0) / filled.connected, rss0, rss1 };
+      const idle = await idleCpu(server.pid, idleMs);
+      return { perSocket: (rss1 - rss0) / filled.connected, rss0, rss1, idle };
     } finally {
       await Promise.all(workers.map((w) => w.close()));
       await server.stop();
@@ -83,6 +163,10 @@ export async function connections(ctx: Ctx): Promise<BenchOutput> {
   })();
   await seed.drop();
   details["chat"] = chatFig;
+  if (profDir) {
+    details["idleProfile"] = { top: await topFrames(profDir, 25), byPackage: await byPackage(profDir) };
+    ctx.log(`connections: idle profile ${JSON.stringify(details["idleProfile"], null, 1)}`);
+  }
   details["ws"] = wsFig;
   rows.push({
     bench: "connections",
@@ -92,6 +176,15 @@ export async function connections(ctx: Ctx): Promise<BenchOutput> {
     refs: [{ name: "ws floor", value: wsFig.perSocket / 1024 }],
     target: { op: "<=", value: 15, text: "<= 15 KiB per idle connection" },
     note: `${note}RSS ${(chatFig.rss0 / 2 ** 20).toFixed(0)} -> ${(chatFig.rss1 / 2 ** 20).toFixed(0)} MiB; JS heap ${(chatFig.heapPerSocket / 1024).toFixed(1)} KiB/socket; ${chatFig.connectPerSec.toFixed(0)} handshakes/s`,
+  });
+  rows.push({
+    bench: "connections",
+    metric: `idle CPU with ${sockets} idle sockets (${idleMs / 1000} s)`,
+    unit: "% of a core",
+    value: chatFig.idle.share * 100,
+    refs: [{ name: "ws floor", value: wsFig.idle.share * 100 }],
+    target: { op: "<=", value: 2, text: "<= 2 % of a core at 10,000 idle connections" },
+    note: `% of a core by thread: ${Object.entries(chatFig.idle.threads).map(([k, v]) => `${k} ${v}`).join(", ")}`,
   });
   return { rows, details };
 }
