@@ -1,17 +1,17 @@
 // docs/guide.md stays true: every picture it references exists, every code quotation still
 // matches its file, and the screenshot script runs (its quick mode) and writes real PNGs.
 import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import test from "ava";
 import { PACKAGE_ROOT } from "../server/paths.js";
 import { killTree, spawnTracked } from "./helpers/children.js";
+import { chromiumMissing } from "./helpers/browser.js";
 import { hasTmux } from "./helpers/tmux.js";
 
 const GUIDE = path.join(PACKAGE_ROOT, "docs", "guide.md");
 const SCRIPT = path.join(PACKAGE_ROOT, "dist", "scripts", "screenshots", "run.js");
-const hasChromium = existsSync(process.env["CHROMIUM_PATH"] || "/usr/bin/chromium");
+const hasChromium = chromiumMissing() === null;
 
 test("every image docs/guide.md and the README reference exists in docs/images", async (t) => {
   const guide = await readFile(GUIDE, "utf8");

@@ -14,6 +14,22 @@ export type Web = { client: ChatClient; pick(file: File): string };
 type Overlay = null | "switcher" | "help" | "search" | "mentions";
 type Intent = { kind: "reply" | "edit"; message: MessageDto } | null;
 
+/** The phone layout's breakpoint (app.css: @media (max-width: 760px)). */
+const PHONE = "(max-width: 760px)";
+
+/** Whether the media query matches now; follows it as the window is resized or turned. */
+function useMedia(query: string): boolean {
+  const [matches, setMatches] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const mq = window.matchMedia(query);
+    const on = () => setMatches(mq.matches);
+    on();
+    mq.addEventListener("change", on);
+    return () => mq.removeEventListener("change", on);
+  }, [query]);
+  return matches;
+}
+
 function useChatState(client: ChatClient): ChatState {
   const [s, set] = useState(client.getState());
   useEffect(() => client.subscribe((next) => set(next)), [client]);
@@ -439,6 +455,7 @@ function Composer(p: {
   s: ChatState; inputRef: { current: HTMLTextAreaElement | null }; intent: Intent; onCancelIntent(): void; onSubmit(text: string): Promise<void>; onAttach(): void;
 }) {
   const [text, setText] = useState("");
+  const narrow = useMedia(PHONE);
   useEffect(() => {
     if (p.intent?.kind === "edit") setText(p.intent.message.text);
     if (p.intent) p.inputRef.current?.focus();
@@ -483,7 +500,7 @@ function Composer(p: {
         value={text}
         autofocus
         aria-label="Message (Enter sends, Shift+Enter starts a new line, / for commands)"
-        placeholder="Message · Enter sends · Shift+Enter new line · /help"
+        placeholder={narrow ? "Message · Enter sends · /help" : "Message · Enter sends · Shift+Enter new line · /help"}
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={onKeyDown}
       />
