@@ -386,7 +386,7 @@ function Row(p: {
         <span class="text deleted">(deleted by {clean(m.deleted.by)})</span>
       ) : m.kind === "file" && m.file ? (
         <span class="text file">
-          shared <strong>{clean(m.file.name)}</strong> ({formatBytes(m.file.size)}, #{m.file.id}){" "}
+          shared <strong>{clean(m.file.name)}</strong> ({size(m.file.size)}, #{m.file.id}){" "}
           <button class="small" onClick={() => void p.client.download(m.file!.id, undefined, m.chatId)}>
             Download
           </button>
@@ -420,6 +420,9 @@ function Row(p: {
   );
 }
 
+/** "184 KiB" kept on one line (a narrow screen would break it between the number and the unit). */
+const size = (n: number) => formatBytes(n).replace(" ", "\u00a0");
+
 function Transfers({ transfers, onCancel }: { transfers: Transfer[]; onCancel(): void }) {
   if (!transfers.length) return null;
   return (
@@ -428,7 +431,7 @@ function Transfers({ transfers, onCancel }: { transfers: Transfer[]; onCancel():
         <div key={t.id} class={`transfer ${t.state}`}>
           <span>
             {t.direction === "up" ? "↑" : "↓"} {clean(t.name)} · {t.state === "waiting" ? "waiting for the connection" : t.state}
-            {t.total > 0 && ` · ${formatBytes(t.bytes)} of ${formatBytes(t.total)}`}
+            {t.total > 0 && ` · ${size(t.bytes)} of ${size(t.total)}`}
           </span>
           <progress max={t.total || 1} value={t.bytes} aria-label={`${t.name} progress`} />
           {(t.state === "active" || t.state === "waiting" || t.state === "hashing") && (

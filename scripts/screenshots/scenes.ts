@@ -282,6 +282,7 @@ export const SCENES: Scene[] = [
       await carol.ok("room:join", { name: "frontend" });
       const send = (c: Client, text: string, replyTo?: number) => c.ok<MessageDto>("message:send", { chatId: room.id, text, clientId: randomUUID(), ...(replyTo ? { replyTo } : {}) });
       await send(bob, "the browser client is on staging: https://staging.example.org");
+      await send(carol, "first look: Alt+1..9 and Ctrl+K work as in chat-tui 👌");
       const question = await send(carol, "does it work on a phone? 📱");
       await send(bob, "yes: the chat list and the people fold away behind the buttons at the top", question.id);
 
