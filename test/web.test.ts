@@ -273,6 +273,16 @@ if (missing) {
     const fit = await placeholderFit(p);
     t.true(fit.width <= fit.room, `the phone placeholder fits on its line: ${JSON.stringify(fit)}`);
     await p.screenshot({ path: path.join(SCREENSHOTS, "web-phone.png") });
+    // The smallest phones (320 px wide) get the shortest hint, which fits too.
+    const small = await browser.browser.newContext({ viewport: { width: 320, height: 640 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    t.teardown(() => small.close());
+    const sp = await openPage(small);
+    await sp.fill("input[name=nick]", alice.nick);
+    await sp.fill("input[name=password]", alice.password);
+    await sp.click("button[type=submit]");
+    await sp.locator(".title", { hasText: "#general" }).waitFor({ timeout: WAIT });
+    const tiny = await placeholderFit(sp);
+    t.true(tiny.width <= tiny.room, `the placeholder fits at 320 px: ${JSON.stringify(tiny)}`);
     await p.click("button[aria-label=Chats]");
     await p.locator(".sidebar .chat", { hasText: bob.user.nick }).waitFor();
     await p.screenshot({ path: path.join(SCREENSHOTS, "web-phone-chats.png") });

@@ -459,6 +459,7 @@ function Composer(p: {
 }) {
   const [text, setText] = useState("");
   const narrow = useMedia(PHONE);
+  const tiny = useMedia("(max-width: 359px)");
   useEffect(() => {
     if (p.intent?.kind === "edit") setText(p.intent.message.text);
     if (p.intent) p.inputRef.current?.focus();
@@ -503,7 +504,7 @@ function Composer(p: {
         value={text}
         autofocus
         aria-label="Message (Enter sends, Shift+Enter starts a new line, / for commands)"
-        placeholder={narrow ? "Message · Enter sends · /help" : "Message · Enter sends · Shift+Enter new line · /help"}
+        placeholder={tiny ? "Message · /help" : narrow ? "Message · Enter sends · /help" : "Message · Enter sends · Shift+Enter new line · /help"}
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={onKeyDown}
       />
