@@ -1,17 +1,17 @@
 // docs/guide.md stays true: every picture it references exists, every code quotation still
 // matches its file, and the screenshot script runs (its quick mode) and writes real PNGs.
 import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import test from "ava";
 import { PACKAGE_ROOT } from "../server/paths.js";
 import { killTree, spawnTracked } from "./helpers/children.js";
+import { chromiumMissing } from "./helpers/browser.js";
 import { hasTmux } from "./helpers/tmux.js";
 
 const GUIDE = path.join(PACKAGE_ROOT, "docs", "guide.md");
 const SCRIPT = path.join(PACKAGE_ROOT, "dist", "scripts", "screenshots", "run.js");
-const hasChromium = existsSync(process.env["CHROMIUM_PATH"] || "/usr/bin/chromium");
+const hasChromium = chromiumMissing() === null;
 
 test("every image docs/guide.md and the README reference exists in docs/images", async (t) => {
   const guide = await readFile(GUIDE, "utf8");
@@ -44,7 +44,7 @@ test("every code quotation in docs/guide.md still matches the file it names", as
 const shotsTest = hasTmux && hasChromium ? test : test.skip;
 if (!hasTmux || !hasChromium) test.skip(`docs:screenshots --quick (skipped: ${!hasTmux ? "tmux" : "chromium"} is not installed)`, () => {});
 
-shotsTest("npm run docs:screenshots --quick starts the server and chat-tui and writes their pictures", async (t) => {
+shotsTest("npm run docs:screenshots --quick starts the server, chat-tui and the browser client and writes their pictures", async (t) => {
   t.timeout(180_000);
   const out = await mkdtemp(path.join(os.tmpdir(), "guide-shots-"));
   t.teardown(() => rm(out, { recursive: true, force: true }));
@@ -57,7 +57,7 @@ shotsTest("npm run docs:screenshots --quick starts the server and chat-tui and w
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
   t.is(code, 0, output);
   const files = (await readdir(out)).filter((f) => f.endsWith(".png")).sort();
-  t.deepEqual(files, ["connected.png", "login.png", "server-logins.png", "server-start.png"]);
+  t.deepEqual(files, ["connected.png", "login.png", "server-logins.png", "server-start.png", "web-desktop-dark.png", "web-desktop.png", "web-phone-chats.png", "web-phone.png"]);
   for (const f of files) {
     const bytes = await readFile(path.join(out, f));
     t.is(bytes.subarray(1, 4).toString(), "PNG", `${f} is a PNG`);

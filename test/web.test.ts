@@ -6,12 +6,15 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
+import { PACKAGE_ROOT } from "../server/paths.js";
 import type { MessageDto } from "../server/protocol/index.js";
 import { chromiumMissing, launchBrowser, type RunningBrowser } from "./helpers/browser.js";
 import { connect, newUser, nick, register, startTestServer, type Client, type TestServer } from "./helpers/harness.js";
 
 const missing = chromiumMissing();
-const SCREENSHOTS = path.join(process.cwd(), "docs", "screenshots");
+// Pictures of the run to look at when something fails (ignored by git): the guide's pictures of
+// the browser client come from npm run docs:screenshots (its web scene), not from this test.
+const SCREENSHOTS = path.join(PACKAGE_ROOT, ".tmp", "web-test-screenshots");
 const WAIT = 30_000;
 
 let server: TestServer;
@@ -33,6 +36,15 @@ async function openPage(ctx: BrowserContext): Promise<Page> {
 }
 
 const history = (p: Page) => p.locator(".history");
+/** The composer's placeholder and the room it has on one line, in CSS pixels. */
+const placeholderFit = (p: Page) =>
+  p.evaluate<{ text: string; width: number; room: number }>(`(() => {
+    const ta = document.querySelector(".composer textarea");
+    const cs = getComputedStyle(ta);
+    const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = cs.font;
+    return { text: ta.placeholder, width: ctx.measureText(ta.placeholder).width, room: ta.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) };
+  })()`);
 const say = async (p: Page, text: string) => {
   await p.locator("textarea").fill(text);
   await p.locator("textarea").press("Enter");
@@ -237,10 +249,13 @@ if (missing) {
     t.is(jumps, 0, "no jump while pages arrived above");
   });
 
-  test.serial("screenshots at desktop and phone sizes, light and dark", async (t) => {
+  test.serial("at phone size the lists fold away and the composer's placeholder fits on its line; desktop and phone pictures, light and dark, into .tmp/", async (t) => {
     await mkdir(SCREENSHOTS, { recursive: true });
     await page.keyboard.press("Alt+Digit1");
     await page.locator(".title", { hasText: "#general" }).waitFor();
+    const desk = await placeholderFit(page);
+    t.regex(desk.text, /Shift\+Enter/, "the desktop placeholder names the keys");
+    t.true(desk.width <= desk.room, `the desktop placeholder fits: ${JSON.stringify(desk)}`);
     await page.emulateMedia({ colorScheme: "light" });
     await page.screenshot({ path: path.join(SCREENSHOTS, "web-desktop.png") });
     await page.emulateMedia({ colorScheme: "dark" });
@@ -254,7 +269,20 @@ if (missing) {
     await p.locator(".title", { hasText: "#general" }).waitFor({ timeout: WAIT });
     await history(p).getByText("see https://example.org/a?b=c", { exact: false }).waitFor({ timeout: WAIT });
     t.true(await p.locator(".people").isHidden(), "the people list folds away on a phone");
+    t.true(await p.locator(".sidebar").isHidden(), "the chat list folds away on a phone");
+    const fit = await placeholderFit(p);
+    t.true(fit.width <= fit.room, `the phone placeholder fits on its line: ${JSON.stringify(fit)}`);
     await p.screenshot({ path: path.join(SCREENSHOTS, "web-phone.png") });
+    // The smallest phones (320 px wide) get the shortest hint, which fits too.
+    const small = await browser.browser.newContext({ viewport: { width: 320, height: 640 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    t.teardown(() => small.close());
+    const sp = await openPage(small);
+    await sp.fill("input[name=nick]", alice.nick);
+    await sp.fill("input[name=password]", alice.password);
+    await sp.click("button[type=submit]");
+    await sp.locator(".title", { hasText: "#general" }).waitFor({ timeout: WAIT });
+    const tiny = await placeholderFit(sp);
+    t.true(tiny.width <= tiny.room, `the placeholder fits at 320 px: ${JSON.stringify(tiny)}`);
     await p.click("button[aria-label=Chats]");
     await p.locator(".sidebar .chat", { hasText: bob.user.nick }).waitFor();
     await p.screenshot({ path: path.join(SCREENSHOTS, "web-phone-chats.png") });

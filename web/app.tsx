@@ -14,6 +14,22 @@ export type Web = { client: ChatClient; pick(file: File): string };
 type Overlay = null | "switcher" | "help" | "search" | "mentions";
 type Intent = { kind: "reply" | "edit"; message: MessageDto } | null;
 
+/** The phone layout's breakpoint (app.css: @media (max-width: 760px)). */
+const PHONE = "(max-width: 760px)";
+
+/** Whether the media query matches now; follows it as the window is resized or turned. */
+function useMedia(query: string): boolean {
+  const [matches, setMatches] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const mq = window.matchMedia(query);
+    const on = () => setMatches(mq.matches);
+    on();
+    mq.addEventListener("change", on);
+    return () => mq.removeEventListener("change", on);
+  }, [query]);
+  return matches;
+}
+
 function useChatState(client: ChatClient): ChatState {
   const [s, set] = useState(client.getState());
   useEffect(() => client.subscribe((next) => set(next)), [client]);
@@ -370,7 +386,7 @@ function Row(p: {
         <span class="text deleted">(deleted by {clean(m.deleted.by)})</span>
       ) : m.kind === "file" && m.file ? (
         <span class="text file">
-          shared <strong>{clean(m.file.name)}</strong> ({formatBytes(m.file.size)}, #{m.file.id}){" "}
+          shared <strong>{clean(m.file.name)}</strong> ({size(m.file.size)}, #{m.file.id}){" "}
           <button class="small" onClick={() => void p.client.download(m.file!.id, undefined, m.chatId)}>
             Download
           </button>
@@ -404,6 +420,9 @@ function Row(p: {
   );
 }
 
+/** "184 KiB" kept on one line (a narrow screen would break it between the number and the unit). */
+const size = (n: number) => formatBytes(n).replace(" ", "\u00a0");
+
 function Transfers({ transfers, onCancel }: { transfers: Transfer[]; onCancel(): void }) {
   if (!transfers.length) return null;
   return (
@@ -412,7 +431,7 @@ function Transfers({ transfers, onCancel }: { transfers: Transfer[]; onCancel():
         <div key={t.id} class={`transfer ${t.state}`}>
           <span>
             {t.direction === "up" ? "↑" : "↓"} {clean(t.name)} · {t.state === "waiting" ? "waiting for the connection" : t.state}
-            {t.total > 0 && ` · ${formatBytes(t.bytes)} of ${formatBytes(t.total)}`}
+            {t.total > 0 && ` · ${size(t.bytes)} of ${size(t.total)}`}
           </span>
           <progress max={t.total || 1} value={t.bytes} aria-label={`${t.name} progress`} />
           {(t.state === "active" || t.state === "waiting" || t.state === "hashing") && (
@@ -439,6 +458,8 @@ function Composer(p: {
   s: ChatState; inputRef: { current: HTMLTextAreaElement | null }; intent: Intent; onCancelIntent(): void; onSubmit(text: string): Promise<void>; onAttach(): void;
 }) {
   const [text, setText] = useState("");
+  const narrow = useMedia(PHONE);
+  const tiny = useMedia("(max-width: 359px)");
   useEffect(() => {
     if (p.intent?.kind === "edit") setText(p.intent.message.text);
     if (p.intent) p.inputRef.current?.focus();
@@ -483,7 +504,7 @@ function Composer(p: {
         value={text}
         autofocus
         aria-label="Message (Enter sends, Shift+Enter starts a new line, / for commands)"
-        placeholder="Message · Enter sends · Shift+Enter new line · /help"
+        placeholder={tiny ? "Message · /help" : narrow ? "Message · Enter sends · /help" : "Message · Enter sends · Shift+Enter new line · /help"}
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={onKeyDown}
       />

@@ -1,9 +1,11 @@
 // Renders captured terminal screens (and browser pages) to PNG in Debian's headless Chromium,
-// driven by playwright-core: the screens become HTML drawn with a real monospace font.
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+// driven by playwright-core: the screens become HTML drawn with a real monospace font. The
+// browser is started the way the browser tests start it (test/helpers/browser.ts: one launcher).
+import type { BrowserContext, Page } from "playwright-core";
+import { launchBrowser } from "../../test/helpers/browser.js";
 import { DARK, screenToHtml, terminalCss, type Screen } from "./ansi.js";
 
-export const CHROMIUM = process.env["CHROMIUM_PATH"] || "/usr/bin/chromium";
+export { CHROMIUM } from "../../test/helpers/browser.js";
 /** DejaVu Sans Mono draws the cells; emoji and CJK come from Debian's Noto Color Emoji and Droid Sans Fallback. */
 export const FONT = `"DejaVu Sans Mono", "Noto Color Emoji", "Droid Sans Fallback", monospace`;
 const FONT_SIZE = 15;
@@ -36,19 +38,19 @@ ${terminalCss({ font: FONT, fontSize: FONT_SIZE, lineHeight: LINE_HEIGHT })}
 export type Renderer = {
   /** One PNG of the given terminal windows side by side. */
   terminals(file: string, windows: Window[]): Promise<void>;
-  /** A page of a web client, as a browser of that size shows it. */
+  /**
+   * A page in a fresh context (its own cookies and storage), as a browser of that size shows
+   * it; `mobile`: a phone (touch, 2 device pixels per CSS pixel).
+   */
   page(size: { width: number; height: number; mobile?: boolean }): Promise<Page>;
   close(): Promise<void>;
 };
 
 export async function startRenderer(opts: { scale?: number } = {}): Promise<Renderer> {
-  // playwright-core gives every launch a fresh temporary profile (and removes it on close), so
-  // nothing from an earlier run (cache, cookies, storage) shows in a picture.
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  // A fresh temporary profile for every run (removed on close), so nothing from an earlier run
+  // (cache, cookies, storage) shows in a picture.
+  const running = await launchBrowser();
+  const { browser } = running;
   const contexts: BrowserContext[] = [];
   const terminalContext = await browser.newContext({ viewport: { width: 1800, height: 1000 }, deviceScaleFactor: opts.scale ?? 1 });
   contexts.push(terminalContext);
@@ -73,7 +75,7 @@ export async function startRenderer(opts: { scale?: number } = {}): Promise<Rend
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
-      await browser.close().catch(() => undefined);
+      await running.close();
     },
   };
 }

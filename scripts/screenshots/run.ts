@@ -12,7 +12,7 @@ const argv = await yargs(hideBin(process.argv))
   .scriptName("docs:screenshots")
   .options({
     out: { type: "string", default: path.join(PACKAGE_ROOT, "docs", "images"), describe: "directory for the PNGs" },
-    quick: { type: "boolean", default: false, describe: "only the scenes marked quick (server start, login, connected): the CI check" },
+    quick: { type: "boolean", default: false, describe: "only the scenes marked quick (server start, login, connected, the browser client): the CI check" },
     only: { type: "string", describe: "comma-separated scene ids (scenes before them still run: the story builds up)" },
   })
   .strict()

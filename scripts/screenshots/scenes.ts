@@ -3,10 +3,13 @@
 // machine or checkout lacks says why and is skipped.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PACKAGE_ROOT } from "../../server/paths.js";
+import type { Page } from "playwright-core";
+import type { ChatDto, MessageDto } from "../../server/protocol/index.js";
+import type { Client } from "../../test/helpers/harness.js";
 import { SSHD_CLI, type Pane, type Stage, type Tui } from "./stage.js";
 
 export type Scene = {
@@ -265,10 +268,82 @@ export const SCENES: Scene[] = [
   },
   {
     id: "web",
-    about: "the browser client (web/): desktop and phone",
-    missing: () => (existsSync(path.join(PACKAGE_ROOT, "web")) ? "web/ exists but this scene does not drive it yet" : "the browser client (web/) is not in this checkout yet"),
-    async run() {
-      throw new Error("not reached: missing() always names a reason");
+    about: "the browser client (web/) on the same server: a room with a reply, reactions, a mention and a file, a DM waiting; desktop light and dark, a phone",
+    quick: true,
+    missing: () => (existsSync(path.join(PACKAGE_ROOT, "dist", "web", "index.html")) ? null : "the browser client is not built (dist/web/index.html: npm run build)"),
+    async run(stage) {
+      // After /shutdown (the full story) the server is started again on the same database.
+      await stage.ensureServer();
+      const bob = await stage.user("bob");
+      // dmitri rather than carol: in the full story the moderation scene has muted carol.
+      const dmitri = await stage.user("dmitri");
+      // A room of their own, so the pictures look the same after the quick run and the full one.
+      const room = await bob.ok<ChatDto>("room:create", { name: "frontend", private: false });
+      await bob.ok("room:invite", { chatId: room.id, nick: "alice" });
+      await dmitri.ok("room:join", { name: "frontend" });
+      const send = (c: Client, text: string, replyTo?: number) => c.ok<MessageDto>("message:send", { chatId: room.id, text, clientId: randomUUID(), ...(replyTo ? { replyTo } : {}) });
+      await send(bob, "the browser client is on staging: https://staging.example.org");
+      await send(dmitri, "first look: Alt+1..9 and Ctrl+K work as in chat-tui 👌");
+      const question = await send(dmitri, "does it work on a phone? 📱");
+      await send(bob, "yes: the chat list and the people fold away behind the buttons at the top", question.id);
+
+      const desk = await stage.renderer.page({ width: 1280, height: 800 });
+      await webLogIn(stage, desk, "alice");
+      await desk.locator(".sidebar .chat", { hasText: "#frontend" }).click();
+      await desk.locator(".title", { hasText: "#frontend" }).waitFor({ timeout: WAIT });
+      // alice answers from the browser and shares a file with the picker.
+      const answered = bob.next<MessageDto>("message:new", (m) => m.chatId === room.id && m.sender === "alice" && m.kind === "text", WAIT);
+      await desk.locator("textarea").fill("nice! I'll post the phone mockup for review");
+      await desk.locator("textarea").press("Enter");
+      const mine = await answered;
+      const shared = bob.next<MessageDto>("message:new", (m) => m.chatId === room.id && m.kind === "file", WAIT);
+      await desk.locator("input[type=file]").setInputFiles({ name: "mockup-phone.png", mimeType: "image/png", buffer: randomBytes(184 * 1024) });
+      await shared;
+      await bob.ok("message:react", { messageId: mine.id, emoji: "👍", on: true });
+      await dmitri.ok("message:react", { messageId: mine.id, emoji: "🎉", on: true });
+      await send(dmitri, "@alice the dark theme too, please: most of us use it");
+      const dm = await dmitri.ok<ChatDto>("dm:open", { nick: "alice" });
+      await dmitri.ok("message:send", { chatId: dm.id, text: "got a minute after lunch?", clientId: randomUUID() });
+      const history = desk.locator(".history");
+      await history.locator(".msg.mentioned", { hasText: "the dark theme too" }).waitFor({ timeout: WAIT });
+      await history.locator(".reaction", { hasText: "🎉" }).waitFor({ timeout: WAIT });
+      await history.locator(".msg .file", { hasText: "mockup-phone.png" }).waitFor({ timeout: WAIT });
+      await desk.locator(".sidebar .chat", { hasText: "dmitri" }).locator(".badge").waitFor({ timeout: WAIT });
+      await desk.locator(".transfer").waitFor({ state: "detached", timeout: WAIT });
+      // No hover bar on a message: the pointer rests on the title.
+      await desk.mouse.move(640, 16);
+      await webShoot(stage, desk, "web-desktop", "light");
+      await webShoot(stage, desk, "web-desktop-dark", "dark");
+
+      const phone = await stage.renderer.page({ width: 390, height: 844, mobile: true });
+      await webLogIn(stage, phone, "alice");
+      await phone.locator("button[aria-label=Chats]").click();
+      await phone.locator(".sidebar .chat", { hasText: "#frontend" }).click();
+      await phone.locator(".title", { hasText: "#frontend" }).waitFor({ timeout: WAIT });
+      await phone.locator(".history .msg.mentioned", { hasText: "the dark theme too" }).waitFor({ timeout: WAIT });
+      if (await phone.locator(".people").isVisible()) throw new Error("the people list should fold away on a phone");
+      await webShoot(stage, phone, "web-phone", "light");
+      await phone.locator("button[aria-label=Chats]").click();
+      await phone.locator(".sidebar .chat", { hasText: "dmitri" }).waitFor({ timeout: WAIT });
+      await webShoot(stage, phone, "web-phone-chats", "light");
     },
   },
 ];
+
+const WAIT = 30_000;
+
+/** Logs `nick` in on the page chat-server serves, as a person types it in. */
+async function webLogIn(stage: Stage, page: Page, nick: string): Promise<void> {
+  await page.goto(stage.url);
+  await page.fill("input[name=nick]", nick);
+  await page.fill("input[name=password]", stage.passwordOf(nick));
+  await page.click("button[type=submit]");
+  await page.locator(".title").filter({ hasText: /^[#@]/ }).waitFor({ timeout: WAIT });
+}
+
+/** The page as it is now in one colour scheme (prefers-color-scheme), once its fonts are in. */
+async function webShoot(stage: Stage, page: Page, name: string, scheme: "light" | "dark"): Promise<void> {
+  await page.emulateMedia({ colorScheme: scheme });
+  await page.evaluate("document.fonts.ready.then(() => true)");
+  await stage.shootPage(name, page);
+}

@@ -7,6 +7,7 @@ import os from "node:os";
 import { promisify } from "node:util";
 import path from "node:path";
 import { PACKAGE_ROOT } from "../../server/paths.js";
+import type { Page } from "playwright-core";
 import type { ChatDto, MessageDto } from "../../server/protocol/index.js";
 import { api, connect, type Client } from "../../test/helpers/harness.js";
 import { freePort } from "../../test/helpers/process.js";
@@ -48,6 +49,7 @@ export class Stage {
   server!: Pane;
   url = "";
   port = 0;
+  private serverEnv: Record<string, string> = {};
   private constructor(
     readonly dir: string,
     readonly out: string,
@@ -82,6 +84,7 @@ export class Stage {
 
   /** chat-server serve on a free port, as a person starts it in a terminal (the command shown first). */
   async startServer(env: Record<string, string>): Promise<void> {
+    this.serverEnv = env;
     this.port = await freePort();
     const command = `node dist/server/cli.js serve --data-dir ${quote(this.dataDir)} --port ${this.port}`;
     this.server = await this.pane(
@@ -93,6 +96,24 @@ export class Stage {
     const screen = await this.server.waitFor(/listening on (http\S+)/, 120_000);
     this.url = /listening on (http\S+)/.exec(screen)![1]!;
     this.log(`chat-server listening on ${this.url}`);
+  }
+
+  /**
+   * The server again on the same database when it has exited (a scene after /shutdown), with
+   * the scripted users reconnected to it: the story so far is still in its history.
+   */
+  async ensureServer(): Promise<void> {
+    if (!/\[exited \d+\]/.test(await this.server.screen())) return;
+    const nicks = [...this.clients.keys()];
+    for (const nick of nicks) this.offline(nick);
+    this.log("chat-server has exited: starting it again on the same database");
+    await this.startServer(this.serverEnv);
+    for (const nick of nicks) await this.online(nick);
+  }
+
+  /** The scripted user `nick`, logged in now if they are not online yet. */
+  async user(nick: string): Promise<Client> {
+    return this.clients.get(nick) ?? this.online(nick);
   }
 
   /** `chat-server user add` on the running server (it goes through the control socket). */
@@ -196,6 +217,16 @@ export class Stage {
     }
     const file = path.join(this.out, `${name}.png`);
     await this.renderer.terminals(file, windows);
+    this.written.push(file);
+    this.log(`wrote ${path.relative(process.cwd(), file)}`);
+    return file;
+  }
+
+  /** A browser page as it shows now, one PNG of its viewport. */
+  async shootPage(name: string, page: Page): Promise<string | null> {
+    if (!this.picturing) return null;
+    const file = path.join(this.out, `${name}.png`);
+    await page.screenshot({ path: file, animations: "disabled" });
     this.written.push(file);
     this.log(`wrote ${path.relative(process.cwd(), file)}`);
     return file;

@@ -1,6 +1,7 @@
-// Debian's chromium for tests, benchmarks and screenshots: started through spawnTracked (its own
-// process group, killed however the file ends) with a fresh profile, driven by playwright-core
-// over the DevTools protocol. Nothing is downloaded.
+// Debian's chromium for tests, benchmarks and docs:screenshots (scripts/screenshots/render.ts):
+// started through spawnTracked (its own process group, killed however the file or the script
+// ends) with a fresh profile, driven by playwright-core over the DevTools protocol. Nothing is
+// downloaded. Only node and playwright-core are imported, so scripts can use it too.
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -8,7 +9,8 @@ import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { killTree, spawnTracked } from "./children.js";
 
-export const CHROMIUM = process.env["CHROMIUM"] || "/usr/bin/chromium";
+/** CHROMIUM_PATH (or CHROMIUM) names another binary. */
+export const CHROMIUM = process.env["CHROMIUM_PATH"] || process.env["CHROMIUM"] || "/usr/bin/chromium";
 
 /** Why browser tests cannot run here, or null when they can. */
 export const chromiumMissing = (): string | null =>
