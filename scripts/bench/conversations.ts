@@ -31,6 +31,7 @@ async function settle(count: () => Promise<number>, expected: number, ms: number
 
 async function sendPhase(receivers: Worker[], actor: Worker, pid: number, chatId: number, rate: number, ops: number, members: number): Promise<Phase> {
   const durationMs = (ops / rate) * 1000;
+  await Promise.all(receivers.map((w) => w.call("stamps")));
   const from = now();
   await Promise.all(receivers.map((w) => w.call("measure", { from, to: from + durationMs + 5_000 })));
   const cpu0 = cpuMsOf(pid);
@@ -106,7 +107,7 @@ export async function conversations(ctx: Ctx): Promise<BenchOutput> {
       ctx.log("conversations: message:edit");
       const edit = await actPhase("edit", receivers, actor, server.pid, ids.slice(0, ops), rate, members);
       ctx.log("conversations: message:react");
-      const react = await actPhase("react", receivers, actor, server.pid, ids.slice(ops), rate, members);
+      const react = await actPhase("react", receivers, actor, server.pid, ids.slice(ops, 2 * ops), rate, members);
       const rows: Row[] = [];
       const room = `room of ${n}`;
       const note = (p: Phase) =>

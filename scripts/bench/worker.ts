@@ -116,6 +116,12 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
     return null;
   },
 
+  /** Back to recording stamped deliveries (after `track`). */
+  async stamps() {
+    for (const c of clients) c.onData = onData;
+    return null;
+  },
+
   /** The arrivals recorded since `track`, as [message id, times][]. */
   async tracked() {
     return [...updatedAt.entries()];
