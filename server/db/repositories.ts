@@ -281,26 +281,24 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
 function loadedMessagesSql(viewer: string | null): string {
   const chatName = viewer === null ? "NULL::text" : `COALESCE(c.name, (SELECT u.nick FROM memberships pm JOIN users u ON u.id = pm.user_id
       WHERE c.kind = 'dm' AND pm.chat_id = c.id AND pm.user_id <> ${viewer} LIMIT 1), '(deleted user)')`;
-  return `SELECT x.id, x.chat_id, x.kind::text AS kind, x.sender_id, s.nick AS sender_nick, x.text, x.client_id::text AS client_id,
-      x.created_at, x.edited_at, x.deleted_at, d.nick AS deleted_by_nick,
+  // Scalar subqueries rather than joins for the one-value relations: the statement is planned
+  // on every call (no prepared plan through the driver adapter), and each join more multiplies
+  // the join orders the planner weighs (2.1 ms of planning for 0.3 ms of execution with joins).
+  const nick = (id: string) => `(SELECT u.nick FROM users u WHERE u.id = ${id})`;
+  const reactions = (col: string) => `(SELECT array_agg(${col} ORDER BY e.created_at, e.user_id, e.emoji) FROM reactions e
+      JOIN users u ON u.id = e.user_id WHERE e.message_id = x.id)`;
+  return `SELECT x.id, x.chat_id, x.kind::text AS kind, x.sender_id, ${nick("x.sender_id")} AS sender_nick, x.text, x.client_id::text AS client_id,
+      x.created_at, x.edited_at, x.deleted_at, ${nick("x.deleted_by_id")} AS deleted_by_nick,
       f.id AS f_id, f.chat_id AS f_chat_id, f.uploader_id AS f_uploader_id, f.client_id::text AS f_client_id, f.name AS f_name,
       f.size AS f_size, f.sha256::text AS f_sha256, f.received AS f_received, f.status::text AS f_status, f.created_at AS f_created_at,
       f.updated_at AS f_updated_at,
-      r.id AS r_id, r.text AS r_text, r.deleted_at AS r_deleted_at, rs.nick AS r_sender_nick,
-      rx.emojis, rx.nicks, ${chatName} AS chat_name
+      r.id AS r_id, r.text AS r_text, r.deleted_at AS r_deleted_at, ${nick("r.sender_id")} AS r_sender_nick,
+      ${reactions("e.emoji::text")} AS emojis, ${reactions("u.nick::text")} AS nicks, ${chatName} AS chat_name
     FROM page
     JOIN messages x ON x.id = page.id
-    JOIN users s ON s.id = x.sender_id
     JOIN chats c ON c.id = x.chat_id
-    LEFT JOIN users d ON d.id = x.deleted_by_id
     LEFT JOIN files f ON f.id = x.file_id
-    LEFT JOIN messages r ON r.id = x.reply_to_id
-    LEFT JOIN users rs ON rs.id = r.sender_id
-    LEFT JOIN LATERAL (
-      SELECT array_agg(e.emoji::text ORDER BY e.created_at, e.user_id, e.emoji) AS emojis,
-        array_agg(u.nick::text ORDER BY e.created_at, e.user_id, e.emoji) AS nicks
-      FROM reactions e JOIN users u ON u.id = e.user_id WHERE e.message_id = x.id
-    ) rx ON true`;
+    LEFT JOIN messages r ON r.id = x.reply_to_id`;
 }
 type LoadedRow = {
   id: bigint; chat_id: number; kind: MessageKind; sender_id: number; sender_nick: string; text: string; client_id: string;
