@@ -130,7 +130,7 @@ async function previousIds(prisma: Awaited<ReturnType<typeof openSeedDatabase>>[
 export async function search(ctx: Ctx): Promise<BenchOutput> {
   const sizes = ctx.quick ? [10_000] : [10_000, 100_000, 1_000_000];
   const reps = ctx.quick ? 20 : 50;
-  // BENCH_SEARCH_BACKENDS=postgres runs one backend only (PGlite loads 10^6 rows in ~8 min here).
+  // BENCH_SEARCH_BACKENDS=postgres (or =pglite) runs one backend only (PGlite loaded 10^6 rows in 44 to 108 s here).
   const only = process.env["BENCH_SEARCH_BACKENDS"]?.split(",");
   const backends = (process.env["DATABASE_URL"] ? ["pglite", "postgres"] as const : ["pglite"] as const).filter((b) => !only || only.includes(b));
   const rows: Row[] = [];
