@@ -221,6 +221,34 @@ for (const backend of BACKENDS) {
     for (const c of [a, b]) c.close();
   });
 
+  it("a search hit and a mention carry the message exactly as history does (reply, edit, reactions), and a DM is named after the other person", async (t) => {
+    const [a, b] = [await newUser(srv(), "eq"), await newUser(srv(), "eq")];
+    const room = await roomWith(a, [b]);
+    const en = word("same");
+    const orig = await send(b, room.id, `the question ${en}`);
+    const m = await send(a, room.id, `an answer ${en} for @${b.user.nick}`, { replyTo: orig.id });
+    await a.ok("message:edit", { messageId: m.id, text: `the answer ${en} for @${b.user.nick}, edited`, clientId: uuid() });
+    await b.ok("message:react", { messageId: m.id, emoji: "👍", on: true });
+    await a.ok("message:react", { messageId: m.id, emoji: "👍", on: true });
+    await b.ok("message:react", { messageId: m.id, emoji: "🎉", on: true });
+    const inHistory = (await b.ok("history:fetch", { chatId: room.id })).messages.find((x: MessageDto) => x.id === m.id) as MessageDto;
+    t.truthy(inHistory.editedAt);
+    t.is(inHistory.replyTo?.id, orig.id);
+    t.deepEqual(inHistory.reactions?.map((r) => [r.emoji, r.count]), [["👍", 2], ["🎉", 1]]);
+    const hit = (await b.ok<SearchPage>("message:search", { query: en })).hits.find((h) => h.message.id === m.id);
+    t.deepEqual(hit?.message, inHistory, "search returns the message as history does");
+    t.is(hit?.chatName, room.name);
+    const mention = (await b.ok<MentionPage>("mentions:list", {})).mentions.find((x) => x.message.id === m.id);
+    t.deepEqual(mention?.message, inHistory, "and so does mentions:list");
+    const dm = await a.ok<ChatDto>("dm:open", { nick: b.user.nick });
+    const inDm = await send(a, dm.id, `private ${en}`);
+    const dmHits = (await b.ok<SearchPage>("message:search", { query: en })).hits;
+    t.deepEqual(dmHits.map((h) => h.message.id), [inDm.id, m.id, orig.id]);
+    t.is(dmHits[0]!.chatName, a.user.nick, "b sees the DM under a's nick");
+    t.is((await a.ok<SearchPage>("message:search", { query: `private ${en}` })).hits[0]?.chatName, b.user.nick, "and a under b's");
+    for (const c of [a, b]) c.close();
+  });
+
   it("history around a message holds it with the messages before and after it", async (t) => {
     const a = await newUser(srv(), "aro");
     const room = await roomWith(a, []);

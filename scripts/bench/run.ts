@@ -4,6 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PACKAGE_ROOT } from "../../server/paths.js";
 import { connections } from "./connections.js";
+import { conversations } from "./conversations.js";
 import { fanout } from "./fanout.js";
 import { history } from "./history.js";
 import { search } from "./search.js";
@@ -14,7 +15,7 @@ import { tui } from "./tui.js";
 import { uploadRtt } from "./upload.js";
 import { wire } from "./wire.js";
 
-const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, search, tui, wire, upload: uploadRtt, sshd };
+const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, search, conversations, tui, wire, upload: uploadRtt, sshd };
 
 function parseArgs(argv: string[]) {
   const opts = { quick: false, profile: false, only: Object.keys(BENCHMARKS), out: "" };

@@ -31,6 +31,22 @@ function onData(buf: Buffer) {
   });
 }
 
+/** `message:updated` arrivals by message id (see the `track` command), for events a stamp cannot mark (reactions). */
+let updatedAt = new Map<number, number[]>();
+const UPDATED = Buffer.from('"message:updated"');
+const UPDATED_ID = /"message":\{"id":(\d+)/;
+
+function onUpdated(buf: Buffer) {
+  if (buf.indexOf(UPDATED) === -1) return;
+  const at = now();
+  const m = UPDATED_ID.exec(buf.toString("latin1", 0, Math.min(buf.length, 200)));
+  if (!m) return;
+  const id = Number(m[1]);
+  const list = updatedAt.get(id);
+  if (list) list.push(at);
+  else updatedAt.set(id, [at]);
+}
+
 async function connectOne(target: Target, spec: Spec, localAddress: string | undefined): Promise<BenchClient> {
   const opts = localAddress ? { localAddress } : {};
   if (target.kind === "sio") return SioClient.connect(target.url, spec.token!, opts);
@@ -91,6 +107,50 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
     arrived = 0;
     lastAt = 0;
     return null;
+  },
+
+  /** From now on every client records when each `message:updated` arrives, by message id. */
+  async track() {
+    updatedAt = new Map();
+    for (const c of clients) c.onData = onUpdated;
+    return null;
+  },
+
+  /** Back to recording stamped deliveries (after `track`). */
+  async stamps() {
+    for (const c of clients) c.onData = onData;
+    return null;
+  },
+
+  /** The arrivals recorded since `track`, as [message id, times][]. */
+  async tracked() {
+    return [...updatedAt.entries()];
+  },
+
+  /**
+   * Client 0 edits or reacts to one message of `messageIds` after another, `rate` a second,
+   * each once (so a message id names one operation); returns when each was emitted and the
+   * ack latencies.
+   */
+  async act(a: { kind: "edit" | "react"; rate: number; messageIds: number[]; drainMs?: number }) {
+    const c = clients[0] as SioClient;
+    const acks = ackTally();
+    const sentAt: [number, number][] = [];
+    const start = now();
+    while (sentAt.length < a.messageIds.length) {
+      const due = Math.min(a.messageIds.length, Math.floor(((now() - start) / 1000) * a.rate) + 1);
+      while (sentAt.length < due) {
+        const messageId = a.messageIds[sentAt.length]!;
+        const at = now();
+        sentAt.push([messageId, at]);
+        if (a.kind === "edit") c.emit("message:edit", { messageId, text: `edited ${messageId} at ${at.toFixed(0)}`, clientId: randomUUID() }, (r) => acks.record(r, at));
+        else c.emit("message:react", { messageId, emoji: "👍", on: true }, (r) => acks.record(r, at));
+      }
+      await sleep(2);
+    }
+    const deadline = now() + (a.drainMs ?? 10_000);
+    while (acks.t.acked + acks.t.errors < sentAt.length && now() < deadline) await sleep(10);
+    return { sent: sentAt.length, sentAt, ...acks.t, elapsedMs: now() - start, ackHist: acks.hist.toJSON() };
   },
 
   async report() {

@@ -139,29 +139,25 @@ export function createConversationService(deps: { repos: Repositories; notifier:
         if (!sender) return none;
         senderId = sender.id;
       }
-      const ids = await repos.messages.search(user.id, {
+      // One statement reads the page whole (the records and their chat names).
+      const found = await repos.messages.search(user.id, {
         words: parsed.words, phrases: parsed.phrases, chatId, senderId, before: input.before ?? null, limit: limit + 1,
       });
-      const messages = await repos.messages.findMany(ids.slice(0, limit));
-      const names = await repos.chats.names(messages.map((m) => m.chatId), user.id);
       return {
-        hits: messages.map((m) => ({ message: toMessageDto(m), chatName: names.get(m.chatId) ?? "", marks: matchMarks(m.text, parsed) })),
-        hasMore: ids.length > limit,
+        hits: found.slice(0, limit).map(({ message: m, chatName }) => ({ message: toMessageDto(m), chatName, marks: matchMarks(m.text, parsed) })),
+        hasMore: found.length > limit,
       };
     },
 
     async mentions(user, input) {
       const limit = input?.limit ?? MENTIONS_DEFAULT;
-      const rows = await repos.messages.mentions(user.id, input?.before ?? null, limit + 1);
-      const page = rows.slice(0, limit);
-      const [messages, unread] = await Promise.all([
-        repos.messages.findMany(page.map((r) => r.messageId)),
+      // Two statements: the page whole (records, chat names, read state) and the unread count.
+      const [rows, unread] = await Promise.all([
+        repos.messages.mentions(user.id, input?.before ?? null, limit + 1),
         repos.messages.unreadMentions(user.id, UNREAD_CAP),
       ]);
-      const names = await repos.chats.names(messages.map((m) => m.chatId), user.id);
-      const read = new Map(page.map((r) => [r.messageId, r.read]));
       return {
-        mentions: messages.map((m) => ({ message: toMessageDto(m), chatName: names.get(m.chatId) ?? "", read: read.get(m.id) ?? true })),
+        mentions: rows.slice(0, limit).map(({ message, chatName, read }) => ({ message: toMessageDto(message), chatName, read })),
         hasMore: rows.length > limit,
         unread,
       };

@@ -59,6 +59,8 @@ export type MessageContext = {
   chat: ChatRecord;
   mute: SanctionRecord | null;
 };
+/** A message with its chat's name as the user who asked sees it (a DM: the other person's nick). */
+export type MessageHit = { message: MessageRecord; chatName: string };
 /** A parsed search: every word and phrase must match; ids narrow it to chats and a sender. */
 export type SearchQuery = { words: string[]; phrases: string[]; chatId: number | null; senderId: number | null; before: number | null; limit: number };
 
@@ -177,10 +179,10 @@ export interface MessageRepository {
    * member when `everyone`; never the sender. Returns the user ids mentioned anew.
    */
   addMentions(messageId: number, chatId: number, senderId: number, nickKeys: string[], everyone: boolean): Promise<number[]>;
-  /** Ids of hits in chats the user is a member of, newest first. */
-  search(userId: number, query: SearchQuery): Promise<number[]>;
-  /** Mentions of the user, newest first, with whether each is at or below their read marker. */
-  mentions(userId: number, before: number | null, limit: number): Promise<{ messageId: number; read: boolean }[]>;
+  /** Hits in chats the user is a member of, newest first, read whole in one statement. */
+  search(userId: number, query: SearchQuery): Promise<MessageHit[]>;
+  /** Mentions of the user, newest first, with whether each is at or below their read marker; one statement. */
+  mentions(userId: number, before: number | null, limit: number): Promise<(MessageHit & { read: boolean })[]>;
   /** How many of the user's mentions are unread (above the read marker), capped. */
   unreadMentions(userId: number, cap: number): Promise<number>;
 }
