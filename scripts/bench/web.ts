@@ -142,6 +142,22 @@ type LiveRecord = { i: number; t0: number; tDom: number | null; tEnd: number; tR
 
 // ---- helpers in the page ---------------------------------------------------------------------
 
+/**
+ * Polls an expression in the page until it is true. (page.waitForFunction with a string
+ * evaluates it with eval inside the page, which the page's CSP refuses, rightly.)
+ */
+async function until(page: Page, expr: string, timeoutMs: number, pollMs = 10): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await page.evaluate<boolean>(`!!(${expr})`)) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(pollMs);
+  }
+}
+async function mustUntil(page: Page, expr: string, timeoutMs: number, what: string): Promise<void> {
+  if (!(await until(page, expr, timeoutMs))) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
+}
+
 const firstRowKey = (page: Page) => page.evaluate<string | null>(`document.querySelector(".history [data-row]")?.dataset.row ?? null`);
 /** The number n of the first rendered row's "history message n" (bulkLoad's texts count from 1). */
 const firstRowNumber = (page: Page) =>
@@ -161,9 +177,7 @@ async function pageBack(page: Page): Promise<number | null> {
   if (await atBeginning(page)) return null;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const moved = await page
-      .waitForFunction(`document.querySelector(".history [data-row]")?.dataset.row !== ${JSON.stringify(key)} || !!document.querySelector(".history")?.textContent.includes("This is the beginning of")`, undefined, { timeout: 2000, polling: 10 })
-      .then(() => true, () => false);
+    const moved = await until(page, `document.querySelector(".history [data-row]")?.dataset.row !== ${JSON.stringify(key)} || document.querySelector(".history")?.textContent.includes("This is the beginning of")`, 2000);
     if (moved) break;
     if (Date.now() > deadline) throw new Error(`no older page arrived within 30 s (oldest row ${key})`);
     // A fetch that failed under load is asked for again the way a user would: the wheel.
@@ -175,7 +189,7 @@ async function pageBack(page: Page): Promise<number | null> {
 
 async function scrollToBottom(page: Page): Promise<void> {
   await page.evaluate(`(() => { const h = document.querySelector(".history"); h.scrollTop = h.scrollHeight; })()`);
-  await page.waitForFunction(`(() => { const h = document.querySelector(".history"); return h.scrollHeight - h.scrollTop - h.clientHeight <= 8; })()`, undefined, { timeout: 10_000 });
+  await mustUntil(page, `(() => { const h = document.querySelector(".history"); return h.scrollHeight - h.scrollTop - h.clientHeight <= 8; })()`, 10_000, "following the bottom");
 }
 
 type HeapSample = { scrolled: number; heapMiB: number; domNodes: number; elements: number; listeners: number };
@@ -255,7 +269,7 @@ export async function web(ctx: Ctx): Promise<BenchOutput> {
         for (const [k, into] of [["cold", cold], ["warm", warm]] as const) {
           if (k === "cold") await page.goto(server.url);
           else await page.reload();
-          await page.waitForFunction(`window.__load?.painted != null`, undefined, { timeout: 30_000 });
+          await mustUntil(page, `window.__load?.painted != null`, 30_000, "the newest message on screen");
           const r = await page.evaluate<{ fcp: number | null; dom: number; painted: number }>(
             `({ fcp: performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null, dom: window.__load.dom, painted: window.__load.painted })`,
           );
@@ -312,7 +326,7 @@ export async function web(ctx: Ctx): Promise<BenchOutput> {
       } finally {
         sender.close();
       }
-      await page.waitForFunction(`window.__live.out.length >= ${live}`, undefined, { timeout: 30_000 }).catch(() => undefined);
+      await until(page, `window.__live.out.length >= ${live}`, 30_000, 50);
       const out = await page.evaluate<LiveRecord[]>(`window.__live.out`);
       const seen = out.filter((r) => r.tDom !== null && r.row);
       const dom = seen.map((r) => r.tDom! - r.t0);
@@ -349,8 +363,9 @@ export async function web(ctx: Ctx): Promise<BenchOutput> {
       const cdp = await mem.newCDPSession(page);
       await cdp.send("Performance.enable");
       await page.goto(server.url);
-      await page.locator(".history").getByText(newest, { exact: false }).waitFor({ timeout: 30_000 });
+      await page.locator(".history [data-row]").first().waitFor({ timeout: 30_000 });
       await page.locator(".sidebar .chat", { hasText: "room-" }).click();
+      await page.locator(".title", { hasText: "#room-" }).waitFor({ timeout: 30_000 });
       const newestRoom = `history message ${scrollSize}`;
       await page.locator(".history").getByText(newestRoom, { exact: false }).waitFor({ timeout: 30_000 });
       await sleep(300);
