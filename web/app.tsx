@@ -1,5 +1,6 @@
 // The browser client's view: login, the chat list, the history, the composer, the people list,
 // the switcher, search results and the status line, all rendered from the client core's state.
+import { Component } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
   activeView, hiddenChats, historyEntries, SLASH_COMMANDS, sortedUsers, tabs, completionsAt, type ChatClient, type ChatState, type HistoryEntry, type Transfer,
@@ -304,10 +305,16 @@ const keyOf = (e: HistoryEntry) => (e.kind === "message" ? `m${e.message.id}` : 
 function History(p: { s: ChatState; client: ChatClient; selected: MessageDto | null; onSelect(m: MessageDto | null): void; onReply(m: MessageDto): void; onEdit(m: MessageDto): void }) {
   const { s, client } = p;
   const v = activeView(s)!;
-  const entries = historyEntries(s, v.chat.id);
+  // The entries depend on the chat's view, the outbox and who I am only: a clock tick, a
+  // presence change or another chat's message does not walk the window again.
+  const entries = useMemo(() => historyEntries(s, v.chat.id), [v, s.pending, s.me]);
   const me = s.me;
   const jump = s.jump?.chatId === v.chat.id ? `m${s.jump.messageId}` : null;
-  const items: HistoryEntry[] = v.hasOlder || v.loadingOlder ? entries : [{ kind: "local", line: { key: "start", level: "info", text: `This is the beginning of ${v.chat.kind === "room" ? `#${v.chat.name}` : `your conversation with ${v.chat.name}`}.`, at: 0, afterId: 0 } }, ...entries];
+  const atStart = !(v.hasOlder || v.loadingOlder);
+  const items: HistoryEntry[] = useMemo(
+    () => (atStart ? [{ kind: "local", line: { key: "start", level: "info", text: `This is the beginning of ${v.chat.kind === "room" ? `#${v.chat.name}` : `your conversation with ${v.chat.name}`}.`, at: 0, afterId: 0 } }, ...entries] : entries),
+    [entries, atStart, v.chat.kind, v.chat.name],
+  );
   return (
     <VirtualList
       items={items}
@@ -323,7 +330,7 @@ function History(p: { s: ChatState; client: ChatClient; selected: MessageDto | n
       onBottom={() => {
         if (v.hasNewer && !v.loadingOlder) void client.loadLatest(v.chat.id);
       }}
-      row={(e) => <Row e={e} me={me?.nick ?? null} myId={me?.id ?? null} moderator={me?.role !== "user"} client={client} selected={p.selected?.id} onSelect={p.onSelect} onReply={p.onReply} onEdit={p.onEdit} jump={jump} />}
+      row={(e) => <MemoRow e={e} me={me?.nick ?? null} myId={me?.id ?? null} moderator={me?.role !== "user"} client={client} selected={p.selected?.id} onSelect={p.onSelect} onReply={p.onReply} onEdit={p.onEdit} jump={jump} />}
     />
   );
 }
@@ -346,10 +353,40 @@ function Text({ text, me }: { text: string; me: string | null }) {
   );
 }
 
-function Row(p: {
+type RowProps = {
   e: HistoryEntry; me: string | null; myId: number | null; moderator: boolean; client: ChatClient; selected: number | undefined; jump: string | null;
   onSelect(m: MessageDto | null): void; onReply(m: MessageDto): void; onEdit(m: MessageDto): void;
-}) {
+};
+
+/** Whether two entries show the same thing (historyEntries makes new entry objects on each change, around the same messages). */
+function sameEntry(a: HistoryEntry, b: HistoryEntry): boolean {
+  if (a.kind === "message" && b.kind === "message") return a.message === b.message && a.own === b.own && a.mention === b.mention;
+  if (a.kind === "pending" && b.kind === "pending") return a.pending === b.pending;
+  if (a.kind === "local" && b.kind === "local") return a.line === b.line;
+  return a.kind === b.kind;
+}
+
+/**
+ * A row renders again only when what it shows changed: a new message re-renders itself, not
+ * every row on screen. The callbacks are left out of the comparison: they are state setters
+ * and client calls whose meaning does not change between renders.
+ */
+class MemoRow extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps): boolean {
+    const a = this.props;
+    const id = next.e.kind === "message" ? next.e.message.id : undefined;
+    const key = id === undefined ? null : `m${id}`;
+    return !(
+      sameEntry(a.e, next.e) && a.me === next.me && a.myId === next.myId && a.moderator === next.moderator && a.client === next.client &&
+      (a.selected === id) === (next.selected === id) && (a.jump === key) === (next.jump === key)
+    );
+  }
+  override render() {
+    return <Row {...this.props} />;
+  }
+}
+
+function Row(p: RowProps) {
   const { e } = p;
   if (e.kind === "marker") return <div class="marker" role="separator">new messages</div>;
   if (e.kind === "local") return <div class={`local ${e.line.level}`}>{clean(e.line.text)}</div>;

@@ -4,7 +4,7 @@
 import type { ComponentChildren } from "preact";
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 
-/** Height assumed for a row not yet measured. */
+/** Height assumed for a row not yet measured, until rows have been measured (then: the commonest height). */
 const ESTIMATE = 40;
 /** Pixels rendered above and below the viewport. */
 const OVERSCAN = 800;
@@ -51,20 +51,27 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
   const [, remeasured] = useState(0);
   const revealed = useRef<string | null>(null);
   const count = useRef(0);
+  // How many measured rows have each height: an unmeasured row is assumed to have the commonest
+  // one, so a new one-line message usually measures as assumed and needs no second render.
+  const tally = useRef(new Map<number, number>());
+  const estimate = useRef(ESTIMATE);
 
   if (listKey.current !== p.listKey) {
     listKey.current = p.listKey;
     heights.current.clear();
+    tally.current.clear();
+    estimate.current = ESTIMATE;
     anchor.current = null;
   }
 
   const n = p.items.length;
   const keys = new Array<string>(n);
   const offsets = new Float64Array(n + 1);
+  const est = estimate.current;
   for (let i = 0; i < n; i++) {
     const k = p.keyOf(p.items[i]!);
     keys[i] = k;
-    offsets[i + 1] = offsets[i]! + (heights.current.get(k) ?? ESTIMATE);
+    offsets[i + 1] = offsets[i]! + (heights.current.get(k) ?? est);
   }
   const total = offsets[n]!;
   const top = p.following ? Math.max(0, total - view.height) : view.top;
@@ -75,20 +82,41 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
     const el = scroller.current;
     if (!el) return;
     // Measure what was rendered; a changed height moves the rows below it.
+    // Only a height other than the one this render assumed moves anything.
     let changed = false;
     for (const child of Array.from(el.querySelectorAll<HTMLElement>("[data-row]"))) {
       const k = child.dataset["row"]!;
       const h = child.offsetHeight;
-      if (h > 0 && heights.current.get(k) !== h) {
+      const known = heights.current.get(k);
+      if (h > 0 && known !== h) {
+        if (known !== undefined) tally.current.set(known, (tally.current.get(known) ?? 1) - 1);
+        tally.current.set(h, (tally.current.get(h) ?? 0) + 1);
         heights.current.set(k, h);
-        changed = true;
+        if ((known ?? est) !== h) changed = true;
       }
+    }
+    // Rows that left the window (paged out at either end) are forgotten, so that scrolling
+    // through a long chat keeps this map as bounded as the window itself.
+    if (heights.current.size > 2 * n + 1000) {
+      const live = new Set(keys);
+      for (const [k, h] of heights.current) {
+        if (live.has(k)) continue;
+        heights.current.delete(k);
+        tally.current.set(h, (tally.current.get(h) ?? 1) - 1);
+      }
+    }
+    let common = estimate.current;
+    let most = 0;
+    for (const [h, c] of tally.current) if (c > most) [common, most] = [h, c];
+    if (common !== estimate.current) {
+      estimate.current = common;
+      if (keys.some((k) => !heights.current.has(k))) changed = true;
     }
     const at = (key: string) => {
       let y = 0;
       for (let i = 0; i < n; i++) {
         if (keys[i] === key) return y;
-        y += heights.current.get(keys[i]!) ?? ESTIMATE;
+        y += heights.current.get(keys[i]!) ?? estimate.current;
       }
       return null;
     };
@@ -122,6 +150,7 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
       if (el.clientWidth !== width.current) {
         width.current = el.clientWidth;
         heights.current.clear();
+        tally.current.clear();
       }
       setView({ top: el.scrollTop, height: el.clientHeight });
     });

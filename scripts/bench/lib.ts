@@ -79,9 +79,15 @@ export function track<T extends ChildProcess>(child: T): T {
 export function killAll(): void {
   for (const c of children) {
     try {
-      c.kill("SIGKILL");
+      // A child started in a process group of its own (spawnTracked: chat-server, chromium) goes
+      // with everything it started (chromium's renderers and GPU process).
+      process.kill(-c.pid!, "SIGKILL");
     } catch {
-      // already gone
+      try {
+        c.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
     }
   }
   children.clear();

@@ -13,9 +13,10 @@ import { sshd } from "./sshd.js";
 import { throughput } from "./throughput.js";
 import { tui } from "./tui.js";
 import { uploadRtt } from "./upload.js";
+import { web } from "./web.js";
 import { wire } from "./wire.js";
 
-const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, search, conversations, tui, wire, upload: uploadRtt, sshd };
+const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, search, conversations, tui, wire, upload: uploadRtt, sshd, web };
 
 function parseArgs(argv: string[]) {
   const opts = { quick: false, profile: false, only: Object.keys(BENCHMARKS), out: "" };

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { chromium, type Browser } from "playwright-core";
 import { killTree, spawnTracked } from "./children.js";
 
@@ -29,7 +30,7 @@ export const CHROMIUM_FLAGS = [
   "--mute-audio",
 ];
 
-export type RunningBrowser = { browser: Browser; close(): Promise<void> };
+export type RunningBrowser = { browser: Browser; /** chromium's main process (the leader of its own process group). */ child: ChildProcess; close(): Promise<void> };
 
 /** Starts chromium on a free DevTools port and connects to it. */
 export async function launchBrowser(extraFlags: string[] = []): Promise<RunningBrowser> {
@@ -57,6 +58,7 @@ export async function launchBrowser(extraFlags: string[] = []): Promise<RunningB
   const browser = await chromium.connectOverCDP(endpoint);
   return {
     browser,
+    child,
     async close() {
       await browser.close().catch(() => undefined);
       killTree(child);
