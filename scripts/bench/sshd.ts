@@ -9,6 +9,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import ssh2 from "ssh2";
 import { io } from "socket.io-client";
+import { PACKAGE_ROOT } from "../../server/paths.js";
 import { topFrames } from "./profile.js";
 import { HERE, cpuMsOf, now, percentile, rssOf, seedDatabase, sleep, startChatServer, stopChild, track, type BenchOutput, type Ctx } from "./lib.js";
 
@@ -106,7 +107,8 @@ export async function sshd(ctx: Ctx): Promise<BenchOutput> {
   const seed = await seedDatabase(ctx, { backend: "pglite", users: n + 2 });
   const server = await startChatServer(seed, { CHAT_GATEWAY_SECRET: SECRET });
   const dir = await ctx.tmp();
-  const profDir = ctx.profile ? path.join(dir, "prof") : null;
+  // --profile: the gateway's .cpuprofile is kept in bench-results/ (for a closer look in DevTools).
+  const profDir = ctx.profile ? path.join(PACKAGE_ROOT, "bench-results", `sshd-profile-${new Date().toISOString().replace(/[:.]/g, "-")}`) : null;
   if (profDir) await mkdir(profDir, { recursive: true });
   const gw = await startGatewayProcess(server.url, dir, n + 10, profDir);
   const sessions: Session[] = [];
@@ -220,7 +222,10 @@ export async function sshd(ctx: Ctx): Promise<BenchOutput> {
   } finally {
     for (const sess of sessions) sess.client.end();
     await stopChild(gw.child, 20_000);
-    if (profDir) for (const f of await topFrames(profDir, 25).catch(() => [])) ctx.log(`sshd profile: ${f.selfPct.toFixed(1)}% ${f.fn} ${f.where}`);
+    if (profDir) {
+      for (const f of await topFrames(profDir, 25).catch(() => [])) ctx.log(`sshd profile: ${f.selfPct.toFixed(1)}% ${f.fn} ${f.where}`);
+      ctx.log(`sshd profile: ${profDir}`);
+    }
     await server.stop();
   }
 }
