@@ -134,9 +134,27 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   let resolvePaint: () => void = () => {};
   const firstPaint = new Promise<void>((r) => (resolvePaint = r));
 
+  // What each widget was last given: blessed re-parses content on every setContent, and most
+  // frames (a message arriving) change one pane, so unchanged content is not set again.
+  const contents = new Map<Widgets.BoxElement, string>();
   /** Content as this terminal draws it: roles in its colours, ASCII where the locale is not UTF-8. */
   function set(widget: Widgets.BoxElement, content: string) {
+    if (contents.get(widget) === content) return;
+    contents.set(widget, content);
     widget.setContent(palette.translate(ascii ? toAscii(content) : content));
+  }
+
+  // The users pane is rebuilt only when what it shows can have changed: the people, their DM
+  // unread counts, the cursor, focus and size (not when a message arrives in a room).
+  let usersKey: { users: State["users"]; me: number | undefined; dm: string; cursor: number; focused: boolean; width: number; height: number } | null = null;
+  function setUsers(s: State, width: number, height: number) {
+    let dm = "";
+    for (const v of Object.values(s.chats)) if (v.chat.kind === "dm" && v.chat.peer) dm += `${v.chat.peer.id}:${v.chat.unread},`;
+    const key = { users: s.users, me: s.me?.id, dm, cursor: s.userCursor, focused: s.focus === "users", width, height };
+    const k = usersKey;
+    if (k && k.users === key.users && k.me === key.me && k.dm === key.dm && k.cursor === key.cursor && k.focused === key.focused && k.width === key.width && k.height === key.height) return;
+    usersKey = key;
+    set(users, renderUsers(sortedUsers(s), { width, height, cursor: s.userCursor, focused: key.focused, ascii }));
   }
 
   /** The status bar; the ASCII-mode notice leads it until the first key. */
@@ -202,7 +220,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
       Object.assign(separator, { top: 1, left: histW, height: bodyH });
       Object.assign(users, { top: 1, left: histW + 1, width: usersW, height: bodyH });
       set(separator, Array(bodyH).fill(ascii ? "|" : "│").join("\n"));
-      set(users, renderUsers(sortedUsers(s), { width: usersW, height: bodyH, cursor: s.userCursor, focused: s.focus === "users", ascii }));
+      setUsers(s, usersW, bodyH);
     } else {
       separator.hide();
       users.hide();
