@@ -1,6 +1,7 @@
 // Benchmark: chat-sshd. The gateway runs alone in its own process (its CLI, dist/gateway/cli.js);
 // N ssh2 client sessions on loopback and the watcher run in this process, so the gateway's CPU
-// (/proc/<pid>/stat) and RSS (/proc/<pid>/status) are its own. One room, 5 messages/s arriving:
+// (/proc/<pid>/stat) and RSS (/proc/<pid>/status) are its own. One room with 100 messages of
+// history, 5 messages/s arriving:
 // first screen (one session alone, then N at once), keystroke echo p99, message-to-screen p99,
 // gateway CPU per session per message, RSS per idle session.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -116,7 +117,9 @@ export async function sshd(ctx: Ctx): Promise<BenchOutput> {
     // Bind one key per user through the protocol.
     const keys: string[] = [];
     for (const u of seed.users.slice(0, n + 1)) {
-      const k = ssh2.utils.generateKeyPairSync("ed25519");
+      // Now and then ssh2 makes a key it cannot parse back ("Malformed OpenSSH private key"): another one then.
+      let k = ssh2.utils.generateKeyPairSync("ed25519");
+      while (ssh2.utils.parseKey(k.private) instanceof Error) k = ssh2.utils.generateKeyPairSync("ed25519");
       const s = io(server.url, { transports: ["websocket"], auth: { token: u.token }, forceNew: true, reconnection: false });
       await new Promise<void>((r, j) => (s.once("session:ready", () => r()), s.once("connect_error", j)));
       const r: any = await s.timeout(10_000).emitWithAck("key:add" as never, { publicKey: k.public } as never);
@@ -144,6 +147,12 @@ export async function sshd(ctx: Ctx): Promise<BenchOutput> {
       }
     };
 
+    // A room with a past: 100 messages before anyone connects (each session loads its latest page).
+    const sender = seed.users[n + 1]!;
+    const s = io(server.url, { transports: ["websocket"], auth: { token: sender.token }, forceNew: true, reconnection: false });
+    await new Promise<void>((r, j) => (s.once("session:ready", () => r()), s.once("connect_error", j)));
+    for (let i = 0; i < 100; i++) await s.timeout(10_000).emitWithAck("message:send" as never, { chatId: seed.generalId, text: `earlier message ${i} `.repeat(1 + (i % 4)), clientId: randomUUID() } as never);
+
     // First screen of one session alone (then it leaves), then of N connecting at once.
     const alone = await openSession(gw.port, keys[n]!, onData);
     alone.session.client.end();
@@ -163,10 +172,7 @@ export async function sshd(ctx: Ctx): Promise<BenchOutput> {
     await sleep(2000);
     const idleMsPerS = (cpuMsOf(gw.pid) - idle0) / 2;
 
-    // 5 messages/s from the last user; keystrokes into the sessions' input lines in between.
-    const sender = seed.users[n + 1]!;
-    const s = io(server.url, { transports: ["websocket"], auth: { token: sender.token }, forceNew: true, reconnection: false });
-    await new Promise<void>((r, j) => (s.once("session:ready", () => r()), s.once("connect_error", j)));
+    // 5 messages/s from the same user; keystrokes into the sessions' input lines in between.
     const msgs = ctx.quick ? 25 : 50;
     const marks = markers(msgs);
     const lat: number[] = [];

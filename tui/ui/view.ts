@@ -126,7 +126,8 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   program.output.write(ENABLE_PASTE);
   screen.program.hideCursor();
 
-  let lastLines: HistoryLine[] = [];
+  /** The active chat's whole history layout (made on demand: see layout()). */
+  let lastLines: () => HistoryLine[] = () => [];
   let lastHeight = 0;
   let scheduled: NodeJS.Timeout | null = null;
   let lastRender = 0;
@@ -232,16 +233,33 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
 
     const v = activeView(s);
     if (v) {
-      lastLines = layoutHistory(historyEntries(s, v.chat.id), histW, {
+      const entries = historyEntries(s, v.chat.id);
+      const opts = {
         hasOlder: v.hasOlder && v.loaded,
         loadingOlder: v.loadingOlder,
         hasNewer: v.hasNewer,
         selectedId: selectedMessage(s)?.id ?? selectedFileMessage(s)?.id ?? null,
         selectHint: selectedMessage(s) ? (selectedMessage(s)!.senderId === s.me?.id ? "r: reply · e: edit · d: delete · +: react · Esc: back" : "r: reply · d: delete · +: react · Esc: back") : undefined,
         ascii,
-      });
-      const top = topIndex(lastLines, scrollOf(s, v.chat.id), bodyH);
-      const visible = lastLines.slice(top, top + bodyH);
+      };
+      const anchor = scrollOf(s, v.chat.id);
+      // Following the newest line, only the newest entries can be on screen (each is at least one
+      // line): lay out from a message at least bodyH + 1 entries back (so day separators come out
+      // as in the whole layout), and the whole window (up to WINDOW_MAX messages) only when a
+      // command asks for it (scrolling, selecting).
+      let from = anchor === null ? entries.length - bodyH - 1 : 0;
+      while (from > 0 && entries[from]!.kind !== "message") from--;
+      let laid: HistoryLine[];
+      if (from > 0) {
+        laid = layoutHistory(entries.slice(from), histW, opts);
+        let whole: HistoryLine[] | null = null;
+        lastLines = () => (whole ??= layoutHistory(entries, histW, opts));
+      } else {
+        laid = layoutHistory(entries, histW, opts);
+        lastLines = () => laid;
+      }
+      const top = topIndex(laid, anchor, bodyH);
+      const visible = laid.slice(top, top + bodyH);
       const marker = s.focus === "history" ? "{inverse} history {/inverse} " : "";
       const lines = visible.map((l) => l.text);
       if (marker && lines.length) lines[0] = marker + lines[0];
@@ -253,7 +271,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
       if (!v.loaded && lines.length === 0) lines.push(paint("muted", "loading history…"));
       set(history, lines.join("\n"));
     } else {
-      lastLines = [];
+      lastLines = () => [];
       const head =
         s.conn.status === "online"
           ? paint("muted", "No open chats. Ctrl+K finds people and rooms; /join <room> joins one.")
@@ -350,7 +368,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   return {
     screen,
     firstPaint,
-    historyLayout: () => ({ lines: lastLines, height: lastHeight }),
+    historyLayout: () => ({ lines: lastLines(), height: lastHeight }),
     ask(text, yes, no = () => {}) {
       asking = { text, yes, no };
       schedule();
