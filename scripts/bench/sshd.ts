@@ -82,7 +82,7 @@ function openSession(port: number, key: string, onData: (s: Session, text: strin
     const t0 = now();
     let seen = "";
     let done = false;
-    const timer = setTimeout(() => reject(new Error("no first screen within 60 s")), 60_000);
+    const timer = setTimeout(() => reject(new Error("no first screen within 180 s")), 180_000);
     c.on("ready", () =>
       c.shell({ term: "xterm-256color", cols: 100, rows: 30 }, { env: { LANG: "C.UTF-8" } } as never, (err, stream) => {
         if (err) return reject(err);
@@ -98,7 +98,7 @@ function openSession(port: number, key: string, onData: (s: Session, text: strin
       }),
     );
     c.on("error", (e) => (clearTimeout(timer), reject(e)));
-    c.connect({ host: "127.0.0.1", port, username: "bench", privateKey: key, readyTimeout: 60_000 });
+    c.connect({ host: "127.0.0.1", port, username: "bench", privateKey: key, readyTimeout: 180_000 });
   });
 }
 
