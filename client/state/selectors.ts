@@ -18,13 +18,16 @@ export const activeView = (state: ChatState): ChatView | null => (state.active !
 
 export type UserRow = UserWithPresence & { dmUnread: number; me: boolean };
 
+// One collator for every sort: localeCompare with options builds one per comparison.
+const NICK_ORDER = new Intl.Collator(undefined, { sensitivity: "base" });
+
 /** Online first, then by nick; with the unread count of each person's direct messages. */
 export function sortedUsers(state: ChatState): UserRow[] {
   const dmUnread = new Map<number, number>();
   for (const v of Object.values(state.chats)) if (v.chat.kind === "dm" && v.chat.peer) dmUnread.set(v.chat.peer.id, v.chat.unread);
   return Object.values(state.users)
     .map((u) => ({ ...u, dmUnread: dmUnread.get(u.id) ?? 0, me: u.id === state.me?.id }))
-    .sort((a, b) => Number(b.online) - Number(a.online) || a.nick.localeCompare(b.nick, undefined, { sensitivity: "base" }));
+    .sort((a, b) => Number(b.online) - Number(a.online) || NICK_ORDER.compare(a.nick, b.nick));
 }
 
 export type HistoryEntry =

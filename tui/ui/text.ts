@@ -55,22 +55,37 @@ patchEmojiWidths(unicode);
 
 /** Width in terminal cells of one code point. */
 export function charWidth(ch: string): number {
+  // Printable ASCII is one cell: most text is, and blessed's table lookup is the costly part of a frame.
+  const c = ch.charCodeAt(0);
+  if (ch.length === 1 && c >= 0x20 && c < 0x7f) return 1;
   return unicode.charWidth(ch, 0);
 }
 
+/** True when every character is printable ASCII (one cell each: width = length). */
+function printableAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
 export function strWidth(text: string): number {
+  if (printableAscii(text)) return text.length;
   let w = 0;
   for (const ch of text) w += charWidth(ch);
   return w;
 }
 
 export const hasWide = (text: string): boolean => {
+  if (printableAscii(text)) return false;
   for (const ch of text) if (charWidth(ch) > 1) return true;
   return false;
 };
 
 /** Cuts text to at most `width` cells. */
 export function truncate(text: string, width: number, ellipsis = "…"): string {
+  if (printableAscii(text)) return text.length <= width ? text : text.slice(0, Math.max(0, width - 1)) + ellipsis;
   if (strWidth(text) <= width) return text;
   let out = "";
   let w = 0;

@@ -126,7 +126,8 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   program.output.write(ENABLE_PASTE);
   screen.program.hideCursor();
 
-  let lastLines: HistoryLine[] = [];
+  /** The active chat's whole history layout (made on demand: see layout()). */
+  let lastLines: () => HistoryLine[] = () => [];
   let lastHeight = 0;
   let scheduled: NodeJS.Timeout | null = null;
   let lastRender = 0;
@@ -134,9 +135,27 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   let resolvePaint: () => void = () => {};
   const firstPaint = new Promise<void>((r) => (resolvePaint = r));
 
+  // What each widget was last given: blessed re-parses content on every setContent, and most
+  // frames (a message arriving) change one pane, so unchanged content is not set again.
+  const contents = new Map<Widgets.BoxElement, string>();
   /** Content as this terminal draws it: roles in its colours, ASCII where the locale is not UTF-8. */
   function set(widget: Widgets.BoxElement, content: string) {
+    if (contents.get(widget) === content) return;
+    contents.set(widget, content);
     widget.setContent(palette.translate(ascii ? toAscii(content) : content));
+  }
+
+  // The users pane is rebuilt only when what it shows can have changed: the people, their DM
+  // unread counts, the cursor, focus and size (not when a message arrives in a room).
+  let usersKey: { users: State["users"]; me: number | undefined; dm: string; cursor: number; focused: boolean; width: number; height: number } | null = null;
+  function setUsers(s: State, width: number, height: number) {
+    let dm = "";
+    for (const v of Object.values(s.chats)) if (v.chat.kind === "dm" && v.chat.peer) dm += `${v.chat.peer.id}:${v.chat.unread},`;
+    const key = { users: s.users, me: s.me?.id, dm, cursor: s.userCursor, focused: s.focus === "users", width, height };
+    const k = usersKey;
+    if (k && k.users === key.users && k.me === key.me && k.dm === key.dm && k.cursor === key.cursor && k.focused === key.focused && k.width === key.width && k.height === key.height) return;
+    usersKey = key;
+    set(users, renderUsers(sortedUsers(s), { width, height, cursor: s.userCursor, focused: key.focused, ascii }));
   }
 
   /** The status bar; the ASCII-mode notice leads it until the first key. */
@@ -202,7 +221,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
       Object.assign(separator, { top: 1, left: histW, height: bodyH });
       Object.assign(users, { top: 1, left: histW + 1, width: usersW, height: bodyH });
       set(separator, Array(bodyH).fill(ascii ? "|" : "│").join("\n"));
-      set(users, renderUsers(sortedUsers(s), { width: usersW, height: bodyH, cursor: s.userCursor, focused: s.focus === "users", ascii }));
+      setUsers(s, usersW, bodyH);
     } else {
       separator.hide();
       users.hide();
@@ -214,16 +233,33 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
 
     const v = activeView(s);
     if (v) {
-      lastLines = layoutHistory(historyEntries(s, v.chat.id), histW, {
+      const entries = historyEntries(s, v.chat.id);
+      const opts = {
         hasOlder: v.hasOlder && v.loaded,
         loadingOlder: v.loadingOlder,
         hasNewer: v.hasNewer,
         selectedId: selectedMessage(s)?.id ?? selectedFileMessage(s)?.id ?? null,
         selectHint: selectedMessage(s) ? (selectedMessage(s)!.senderId === s.me?.id ? "r: reply · e: edit · d: delete · +: react · Esc: back" : "r: reply · d: delete · +: react · Esc: back") : undefined,
         ascii,
-      });
-      const top = topIndex(lastLines, scrollOf(s, v.chat.id), bodyH);
-      const visible = lastLines.slice(top, top + bodyH);
+      };
+      const anchor = scrollOf(s, v.chat.id);
+      // Following the newest line, only the newest entries can be on screen (each is at least one
+      // line): lay out from a message at least bodyH + 1 entries back (so day separators come out
+      // as in the whole layout), and the whole window (up to WINDOW_MAX messages) only when a
+      // command asks for it (scrolling, selecting).
+      let from = anchor === null ? entries.length - bodyH - 1 : 0;
+      while (from > 0 && entries[from]!.kind !== "message") from--;
+      let laid: HistoryLine[];
+      if (from > 0) {
+        laid = layoutHistory(entries.slice(from), histW, opts);
+        let whole: HistoryLine[] | null = null;
+        lastLines = () => (whole ??= layoutHistory(entries, histW, opts));
+      } else {
+        laid = layoutHistory(entries, histW, opts);
+        lastLines = () => laid;
+      }
+      const top = topIndex(laid, anchor, bodyH);
+      const visible = laid.slice(top, top + bodyH);
       const marker = s.focus === "history" ? "{inverse} history {/inverse} " : "";
       const lines = visible.map((l) => l.text);
       if (marker && lines.length) lines[0] = marker + lines[0];
@@ -235,7 +271,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
       if (!v.loaded && lines.length === 0) lines.push(paint("muted", "loading history…"));
       set(history, lines.join("\n"));
     } else {
-      lastLines = [];
+      lastLines = () => [];
       const head =
         s.conn.status === "online"
           ? paint("muted", "No open chats. Ctrl+K finds people and rooms; /join <room> joins one.")
@@ -332,7 +368,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   return {
     screen,
     firstPaint,
-    historyLayout: () => ({ lines: lastLines, height: lastHeight }),
+    historyLayout: () => ({ lines: lastLines(), height: lastHeight }),
     ask(text, yes, no = () => {}) {
       asking = { text, yes, no };
       schedule();

@@ -1,0 +1,46 @@
+// The view following the newest line lays out only the newest entries: what it draws, and the
+// layout it hands to commands, must be those of the whole window.
+import test, { type ExecutionContext } from "ava";
+import { createClient } from "../../client/client.js";
+import { fakePorts, fakeServer } from "../../client/fake.js";
+import { loggedInActions, msg } from "../state/fixtures.js";
+import { historyEntries } from "../state/selectors.js";
+import { createStore } from "../state/store.js";
+import { memoryTerminal, screenText } from "../testing/memory-terminal.js";
+import { layoutHistory } from "./text.js";
+import { createScreen, createView } from "./view.js";
+
+const plain = (s: string) => s.replace(/\{\/?[^{}]*\}/g, "").trimEnd();
+
+function check(t: ExecutionContext, noticesAfter: number, secondDay: number) {
+  const term = memoryTerminal({ columns: 100, rows: 30, env: { LANG: "C.UTF-8" } });
+  const client = createClient({ server: "http://127.0.0.1:1", ports: fakePorts(fakeServer()) });
+  for (const a of loggedInActions()) client.dispatch(a);
+  const store = createStore(client);
+  const screen = createScreen({ terminal: term });
+  const view = createView(screen, store);
+  try {
+    // Two days, long messages that wrap (further up), and two notices in a row between messages
+    // (entries that are not messages) near the top of the pane.
+    for (let i = 1; i <= 130; i++) {
+      const day = i < secondDay ? "2026-11-21" : "2026-11-22";
+      const text = i < 90 && i % 7 === 0 ? `long message ${i} `.repeat(12) : `message ${i}`;
+      client.dispatch({ type: "message.received", message: msg(i, 1, 2, text, { createdAt: `${day}T10:${String(i % 60).padStart(2, "0")}:00.000Z` }) });
+      if (i === noticesAfter) (client.notice(`first notice after ${i}`, "info", 1), client.notice(`second notice after ${i}`, "info", 1));
+    }
+    view.redraw();
+    const { lines, height } = view.historyLayout();
+    const whole = layoutHistory(historyEntries(store.getState(), 1), 79, { hasOlder: false, loadingOlder: false, hasNewer: false, selectedId: null, ascii: false });
+    t.deepEqual(lines.map((l) => l.text), whole.map((l) => l.text));
+    const rows = screenText(screen).split("\n").slice(1, 1 + height).map((r) => r.slice(0, 79).trimEnd());
+    t.deepEqual(rows, whole.slice(-height).map((l) => plain(l.text)), `notices after message ${noticesAfter}, second day from ${secondDay}`);
+    // The second day's separator is on screen only when it starts inside the pane.
+    t.is(rows.some((r) => r.includes("22 November 2026")), secondDay > 110);
+  } finally {
+    view.destroy();
+  }
+}
+
+test("following the newest line, the history pane and the layout for commands are those of the whole window", (t) => {
+  for (const secondDay of [95, 115]) for (let after = 98; after <= 108; after++) check(t, after, secondDay);
+});
