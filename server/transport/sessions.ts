@@ -59,6 +59,10 @@ export function createSessionGuard(deps: {
   let epoch: bigint | null = null;
   let epochReadAt = 0;
   let lastFull = 0;
+  /** When the last epoch read found it unchanged (issued); 0 until one has. */
+  let quietAt = 0;
+  /** The earliest expiry among the sessions found good: the quiet sweeps look at none before it. */
+  let nextExpiry = Infinity;
 
   const localSockets = (): ChatSocket[] => [...io.of("/").sockets.values()] as ChatSocket[];
 
@@ -98,6 +102,7 @@ export function createSessionGuard(deps: {
       if (v.ok) {
         verifiedAt.set(id, Math.max(issued, verifiedAt.get(id) ?? 0));
         expiresAt.set(id, v.expiresAt.getTime());
+        nextExpiry = Math.min(nextExpiry, v.expiresAt.getTime());
       } else {
         verifiedAt.delete(id);
         expiresAt.delete(id);
@@ -107,43 +112,67 @@ export function createSessionGuard(deps: {
     return verdicts;
   }
 
+  /**
+   * Until when a session is known to be good: its own last read; or, when that read came after
+   * the epoch the last full sweep read, the last epoch check that found nothing changed (no write
+   * that ends or changes a session happened in between), as long as it had not expired by then.
+   */
+  function goodAt(id: number): number {
+    const v = verifiedAt.get(id);
+    if (v === undefined) return 0;
+    if (v >= epochReadAt && quietAt > v && (expiresAt.get(id) ?? 0) > quietAt) return quietAt;
+    return v;
+  }
+
   /** Every held session, read again: after the epoch moved, and once a minute whatever. */
-  async function fullSweep(held: Set<number>) {
+  async function fullSweep() {
+    const held = new Set<number>();
+    for (const s of localSockets()) if (s.data.user) held.add(s.data.sessionId);
     for (const id of verifiedAt.keys()) if (!held.has(id)) verifiedAt.delete(id);
     for (const id of expiresAt.keys()) if (!held.has(id)) expiresAt.delete(id);
+    nextExpiry = Infinity;
+    for (const exp of expiresAt.values()) nextExpiry = Math.min(nextExpiry, exp);
     const ids = [...held];
     for (let i = 0; i < ids.length; i += BATCH) await read(ids.slice(i, i + BATCH));
+  }
+
+  /** The sessions whose time ran out since they were found good, read (and so closed). */
+  async function readExpired(now: number) {
+    const expired: number[] = [];
+    let next = Infinity;
+    for (const [id, exp] of expiresAt) {
+      if (exp > now) next = Math.min(next, exp);
+      else if (socketsOf(id).length > 0) expired.push(id);
+      else {
+        verifiedAt.delete(id);
+        expiresAt.delete(id);
+      }
+    }
+    nextExpiry = next;
+    for (let i = 0; i < expired.length; i += BATCH) await read(expired.slice(i, i + BATCH));
   }
 
   async function sweep() {
     if (sweeping) return;
     sweeping = true;
     try {
-      const held = new Set<number>();
-      for (const s of localSockets()) if (s.data.user) held.add(s.data.sessionId);
       const issued = Date.now();
       const now = await accounts.sessionEpoch();
       if (now !== epoch || issued - lastFull >= FULL_SWEEP_MS) {
-        // Read before the sessions: a change made while they are read moves it past `now`,
-        // and the next sweep reads them all again.
-        await fullSweep(held);
-        epoch = now;
+        // The epoch is read before the sessions: a change made while they are read moves it
+        // past `now`, and the next sweep reads them all again.
         epochReadAt = issued;
+        quietAt = 0;
+        await fullSweep();
+        epoch = now;
         lastFull = issued;
+        quietAt = issued;
       } else {
         // Nothing that ends or changes a session was written since the epoch was read before
-        // the last full sweep, so every session found good since then is still good now, unless
-        // its time ran out. Sessions found good only before it (none held then) are left to
-        // their own read.
-        const expired: number[] = [];
-        for (const [id, at] of verifiedAt) {
-          if (!held.has(id)) {
-            verifiedAt.delete(id);
-            expiresAt.delete(id);
-          } else if ((expiresAt.get(id) ?? 0) <= issued) expired.push(id);
-          else if (at >= epochReadAt) verifiedAt.set(id, issued);
-        }
-        for (let i = 0; i < expired.length; i += BATCH) await read(expired.slice(i, i + BATCH));
+        // the last full sweep: every session found good since then is still good now (goodAt),
+        // unless its time ran out. O(1) while nothing expires; no session is read.
+        quietAt = issued;
+        if (issued >= nextExpiry) await readExpired(issued);
       }
       if (failing) log.info("session checks work again");
       failing = false;
@@ -173,7 +202,7 @@ export function createSessionGuard(deps: {
       const arrived = Date.now();
       // Cut off from the other nodes, only a read issued after the request arrived will do.
       const need = (deps.broadcastUp?.() ?? true) ? arrived - maxAgeMs : arrived;
-      if ((verifiedAt.get(id) ?? 0) >= need) return null;
+      if (goodAt(id) >= need && (expiresAt.get(id) ?? 0) > arrived) return null;
       let pending = reading.get(id);
       if (!pending || pending.issued < need) {
         const entry = { issued: Date.now(), done: Promise.resolve() };
@@ -187,7 +216,7 @@ export function createSessionGuard(deps: {
         log.warn({ err: safeError(e), session: id }, "session check failed");
         return unavailable;
       }
-      return socket.disconnected || (verifiedAt.get(id) ?? 0) < need ? ended : null;
+      return socket.disconnected || goodAt(id) < need ? ended : null;
     },
     close: () => clearInterval(timer),
   };
