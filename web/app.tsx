@@ -31,15 +31,55 @@ function useMedia(query: string): boolean {
   return matches;
 }
 
-function useChatState(client: ChatClient): ChatState {
-  const [s, set] = useState(client.getState());
-  useEffect(() => client.subscribe((next) => set(next)), [client]);
-  return s;
+/** Whether two values are the same, or objects (or arrays) whose own fields are the same. */
+function shallowEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
 }
+
+/** Arrays of the same length whose items are shallow-equal (tab and people rows are new objects on each call). */
+function sameRows<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => shallowEqual(x, b[i]));
+}
+
+/**
+ * The part of the client's state a component shows: the component renders again only when that
+ * part changes (by `eq`, shallow by default), not on every change of the store. A new message in
+ * the active chat then re-renders the history, not the sidebar, the people or the composer.
+ */
+function useSelect<T>(client: ChatClient, select: (s: ChatState) => T, eq: (a: T, b: T) => boolean = shallowEqual): T {
+  const [, bump] = useState(0);
+  const fns = useRef({ select, eq });
+  fns.current = { select, eq };
+  const last = useRef<{ value: T } | null>(null);
+  // Computed on each render too: the selector may read props that changed.
+  const now = select(client.getState());
+  if (!last.current || !eq(last.current.value, now)) last.current = { value: now };
+  useEffect(() => {
+    const check = (s: ChatState) => {
+      const next = fns.current.select(s);
+      if (last.current && fns.current.eq(last.current.value, next)) return;
+      last.current = { value: next };
+      bump((x) => x + 1);
+    };
+    const off = client.subscribe(check);
+    // A change between the render and this effect is not missed.
+    check(client.getState());
+    return off;
+  }, [client]);
+  return last.current.value;
+}
+
+/** The whole state, for the dialogs (they are open rarely and show most of it). */
+const useChatState = (client: ChatClient): ChatState => useSelect(client, (s) => s, Object.is);
 
 export function App({ web }: { web: Web }) {
   const { client } = web;
-  const s = useChatState(client);
+  const screen = useSelect(client, (s) => s.screen);
   const [loginError, setLoginError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(
@@ -54,8 +94,8 @@ export function App({ web }: { web: Web }) {
       }),
     [client],
   );
-  if (s.screen === "login") return <Login client={client} error={loginError} busy={busy} />;
-  return <Chat web={web} s={s} />;
+  if (screen === "login") return <Login client={client} error={loginError} busy={busy} />;
+  return <Chat web={web} />;
 }
 
 function Login({ client, error, busy }: { client: ChatClient; error: string | null; busy: boolean }) {
@@ -96,7 +136,11 @@ function Login({ client, error, busy }: { client: ChatClient; error: string | nu
   );
 }
 
-function Chat({ web, s }: { web: Web; s: ChatState }) {
+/**
+ * The chat screen's frame and its UI state (dialogs, panels, reply or edit, selection). It
+ * selects only which chat is open; each part below selects its own slice of the state.
+ */
+function Chat({ web }: { web: Web }) {
   const { client } = web;
   const [overlay, setOverlay] = useState<Overlay>(null);
   const [panel, setPanel] = useState<null | "chats" | "people">(null);
@@ -105,7 +149,7 @@ function Chat({ web, s }: { web: Web; s: ChatState }) {
   const [dragging, setDragging] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
-  const v = activeView(s);
+  const activeId = useSelect(client, (s) => activeView(s)?.chat.id ?? null);
 
   const commands = useMemo(
     () =>
@@ -122,14 +166,34 @@ function Chat({ web, s }: { web: Web; s: ChatState }) {
   );
   const selectedRef = useRef<MessageDto | null>(null);
   selectedRef.current = selected;
+  const intentRef = useRef<Intent>(null);
+  intentRef.current = intent;
 
-  const activate = (chatId: number) => {
-    client.dispatch({ type: "tab.activate", chatId });
-    client.ensureLoaded();
-    setPanel(null);
-    setSelected(null);
-    composer.current?.focus();
-  };
+  // Callbacks that keep their identity across renders, so the parts given them can skip a render.
+  const on = useMemo(
+    () => ({
+      activate: (chatId: number) => {
+        client.dispatch({ type: "tab.activate", chatId });
+        client.ensureLoaded();
+        setPanel(null);
+        setSelected(null);
+        composer.current?.focus();
+      },
+      reply: (m: MessageDto) => setIntent({ kind: "reply", message: m }),
+      edit: (m: MessageDto) => setIntent({ kind: "edit", message: m }),
+      cancelIntent: () => setIntent(null),
+      attach: () => fileInput.current?.click(),
+      submit: async (text: string) => {
+        const it = intentRef.current;
+        setIntent(null);
+        if (it?.kind === "edit") return void (await client.edit(it.message.id, text));
+        await commands.run(text, it?.kind === "reply" ? it.message.id : undefined);
+      },
+      query: (nick: string) => void commands.run(`/query ${nick}`).then(() => setPanel(null)),
+      cancelTransfer: () => client.cancelTransfer(),
+    }),
+    [client, commands],
+  );
 
   const sendFiles = (files: FileList | File[] | null) => {
     const av = activeView(client.getState());
@@ -185,55 +249,37 @@ function Chat({ web, s }: { web: Web; s: ChatState }) {
         <button class="only-phone" aria-label="Chats" aria-expanded={panel === "chats"} onClick={() => setPanel(panel === "chats" ? null : "chats")}>
           ☰
         </button>
-        <h2 class="title">{v ? (v.chat.kind === "room" ? `#${v.chat.name}` : `@${v.chat.name}`) : "socket-messenger"}</h2>
-        <Status s={s} />
+        <Title client={client} />
+        <Status client={client} />
         <button class="only-phone" aria-label="People" aria-expanded={panel === "people"} onClick={() => setPanel(panel === "people" ? null : "people")}>
           👥
         </button>
       </header>
       <nav class="sidebar" aria-label="Chats">
-        <ChatList s={s} onPick={activate} />
-        <div class="me">
-          <span class={nickClass(s.me?.nick ?? "")}>{s.me?.nick ?? ""}</span>
-          <span class="muted">{s.me?.role !== "user" ? ` (${s.me?.role ?? ""})` : ""}</span>
-          <button class="link" onClick={() => void client.logout()}>
-            Log out
-          </button>
-        </div>
+        <ChatList client={client} onPick={on.activate} />
+        <Me client={client} />
       </nav>
       <main class="main">
-        {s.shutdown && <Shutdown s={s} />}
-        {v ? (
-          <History s={s} client={client} selected={selected} onSelect={setSelected} onReply={(m) => setIntent({ kind: "reply", message: m })} onEdit={(m) => setIntent({ kind: "edit", message: m })} />
+        <Shutdown client={client} />
+        {activeId !== null ? (
+          <History client={client} selected={selected} onSelect={setSelected} onReply={on.reply} onEdit={on.edit} />
         ) : (
           <p class="empty">No chat is open: /join a room or pick someone in the people list.</p>
         )}
-        <Transfers transfers={s.transfers} onCancel={() => client.cancelTransfer()} />
-        <Composer
-          s={s}
-          inputRef={composer}
-          intent={intent}
-          onCancelIntent={() => setIntent(null)}
-          onSubmit={async (text) => {
-            const it = intent;
-            setIntent(null);
-            if (it?.kind === "edit") return void (await client.edit(it.message.id, text));
-            await commands.run(text, it?.kind === "reply" ? it.message.id : undefined);
-          }}
-          onAttach={() => fileInput.current?.click()}
-        />
+        <Transfers client={client} onCancel={on.cancelTransfer} />
+        <Composer client={client} inputRef={composer} intent={intent} onCancelIntent={on.cancelIntent} onSubmit={on.submit} onAttach={on.attach} />
         <input ref={fileInput} type="file" multiple hidden aria-label="Send a file" onChange={(e) => {
           sendFiles(e.currentTarget.files);
           e.currentTarget.value = "";
         }} />
       </main>
       <aside class="people" aria-label="People">
-        <People s={s} onPick={(nick) => void commands.run(`/query ${nick}`).then(() => setPanel(null))} />
+        <People client={client} onPick={on.query} />
       </aside>
-      {overlay === "switcher" && <Switcher s={s} onPick={(id) => (setOverlay(null), activate(id))} onClose={() => setOverlay(null)} />}
+      {overlay === "switcher" && <Switcher client={client} onPick={(id) => (setOverlay(null), on.activate(id))} onClose={() => setOverlay(null)} />}
       {overlay === "help" && <Help onClose={() => setOverlay(null)} />}
       {(overlay === "search" || overlay === "mentions") && (
-        <Results s={s} kind={overlay} onClose={() => setOverlay(null)} onPick={(chatId, id) => {
+        <Results client={client} kind={overlay} onClose={() => setOverlay(null)} onPick={(chatId, id) => {
           setOverlay(null);
           void client.jumpTo(chatId, id);
         }} />
@@ -242,19 +288,45 @@ function Chat({ web, s }: { web: Web; s: ChatState }) {
   );
 }
 
-function Status({ s }: { s: ChatState }) {
-  const st = s.conn.status;
-  const text = st === "online" ? (s.conn.rttMs !== null ? `online · ${s.conn.rttMs} ms` : "online") : st === "reconnecting" ? `reconnecting${s.conn.attempt ? ` (try ${s.conn.attempt})` : ""}…` : st;
+function Title({ client }: { client: ChatClient }) {
+  const title = useSelect(client, (s) => {
+    const v = activeView(s);
+    return v ? (v.chat.kind === "room" ? `#${v.chat.name}` : `@${v.chat.name}`) : "socket-messenger";
+  });
+  return <h2 class="title">{title}</h2>;
+}
+
+function Status({ client }: { client: ChatClient }) {
+  const c = useSelect(client, (s) => ({ st: s.conn.status, rtt: s.conn.rttMs, attempt: s.conn.attempt, error: s.conn.error, unsent: s.pending.length }));
+  const st = c.st;
+  const text = st === "online" ? (c.rtt !== null ? `online · ${c.rtt} ms` : "online") : st === "reconnecting" ? `reconnecting${c.attempt ? ` (try ${c.attempt})` : ""}…` : st;
   return (
-    <span class={`status ${st}`} role="status" title={s.conn.error ? clean(s.conn.error) : undefined}>
+    <span class={`status ${st}`} role="status" title={c.error ? clean(c.error) : undefined}>
       {text}
-      {s.pending.length > 0 && ` · ${s.pending.length} unsent`}
+      {c.unsent > 0 && ` · ${c.unsent} unsent`}
     </span>
   );
 }
 
-function ChatList({ s, onPick }: { s: ChatState; onPick(id: number): void }) {
-  const t = tabs(s);
+function Me({ client }: { client: ChatClient }) {
+  const me = useSelect(client, (s) => s.me, Object.is);
+  return (
+    <div class="me">
+      <span class={nickClass(me?.nick ?? "")}>{me?.nick ?? ""}</span>
+      <span class="muted">{me?.role !== "user" ? ` (${me?.role ?? ""})` : ""}</span>
+      <button class="link" onClick={() => void client.logout()}>
+        Log out
+      </button>
+    </div>
+  );
+}
+
+type Tabs = { tabs: ReturnType<typeof tabs>; hidden: number };
+
+function ChatList({ client, onPick }: { client: ChatClient; onPick(id: number): void }) {
+  // A tab row changes with its label, unread count, mention or activity: a message in the open
+  // chat (whose unread count stays 0) renders nothing here.
+  const { tabs: t, hidden } = useSelect<Tabs>(client, (s) => ({ tabs: tabs(s), hidden: hiddenChats(s).length }), (a, b) => a.hidden === b.hidden && sameRows(a.tabs, b.tabs));
   const rooms = t.filter((x) => x.kind === "room");
   const dms = t.filter((x) => x.kind === "dm");
   const item = (x: (typeof t)[number]) => (
@@ -266,20 +338,31 @@ function ChatList({ s, onPick }: { s: ChatState; onPick(id: number): void }) {
       </button>
     </li>
   );
-  const hidden = hiddenChats(s);
   return (
     <>
       <h3>Rooms</h3>
       <ul class="chats">{rooms.map(item)}</ul>
       <h3>Direct messages</h3>
       <ul class="chats">{dms.length ? dms.map(item) : <li class="muted small">none yet</li>}</ul>
-      {hidden.length > 0 && <p class="muted small">{hidden.length} closed room(s): Ctrl+K</p>}
+      {hidden > 0 && <p class="muted small">{hidden} closed room(s): Ctrl+K</p>}
     </>
   );
 }
 
-function People({ s, onPick }: { s: ChatState; onPick(nick: string): void }) {
-  const users = sortedUsers(s);
+/** The unread counts of the direct messages, as one string: it changes only when one of them does. */
+function dmUnreadKey(s: ChatState): string {
+  let k = "";
+  for (const id of Object.keys(s.chats)) {
+    const v = s.chats[Number(id)]!;
+    if (v.chat.kind === "dm" && v.chat.peer) k += `${v.chat.peer.id}:${v.chat.unread},`;
+  }
+  return k;
+}
+
+function People({ client, onPick }: { client: ChatClient; onPick(nick: string): void }) {
+  // Sorted again only when the users, who I am or a direct message's unread count change.
+  const dep = useSelect(client, (s) => ({ users: s.users, me: s.me?.id, dm: dmUnreadKey(s) }));
+  const users = useMemo(() => sortedUsers(client.getState()), [dep]);
   const online = users.filter((u) => u.online).length;
   return (
     <>
@@ -302,19 +385,19 @@ function People({ s, onPick }: { s: ChatState; onPick(nick: string): void }) {
 
 const keyOf = (e: HistoryEntry) => (e.kind === "message" ? `m${e.message.id}` : e.kind === "marker" ? "marker" : e.kind === "pending" ? `p${e.pending.clientId}` : `l${e.line.key}`);
 
-function History(p: { s: ChatState; client: ChatClient; selected: MessageDto | null; onSelect(m: MessageDto | null): void; onReply(m: MessageDto): void; onEdit(m: MessageDto): void }) {
-  const { s, client } = p;
-  const v = activeView(s)!;
+function History(p: { client: ChatClient; selected: MessageDto | null; onSelect(m: MessageDto | null): void; onReply(m: MessageDto): void; onEdit(m: MessageDto): void }) {
+  const { client } = p;
   // The entries depend on the chat's view, the outbox and who I am only: a clock tick, a
-  // presence change or another chat's message does not walk the window again.
-  const entries = useMemo(() => historyEntries(s, v.chat.id), [v, s.pending, s.me]);
-  const me = s.me;
-  const jump = s.jump?.chatId === v.chat.id ? `m${s.jump.messageId}` : null;
-  const atStart = !(v.hasOlder || v.loadingOlder);
+  // presence change or another chat's message does not render the history.
+  const { v, pending, me, jumpTo } = useSelect(client, (s) => ({ v: activeView(s), pending: s.pending, me: s.me, jumpTo: s.jump }));
+  const entries = useMemo(() => (v ? historyEntries(client.getState(), v.chat.id) : []), [v, pending, me]);
+  const jump = v && jumpTo?.chatId === v.chat.id ? `m${jumpTo.messageId}` : null;
+  const atStart = !!v && !(v.hasOlder || v.loadingOlder);
   const items: HistoryEntry[] = useMemo(
-    () => (atStart ? [{ kind: "local", line: { key: "start", level: "info", text: `This is the beginning of ${v.chat.kind === "room" ? `#${v.chat.name}` : `your conversation with ${v.chat.name}`}.`, at: 0, afterId: 0 } }, ...entries] : entries),
-    [entries, atStart, v.chat.kind, v.chat.name],
+    () => (v && atStart ? [{ kind: "local", line: { key: "start", level: "info", text: `This is the beginning of ${v.chat.kind === "room" ? `#${v.chat.name}` : `your conversation with ${v.chat.name}`}.`, at: 0, afterId: 0 } }, ...entries] : entries),
+    [entries, atStart, v?.chat.kind, v?.chat.name],
   );
+  if (!v) return null;
   return (
     <VirtualList
       items={items}
@@ -460,7 +543,8 @@ function Row(p: RowProps) {
 /** "184 KiB" kept on one line (a narrow screen would break it between the number and the unit). */
 const size = (n: number) => formatBytes(n).replace(" ", "\u00a0");
 
-function Transfers({ transfers, onCancel }: { transfers: Transfer[]; onCancel(): void }) {
+function Transfers({ client, onCancel }: { client: ChatClient; onCancel(): void }) {
+  const transfers: Transfer[] = useSelect(client, (s) => s.transfers, Object.is);
   if (!transfers.length) return null;
   return (
     <div class="transfers">
@@ -482,17 +566,20 @@ function Transfers({ transfers, onCancel }: { transfers: Transfer[]; onCancel():
   );
 }
 
-function Shutdown({ s }: { s: ChatState }) {
-  const left = Math.max(0, Math.ceil((s.shutdown!.at - s.now) / 1000));
+function Shutdown({ client }: { client: ChatClient }) {
+  // The countdown in whole seconds: a clock tick renders this only when the number changes.
+  const sd = useSelect(client, (s) => (s.shutdown ? { reason: s.shutdown.reason, left: Math.max(0, Math.ceil((s.shutdown.at - s.now) / 1000)) } : null));
+  if (!sd) return null;
+  const { left } = sd;
   return (
     <div class="shutdown" role="alert">
-      The server shuts down {left > 0 ? `in ${left} s` : "now"}: {clean(s.shutdown!.reason)}. This page reconnects when it is back.
+      The server shuts down {left > 0 ? `in ${left} s` : "now"}: {clean(sd.reason)}. This page reconnects when it is back.
     </div>
   );
 }
 
 function Composer(p: {
-  s: ChatState; inputRef: { current: HTMLTextAreaElement | null }; intent: Intent; onCancelIntent(): void; onSubmit(text: string): Promise<void>; onAttach(): void;
+  client: ChatClient; inputRef: { current: HTMLTextAreaElement | null }; intent: Intent; onCancelIntent(): void; onSubmit(text: string): Promise<void>; onAttach(): void;
 }) {
   const [text, setText] = useState("");
   const narrow = useMedia(PHONE);
@@ -501,7 +588,6 @@ function Composer(p: {
     if (p.intent?.kind === "edit") setText(p.intent.message.text);
     if (p.intent) p.inputRef.current?.focus();
   }, [p.intent]);
-  const nicks = Object.values(p.s.users).map((u) => u.nick);
   const onKeyDown = (e: KeyboardEvent) => {
     const el = e.currentTarget as HTMLTextAreaElement;
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
@@ -511,7 +597,8 @@ function Composer(p: {
       setText("");
       void p.onSubmit(t);
     } else if (e.key === "Tab" && !e.shiftKey && text) {
-      const c = completionsAt(text, el.selectionStart, nicks);
+      // The nicks are read when Tab is pressed: the composer does not render on presence changes.
+      const c = completionsAt(text, el.selectionStart, Object.values(p.client.getState().users).map((u) => u.nick));
       const first = c?.candidates[0];
       if (c && first) {
         e.preventDefault();
@@ -564,7 +651,8 @@ function Dialog(p: { title: string; onClose(): void; children: preact.ComponentC
   );
 }
 
-function Switcher({ s, onPick, onClose }: { s: ChatState; onPick(id: number): void; onClose(): void }) {
+function Switcher({ client, onPick, onClose }: { client: ChatClient; onPick(id: number): void; onClose(): void }) {
+  const s = useChatState(client);
   const [q, setQ] = useState("");
   const [sel, setSel] = useState(0);
   const all = [...tabs(s).map((t) => ({ id: t.chatId, label: t.label, unread: t.unread })), ...hiddenChats(s).map((v) => ({ id: v.chat.id, label: `#${v.chat.name} (closed)`, unread: v.chat.unread }))];
@@ -613,7 +701,8 @@ function Help({ onClose }: { onClose(): void }) {
   );
 }
 
-function Results({ s, kind, onClose, onPick }: { s: ChatState; kind: "search" | "mentions"; onClose(): void; onPick(chatId: number, id: number): void }) {
+function Results({ client, kind, onClose, onPick }: { client: ChatClient; kind: "search" | "mentions"; onClose(): void; onPick(chatId: number, id: number): void }) {
+  const s = useChatState(client);
   const items = kind === "search" ? (s.search?.hits ?? []).map((h) => ({ m: h.message, where: h.chatName })) : (s.mentions?.items ?? []).map((x) => ({ m: x.message, where: x.chatName }));
   const loading = kind === "search" ? s.search?.loading : s.mentions?.loading;
   const error = kind === "search" ? s.search?.error : s.mentions?.error;

@@ -190,9 +190,12 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
       </div>,
     );
   }
+  // Few rows sit at the bottom, next to the input, as in every chat: the top spacer takes up the
+  // rest. (A block layout: a flex column lays out every row again when one is added.)
+  const pad = Math.max(0, view.height - total);
   return (
     <div ref={scroller} class="history" role="log" aria-label={p.label} aria-live="polite" tabIndex={0} onScroll={onScroll} onWheel={onWheel} onKeyDown={onKeyDown}>
-      <div style={{ height: `${offsets[start]}px` }} aria-hidden="true" />
+      <div style={{ height: `${offsets[start]! + pad}px` }} aria-hidden="true" />
       {rows}
       <div style={{ height: `${total - offsets[end]!}px` }} aria-hidden="true" />
     </div>

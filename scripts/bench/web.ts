@@ -2,7 +2,7 @@
 // first message on screen, the render of a new message with 10,000 messages in the chat, and
 // memory after scrolling back through the history; in Debian's chromium against chat-server.
 import { randomUUID } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import type { BrowserContext, CDPSession, Page } from "playwright-core";
@@ -378,6 +378,14 @@ export async function web(ctx: Ctx): Promise<BenchOutput> {
       const windowRows = oldest === null ? null : GENERAL_SIZE - oldest + 1 + 100; // the page that came after the last oldest row read
       const sender = await SioClient.connect(server.url, seed.users[1]!.token);
       const cdp = await context.newCDPSession(page);
+      // BENCH_WEB_PROFILE=file.cpuprofile: a V8 CPU profile of the page during the live messages
+      // (for finding where a message's task goes; it slows the page, so figures of such a run are not comparable).
+      const profileTo = process.env["BENCH_WEB_PROFILE"];
+      if (profileTo) {
+        await cdp.send("Profiler.enable");
+        await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+        await cdp.send("Profiler.start");
+      }
       const { events } = await traced(cdp, async () => {
         try {
           for (let i = 0; i < live; i++) {
@@ -390,6 +398,11 @@ export async function web(ctx: Ctx): Promise<BenchOutput> {
         }
         await until(page, `window.__live.out.length >= ${live}`, 30_000, 50);
       });
+      if (profileTo) {
+        const { profile } = await cdp.send("Profiler.stop");
+        await writeFile(profileTo, JSON.stringify(profile));
+        ctx.log(`web: CPU profile of the live messages in ${profileTo}`);
+      }
       const cpu = cpuPerMessage(events);
       const cpuRender = cpu.task.map((x, k) => x + cpu.frame[k]!);
       const out = await page.evaluate<LiveRecord[]>(`window.__live.out`);
