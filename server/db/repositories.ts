@@ -449,6 +449,15 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean })
          ${loadedMessagesSql(null)} ORDER BY x.id ASC`, chatId, BigInt(after), limit);
       return rows.map(loadedToMessage);
     },
+    async listAround(chatId, around, olderLimit, newerLimit) {
+      const rows = await prisma.$queryRawUnsafe<LoadedRow[]>(
+        `WITH older AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id <= $2::bigint ORDER BY id DESC LIMIT $3::int),
+         newer AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id > $2::bigint ORDER BY id ASC LIMIT $4::int),
+         page AS (SELECT id FROM older UNION ALL SELECT id FROM newer)
+         ${loadedMessagesSql(null)} ORDER BY x.id ASC`, chatId, BigInt(around), olderLimit, newerLimit);
+      const all = rows.map(loadedToMessage);
+      return { older: all.filter((m) => m.id <= around).reverse(), newer: all.filter((m) => m.id > around) };
+    },
     async findByClientId(senderId, clientId) {
       return loadByClientId(senderId, clientId);
     },
