@@ -1,8 +1,10 @@
-// Benchmark 4, history: latency of the newest page and of a page deep in a chat of 10^4, 10^5
-// and 10^6 messages (bulk-loaded with generate_series), through the API, against the same
-// keyset query run directly on the database.
+// Benchmark 4, history: latency of the newest page and of a page deep in a chat of 10^4, 10^5,
+// 10^6 and 10^7 messages (bulk-loaded with generate_series), through the API, against the same
+// keyset query run directly on the database; in between, the layers of a history:fetch timed
+// alone in process (the membership check, the repository's page, Prisma's nested include).
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { createRepositories } from "../../server/db/repositories.js";
 import { SioClient } from "./clients.js";
 import { now, openSeedDatabase, percentile, seedDatabase, startChatServer, type BenchOutput, type Ctx, type Row, type Seed } from "./lib.js";
 
@@ -64,6 +66,42 @@ async function rawTimes(seed: Seed, chatId: number, deepBefore: number, reps: nu
   return t;
 }
 
+/** The former page load (Prisma `include`, one query per relation), kept as the reference the repository's one statement is compared with. */
+const PRISMA_INCLUDE = {
+  sender: { select: { nick: true } },
+  file: true,
+  deletedBy: { select: { nick: true } },
+  replyTo: { select: { id: true, text: true, deletedAt: true, sender: { select: { nick: true } } } },
+  reactions: { select: { emoji: true, user: { select: { nick: true } } }, orderBy: { createdAt: "asc" } },
+} as const;
+
+type Layers = { member: number[]; repoNewest: number[]; repoDeep: number[]; includeNewest: number[]; includeDeep: number[] };
+
+/** What a history:fetch does below the socket, each part timed alone through the server's own repositories. */
+async function layerTimes(seed: Seed, chatId: number, deepBefore: number, reps: number): Promise<Layers> {
+  const db = await openSeedDatabase(seed);
+  const repos = createRepositories(db.prisma);
+  const userId = seed.users[0]!.id;
+  const t: Layers = { member: [], repoNewest: [], repoDeep: [], includeNewest: [], includeDeep: [] };
+  const time = async (xs: number[], f: () => Promise<unknown>) => {
+    const t0 = now();
+    await f();
+    xs.push(now() - t0);
+  };
+  try {
+    for (let i = 0; i < reps; i++) {
+      await time(t.member, () => repos.chats.getMembership(chatId, userId));
+      await time(t.repoNewest, () => repos.messages.listBefore(chatId, null, PAGE + 1));
+      await time(t.repoDeep, () => repos.messages.listBefore(chatId, deepBefore, PAGE + 1));
+      await time(t.includeNewest, () => db.prisma.message.findMany({ where: { chatId }, orderBy: { id: "desc" }, take: PAGE + 1, include: PRISMA_INCLUDE }));
+      await time(t.includeDeep, () => db.prisma.message.findMany({ where: { chatId, id: { lt: BigInt(deepBefore) } }, orderBy: { id: "desc" }, take: PAGE + 1, include: PRISMA_INCLUDE }));
+    }
+  } finally {
+    await db.close();
+  }
+  return t;
+}
+
 async function apiTimes(seed: Seed, chatId: number, deepBefore: number, reps: number): Promise<Times> {
   const server = await startChatServer(seed);
   try {
@@ -96,7 +134,9 @@ async function idRange(seed: Seed, chatId: number): Promise<{ min: number; max: 
 }
 
 export async function history(ctx: Ctx): Promise<BenchOutput> {
-  const sizes = ctx.quick ? [1_000, 10_000] : [10_000, 100_000, 1_000_000];
+  // BENCH_HISTORY_SIZES (comma-separated, ascending) picks other sizes, e.g. a full run short of 10^7.
+  const chosen = (process.env["BENCH_HISTORY_SIZES"] ?? "").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const sizes = chosen.length > 0 ? chosen : ctx.quick ? [1_000, 10_000] : [10_000, 100_000, 1_000_000, 10_000_000];
   const reps = ctx.quick ? 60 : 300;
   const backend: "pglite" | "postgres" = process.env["DATABASE_URL"] ? "postgres" : "pglite";
   // A private room with one member: the messages are the only ones in it.
@@ -118,14 +158,21 @@ export async function history(ctx: Ctx): Promise<BenchOutput> {
       // Deep: the page just above the oldest 1% of the chat.
       const deepBefore = min + Math.floor(size / 100) + PAGE;
       const raw = await rawTimes(seed, chatId, deepBefore, reps);
+      const layers = await layerTimes(seed, chatId, deepBefore, reps);
       const api = await apiTimes(seed, chatId, deepBefore, reps);
       deepP99.push(p99(api.deep));
-      details[String(size)] = { loadSeconds, api: { newestP50: percentile(api.newest, 50), newestP99: p99(api.newest), deepP50: percentile(api.deep, 50), deepP99: p99(api.deep) }, raw: { newestP99: p99(raw.newest), deepP99: p99(raw.deep) } };
+      details[String(size)] = { loadSeconds, api: { newestP50: percentile(api.newest, 50), newestP99: p99(api.newest), deepP50: percentile(api.deep, 50), deepP99: p99(api.deep) }, raw: { newestP99: p99(raw.newest), deepP99: p99(raw.deep) },
+        layers: Object.fromEntries(Object.entries(layers).map(([k, xs]) => [k, { p50: percentile(xs, 50), p99: p99(xs) }])) };
       const label = size.toExponential(0).replace("e+", "e");
       const target = { op: "<=" as const, value: 5, text: "page p99 <= 5 ms" };
       rows.push(
         { bench: "history", metric: `${label} messages: newest page p99`, unit: "ms", value: p99(api.newest), refs: [{ name: "raw SQL", value: p99(raw.newest) }], target, note: `p50 ${percentile(api.newest, 50).toFixed(2)} ms, ${backend}` },
         { bench: "history", metric: `${label} messages: deep page p99`, unit: "ms", value: p99(api.deep), refs: [{ name: "raw SQL", value: p99(raw.deep) }], target, note: `p50 ${percentile(api.deep, 50).toFixed(2)} ms; bulk load ${loadSeconds.toFixed(1)} s` },
+        {
+          bench: "history", metric: `${label} messages: repository page p99 (in process)`, unit: "ms", value: p99(layers.repoDeep),
+          refs: [{ name: "Prisma include", value: p99(layers.includeDeep) }, { name: "raw SQL", value: p99(raw.deep) }],
+          note: `deep page; p50 ${percentile(layers.repoDeep, 50).toFixed(2)} vs include ${percentile(layers.includeDeep, 50).toFixed(2)} ms; membership check p50 ${percentile(layers.member, 50).toFixed(2)}, p99 ${p99(layers.member).toFixed(2)} ms`,
+        },
       );
     }
     rows.push({

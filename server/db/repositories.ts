@@ -22,28 +22,6 @@ const toFile = (r: FileRow, uploaderNick: string): FileRecord => ({
 });
 const withUploader = { uploader: { select: { nick: true } } } as const;
 
-type MessageRow = {
-  id: bigint; chatId: number; kind: MessageKind; senderId: number; text: string; clientId: string; createdAt: Date;
-  sender: { nick: string }; file: FileRow | null;
-  editedAt: Date | null; deletedAt: Date | null; deletedBy: { nick: string } | null;
-  replyTo: { id: bigint; text: string; deletedAt: Date | null; sender: { nick: string } } | null;
-  reactions: { emoji: string; user: { nick: string } }[];
-};
-const toMessage = (r: MessageRow): MessageRecord => ({
-  id: Number(r.id), chatId: r.chatId, kind: r.kind, senderId: r.senderId, senderNick: r.sender.nick,
-  text: r.text, clientId: r.clientId, createdAt: r.createdAt, file: r.file && toFile(r.file, r.sender.nick),
-  replyTo: r.replyTo && { id: Number(r.replyTo.id), senderNick: r.replyTo.sender.nick, text: r.replyTo.text, deleted: r.replyTo.deletedAt !== null },
-  editedAt: r.editedAt,
-  deleted: r.deletedAt && { byNick: r.deletedBy?.nick ?? "(deleted user)", at: r.deletedAt },
-  reactions: r.reactions.map((x) => ({ emoji: x.emoji, nick: x.user.nick })),
-});
-const withSender = {
-  sender: { select: { nick: true } },
-  file: true,
-  deletedBy: { select: { nick: true } },
-  replyTo: { select: { id: true, text: true, deletedAt: true, sender: { select: { nick: true } } } },
-  reactions: { select: { emoji: true, user: { select: { nick: true } } }, orderBy: { createdAt: "asc" } },
-} as const;
 const toUploadedFile = (r: FileRow & { uploader: { nick: string } }) => toFile(r, r.uploader.nick);
 
 type ChatRow = { id: number; kind: ChatKind; name: string | null; nameKey: string | null; dmKey: string | null; isPrivate: boolean; createdAt: Date };
@@ -313,7 +291,7 @@ type LoadedRow = {
   r_id: bigint | null; r_text: string; r_deleted_at: Date | null; r_sender_nick: string;
   emojis: string[] | null; nicks: string[] | null; chat_name: string | null;
 };
-/** The same record toMessage makes from Prisma's nested rows. */
+/** A MessageRecord from one row of loadedMessagesSql (reactions oldest first). */
 const loadedToMessage = (r: LoadedRow): MessageRecord => ({
   id: Number(r.id), chatId: r.chat_id, kind: r.kind, senderId: r.sender_id, senderNick: r.sender_nick,
   text: r.text, clientId: r.client_id, createdAt: r.created_at,
@@ -334,18 +312,33 @@ type PendingAppend = { m: NewMessage; resolve: (r: { message: MessageRecord; cre
 const GROUP_COMMIT_MAX = 500;
 
 function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean }): MessageRepository {
+  /** One message by id, whole, in one statement (the loader search and history use). */
+  async function loadById(id: bigint): Promise<MessageRecord | null> {
+    const [row] = await prisma.$queryRawUnsafe<LoadedRow[]>(`WITH page AS (SELECT $1::bigint AS id) ${loadedMessagesSql(null)}`, id);
+    return row ? loadedToMessage(row) : null;
+  }
+  async function loadByClientId(senderId: number, clientId: string): Promise<MessageRecord | null> {
+    const [row] = await prisma.$queryRawUnsafe<LoadedRow[]>(
+      `WITH page AS MATERIALIZED (SELECT id FROM messages WHERE sender_id = $1::int AND client_id = $2::uuid) ${loadedMessagesSql(null)}`,
+      senderId, clientId,
+    );
+    return row ? loadedToMessage(row) : null;
+  }
+
   async function appendOne(m: NewMessage): Promise<{ message: MessageRecord; created: boolean }> {
     try {
       const { replyToId, ...rest } = m;
-      const row = await prisma.message.create({ data: { ...rest, ...(replyToId !== undefined ? { replyToId: BigInt(replyToId) } : {}) }, include: withSender });
-      return { message: toMessage(row), created: true };
+      // The INSERT stays Prisma's (its error codes are what callers and the group fallback
+      // expect); the record is read back whole in one statement instead of one per relation.
+      const { id } = await prisma.message.create({ data: { ...rest, ...(replyToId !== undefined ? { replyToId: BigInt(replyToId) } : {}) }, select: { id: true } });
+      const message = await loadById(id);
+      if (!message) throw new Error(`append: message ${id} not found after its INSERT`);
+      return { message, created: true };
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
-      const row = await prisma.message.findUniqueOrThrow({
-        where: { senderId_clientId: { senderId: m.senderId, clientId: m.clientId } },
-        include: withSender,
-      });
-      return { message: toMessage(row), created: false };
+      const message = await loadByClientId(m.senderId, m.clientId);
+      if (!message) throw e;
+      return { message, created: false };
     }
   }
 
@@ -406,11 +399,13 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean })
     const missing = group.filter((m) => !fresh.has(key(m.senderId, m.clientId)));
     const existing = new Map<string, MessageRecord>();
     if (missing.length > 0) {
-      const rows = await prisma.message.findMany({
-        where: { OR: missing.map((m) => ({ senderId: m.senderId, clientId: m.clientId })) },
-        include: withSender,
-      });
-      for (const r of rows) existing.set(key(r.senderId, r.clientId), toMessage(r));
+      const rows = await prisma.$queryRawUnsafe<LoadedRow[]>(
+        `WITH page AS MATERIALIZED (SELECT m.id FROM messages m
+           JOIN unnest($1::int[], $2::uuid[]) AS k(sender_id, client_id) ON m.sender_id = k.sender_id AND m.client_id = k.client_id)
+         ${loadedMessagesSql(null)}`,
+        missing.map((m) => m.senderId), missing.map((m) => m.clientId),
+      );
+      for (const r of rows.map(loadedToMessage)) existing.set(key(r.senderId, r.clientId), r);
     }
     const taken = new Set<string>();
     return group.map((m) => {
@@ -437,35 +432,40 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean })
       });
     },
     async listBefore(chatId, before, limit) {
-      const rows = await prisma.message.findMany({
-        where: { chatId, ...(before !== null ? { id: { lt: BigInt(before) } } : {}) },
-        orderBy: { id: "desc" },
-        take: limit,
-        include: withSender,
-      });
-      return rows.map(toMessage);
+      // The page of ids (MATERIALIZED: planned alone, as the index-driven keyset query on
+      // (chat_id, id) it is), and its records read around it in the same statement.
+      const rows = before === null
+        ? await prisma.$queryRawUnsafe<LoadedRow[]>(
+          `WITH page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int ORDER BY id DESC LIMIT $2::int)
+           ${loadedMessagesSql(null)} ORDER BY x.id DESC`, chatId, limit)
+        : await prisma.$queryRawUnsafe<LoadedRow[]>(
+          `WITH page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id < $2::bigint ORDER BY id DESC LIMIT $3::int)
+           ${loadedMessagesSql(null)} ORDER BY x.id DESC`, chatId, BigInt(before), limit);
+      return rows.map(loadedToMessage);
     },
     async listAfter(chatId, after, limit) {
-      const rows = await prisma.message.findMany({
-        where: { chatId, id: { gt: BigInt(after) } },
-        orderBy: { id: "asc" },
-        take: limit,
-        include: withSender,
-      });
-      return rows.map(toMessage);
+      const rows = await prisma.$queryRawUnsafe<LoadedRow[]>(
+        `WITH page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id > $2::bigint ORDER BY id ASC LIMIT $3::int)
+         ${loadedMessagesSql(null)} ORDER BY x.id ASC`, chatId, BigInt(after), limit);
+      return rows.map(loadedToMessage);
+    },
+    async listAround(chatId, around, olderLimit, newerLimit) {
+      const rows = await prisma.$queryRawUnsafe<LoadedRow[]>(
+        `WITH older AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id <= $2::bigint ORDER BY id DESC LIMIT $3::int),
+         newer AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id > $2::bigint ORDER BY id ASC LIMIT $4::int),
+         page AS (SELECT id FROM older UNION ALL SELECT id FROM newer)
+         ${loadedMessagesSql(null)} ORDER BY x.id ASC`, chatId, BigInt(around), olderLimit, newerLimit);
+      const all = rows.map(loadedToMessage);
+      return { older: all.filter((m) => m.id <= around).reverse(), newer: all.filter((m) => m.id > around) };
     },
     async findByClientId(senderId, clientId) {
-      const row = await prisma.message.findUnique({ where: { senderId_clientId: { senderId, clientId } }, include: withSender });
-      return row && toMessage(row);
+      return loadByClientId(senderId, clientId);
     },
     async maxId() {
       const r = await prisma.message.aggregate({ _max: { id: true } });
       return Number(r._max.id ?? 0);
     },
-    async findById(id) {
-      const [row] = await prisma.$queryRawUnsafe<LoadedRow[]>(`WITH page AS (SELECT $1::bigint AS id) ${loadedMessagesSql(null)}`, BigInt(id));
-      return row ? loadedToMessage(row) : null;
-    },
+    findById: (id) => loadById(BigInt(id)),
     async findMany(ids) {
       if (ids.length === 0) return [];
       const rows = await prisma.$queryRawUnsafe<LoadedRow[]>(`WITH page AS (SELECT DISTINCT unnest($1::bigint[]) AS id) ${loadedMessagesSql(null)}`, ids);

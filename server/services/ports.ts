@@ -157,6 +157,11 @@ export interface MessageRepository {
   listBefore(chatId: number, before: number | null, limit: number): Promise<MessageRecord[]>;
   /** Oldest first, ids above `after`. */
   listAfter(chatId: number, after: number, limit: number): Promise<MessageRecord[]>;
+  /**
+   * Both sides of a message in one read: `older` newest first, ids at or below `around` (at most
+   * `olderLimit`); `newer` oldest first, ids above it (at most `newerLimit`).
+   */
+  listAround(chatId: number, around: number, olderLimit: number, newerLimit: number): Promise<{ older: MessageRecord[]; newer: MessageRecord[] }>;
   findByClientId(senderId: number, clientId: string): Promise<MessageRecord | null>;
   /** The highest message id in any chat (ids come from one sequence). */
   maxId(): Promise<number>;
