@@ -139,17 +139,20 @@ export function createSessionGuard(deps: {
   /** The sessions whose time ran out since they were found good, read (and so closed). */
   async function readExpired(now: number) {
     const expired: number[] = [];
-    let next = Infinity;
     for (const [id, exp] of expiresAt) {
-      if (exp > now) next = Math.min(next, exp);
-      else if (socketsOf(id).length > 0) expired.push(id);
+      if (exp > now) continue;
+      if (socketsOf(id).length > 0) expired.push(id);
       else {
         verifiedAt.delete(id);
         expiresAt.delete(id);
       }
     }
-    nextExpiry = next;
     for (let i = 0; i < expired.length; i += BATCH) await read(expired.slice(i, i + BATCH));
+    // Only once they were read (a failed read leaves nextExpiry due, so the next sweep tries
+    // again), and over what is held now (reads made meanwhile added sessions).
+    let next = Infinity;
+    for (const exp of expiresAt.values()) next = Math.min(next, exp);
+    nextExpiry = next;
   }
 
   async function sweep() {
