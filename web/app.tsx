@@ -3,7 +3,7 @@
 import { Component } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
-  activeView, hiddenChats, historyEntries, SLASH_COMMANDS, sortedUsers, tabs, completionsAt, type ChatClient, type ChatState, type HistoryEntry, type Transfer,
+  activeView, dmUnreadKey, hiddenChats, historyEntries, SLASH_COMMANDS, sortedUsers, tabs, completionsAt, type ChatClient, type ChatState, type HistoryEntry, type Transfer,
 } from "../client/index.js";
 import { formatBytes, type MessageDto } from "../server/protocol/index.js";
 import { createCommands } from "./commands.js";
@@ -347,16 +347,6 @@ function ChatList({ client, onPick }: { client: ChatClient; onPick(id: number): 
       {hidden > 0 && <p class="muted small">{hidden} closed room(s): Ctrl+K</p>}
     </>
   );
-}
-
-/** The unread counts of the direct messages, as one string: it changes only when one of them does. */
-function dmUnreadKey(s: ChatState): string {
-  let k = "";
-  for (const id of Object.keys(s.chats)) {
-    const v = s.chats[Number(id)]!;
-    if (v.chat.kind === "dm" && v.chat.peer) k += `${v.chat.peer.id}:${v.chat.unread},`;
-  }
-  return k;
 }
 
 function People({ client, onPick }: { client: ChatClient; onPick(nick: string): void }) {

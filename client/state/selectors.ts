@@ -21,6 +21,16 @@ export type UserRow = UserWithPresence & { dmUnread: number; me: boolean };
 // One collator for every sort: localeCompare with options builds one per comparison.
 const NICK_ORDER = new Intl.Collator(undefined, { sensitivity: "base" });
 
+/**
+ * The unread counts of the direct messages as one string: equal while none of them changed, so a
+ * people list can skip sorting and drawing again (front ends compare it between renders).
+ */
+export function dmUnreadKey(state: ChatState): string {
+  let k = "";
+  for (const v of Object.values(state.chats)) if (v.chat.kind === "dm" && v.chat.peer) k += `${v.chat.peer.id}:${v.chat.unread},`;
+  return k;
+}
+
 /** Online first, then by nick; with the unread count of each person's direct messages. */
 export function sortedUsers(state: ChatState): UserRow[] {
   const dmUnread = new Map<number, number>();

@@ -6,7 +6,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { createRepositories } from "../../server/db/repositories.js";
 import { SioClient } from "./clients.js";
-import { now, openSeedDatabase, percentile, seedDatabase, startChatServer, type BenchOutput, type Ctx, type Row, type Seed } from "./lib.js";
+import { now, openSeedDatabase, PRISMA_INCLUDE, percentile, seedDatabase, startChatServer, type BenchOutput, type Ctx, type Row, type Seed } from "./lib.js";
 
 const PAGE = 50;
 
@@ -66,14 +66,6 @@ async function rawTimes(seed: Seed, chatId: number, deepBefore: number, reps: nu
   return t;
 }
 
-/** The former page load (Prisma `include`, one query per relation), kept as the reference the repository's one statement is compared with. */
-const PRISMA_INCLUDE = {
-  sender: { select: { nick: true } },
-  file: true,
-  deletedBy: { select: { nick: true } },
-  replyTo: { select: { id: true, text: true, deletedAt: true, sender: { select: { nick: true } } } },
-  reactions: { select: { emoji: true, user: { select: { nick: true } } }, orderBy: { createdAt: "asc" } },
-} as const;
 
 type Layers = { member: number[]; repoNewest: number[]; repoDeep: number[]; includeNewest: number[]; includeDeep: number[] };
 

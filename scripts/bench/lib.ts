@@ -293,3 +293,15 @@ export async function makeTmp(): Promise<{ tmp: () => Promise<string>; cleanup: 
     cleanup: () => rm(base, { recursive: true, force: true }),
   };
 }
+
+/**
+ * How a page of messages was loaded before the repository's one statement (Prisma `include`, one
+ * query per relation): the same-run reference of the history and search benchmarks.
+ */
+export const PRISMA_INCLUDE = {
+  sender: { select: { nick: true } },
+  file: true,
+  deletedBy: { select: { nick: true } },
+  replyTo: { select: { id: true, text: true, deletedAt: true, sender: { select: { nick: true } } } },
+  reactions: { select: { emoji: true, user: { select: { nick: true } } }, orderBy: { createdAt: "asc" } },
+} as const;

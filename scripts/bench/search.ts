@@ -4,7 +4,7 @@ import { createRepositories } from "../../server/db/repositories.js";
 import type { SearchQuery } from "../../server/services/ports.js";
 import { parseSearch } from "../../server/services/text-match.js";
 import { SioClient } from "./clients.js";
-import { now, openSeedDatabase, percentile, seedDatabase, startChatServer, type BenchOutput, type Ctx, type Row, type Seed } from "./lib.js";
+import { now, openSeedDatabase, PRISMA_INCLUDE, percentile, seedDatabase, startChatServer, type BenchOutput, type Ctx, type Row, type Seed } from "./lib.js";
 
 const EN = ["alpha", "build", "deploy", "merge", "review", "ticket", "server", "client", "release", "patch"];
 const RU = ["привет", "сборка", "релиз", "сервер", "ошибка", "задача", "проверка", "клиент", "версия", "готово"];
@@ -61,14 +61,6 @@ async function searchTimes(seed: Seed, reps: number): Promise<{ all: number[]; b
   }
 }
 
-/** The relations Prisma loaded per page before the one-statement search: one query each. */
-const PRISMA_INCLUDE = {
-  sender: { select: { nick: true } },
-  file: true,
-  deletedBy: { select: { nick: true } },
-  replyTo: { select: { id: true, text: true, deletedAt: true, sender: { select: { nick: true } } } },
-  reactions: { select: { emoji: true, user: { select: { nick: true } } }, orderBy: { createdAt: "asc" } },
-} as const;
 
 /**
  * A page of hits loaded in this process, two ways on the same database one after the other:

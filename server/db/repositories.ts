@@ -259,9 +259,10 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
  * The columns of a whole MessageRecord (sender, file, reply, deleter, reactions) read in one
  * statement, for the page of ids in a CTE named `page` (column `id`); Prisma's `include`
  * would take one query per relation, and on PGlite they run one after the other. `chat_name`
- * is the chat's name as the user whose id is in `viewer` sees it (a DM: the other person).
+ * is the chat's name as the user whose id is in `viewer` sees it (a DM: the other person);
+ * `pageColumns` are more columns of `page` to return beside the record.
  */
-function loadedMessagesSql(viewer: string | null): string {
+function loadedMessagesSql(viewer: string | null, pageColumns: string[] = []): string {
   const chatName = viewer === null ? "NULL::text" : `COALESCE(c.name, (SELECT u.nick FROM memberships pm JOIN users u ON u.id = pm.user_id
       WHERE c.kind = 'dm' AND pm.chat_id = c.id AND pm.user_id <> ${viewer} LIMIT 1), '(deleted user)')`;
   // Scalar subqueries rather than joins for the one-value relations: the statement is planned
@@ -276,7 +277,7 @@ function loadedMessagesSql(viewer: string | null): string {
       f.size AS f_size, f.sha256::text AS f_sha256, f.received AS f_received, f.status::text AS f_status, f.created_at AS f_created_at,
       f.updated_at AS f_updated_at,
       r.id AS r_id, r.text AS r_text, r.deleted_at AS r_deleted_at, ${nick("r.sender_id")} AS r_sender_nick,
-      ${reactions("e.emoji::text")} AS emojis, ${reactions("u.nick::text")} AS nicks, ${chatName} AS chat_name
+      ${reactions("e.emoji::text")} AS emojis, ${reactions("u.nick::text")} AS nicks, ${chatName} AS chat_name${pageColumns.map((c) => `, page.${c}`).join("")}
     FROM page
     JOIN messages x ON x.id = page.id
     JOIN chats c ON c.id = x.chat_id
@@ -581,7 +582,7 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean })
            JOIN memberships m ON m.chat_id = x.chat_id AND m.user_id = n.user_id
            WHERE n.user_id = $1::int AND ($2::bigint IS NULL OR n.message_id < $2::bigint)
            ORDER BY n.message_id DESC LIMIT $3::int)
-         ${loadedMessagesSql("$1::int").replace("AS chat_name", "AS chat_name, page.read")}
+         ${loadedMessagesSql("$1::int", ["read"])}
          ORDER BY x.id DESC`,
         userId, before === null ? null : BigInt(before), limit,
       );

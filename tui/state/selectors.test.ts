@@ -1,6 +1,6 @@
 import test from "ava";
 import { loggedIn, msg, run } from "./fixtures.js";
-import { fuzzyScore, historyEntries, pendingRead, sortedUsers, stepFileSelection, switcherCandidates, tabs } from "./selectors.js";
+import { dmUnreadKey, fuzzyScore, historyEntries, pendingRead, sortedUsers, stepFileSelection, switcherCandidates, tabs } from "./selectors.js";
 
 test("tabs show rooms with # and DMs by nick, with unread counts and the active one", (t) => {
   const s = run(loggedIn(), { type: "message.received", message: msg(5, 3, 2) });
@@ -17,6 +17,14 @@ test("users: online first, then by nick, with each person's unread DMs", (t) => 
   s = run(s, { type: "message.received", message: msg(9, 3, 2) });
   t.deepEqual(sortedUsers(s).map((u) => [u.nick, u.online, u.dmUnread]), [["alice", true, 0], ["Zed", true, 0], ["amy", false, 0], ["bob", false, 1]]);
   t.true(sortedUsers(s)[0]?.me);
+});
+
+test("the DM unread key changes with a direct message's unread count, not with a room's message", (t) => {
+  const s0 = run(loggedIn(), { type: "message.received", message: msg(9, 3, 2) });
+  const room = run(s0, { type: "message.received", message: msg(10, 2, 2) });
+  t.is(dmUnreadKey(room), dmUnreadKey(s0), "a message in a room leaves the people list alone");
+  const dm = run(s0, { type: "message.received", message: msg(11, 3, 2) });
+  t.not(dmUnreadKey(dm), dmUnreadKey(s0), "a second unread DM redraws it");
 });
 
 test("history entries interleave local lines after the message they followed and end with unsent messages", (t) => {

@@ -1,7 +1,7 @@
 // The view: blessed widgets laid out on one screen, rendered from state at most once a frame.
 import { createRequire } from "node:module";
 import type { Widgets } from "blessed";
-import { activeView, historyEntries, moreBelow, resultRows, scrollOf, selectedFileMessage, selectedMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
+import { activeView, dmUnreadKey, historyEntries, moreBelow, resultRows, scrollOf, selectedFileMessage, selectedMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
 import type { Store } from "../state/store.js";
 import type { State } from "../state/types.js";
 import { toAscii } from "./glyphs.js";
@@ -149,9 +149,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   // unread counts, the cursor, focus and size (not when a message arrives in a room).
   let usersKey: { users: State["users"]; me: number | undefined; dm: string; cursor: number; focused: boolean; width: number; height: number } | null = null;
   function setUsers(s: State, width: number, height: number) {
-    let dm = "";
-    for (const v of Object.values(s.chats)) if (v.chat.kind === "dm" && v.chat.peer) dm += `${v.chat.peer.id}:${v.chat.unread},`;
-    const key = { users: s.users, me: s.me?.id, dm, cursor: s.userCursor, focused: s.focus === "users", width, height };
+    const key = { users: s.users, me: s.me?.id, dm: dmUnreadKey(s), cursor: s.userCursor, focused: s.focus === "users", width, height };
     const k = usersKey;
     if (k && k.users === key.users && k.me === key.me && k.dm === key.dm && k.cursor === key.cursor && k.focused === key.focused && k.width === key.width && k.height === key.height) return;
     usersKey = key;
