@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from "ava";
 import {
   api, BACKENDS, connect, newUser, nick, perBackend, rawSocket, refusedHandshake, register, SKIPPED_BACKENDS, sleep, uuid, type Backend,
 } from "./helpers/harness.js";
-import type { ChatDto, ChatUpdated, MessageDto, PresenceUpdate } from "../server/protocol/index.js";
+import { CLIENT_EVENTS, type ChatDto, type ChatUpdated, type MessageDto, type PresenceUpdate } from "../server/protocol/index.js";
 
 const servers = perBackend(test);
 for (const b of SKIPPED_BACKENDS) test.skip(`${b}: every server test (skipped: DATABASE_URL is not set)`, () => {});
@@ -324,6 +324,28 @@ for (const backend of BACKENDS) {
     t.is(beyond.lastReadId, ids[2], "the marker stops at the newest message");
     t.is(beyond.unread, 0);
     for (const x of [a, b, b2]) x.close();
+  });
+
+  it("a connected socket keeps no upgrade request and one listener for all its events; requests still go through it", async (t) => {
+    const a = await newUser(srv(), "disp");
+    const chatId = general(a).id;
+    const s = srv().io.of("/").sockets.get(a.socket.id!);
+    if (!s) return t.fail("the server has no socket with the client's id");
+    t.is(s.request as unknown, null, "the IncomingMessage of the upgrade is let go after the handshake");
+    t.is(s.handshake.address, "127.0.0.1", "the handshake keeps its own copy of what it read");
+    t.is(s.listenersAny().length, 1, "one dispatcher for every event");
+    for (const event of CLIENT_EVENTS) t.is(s.listenerCount(event as never), 0, `no per-socket listener for ${event}`);
+    // The dispatcher validates, runs and acks as the per-event listeners did.
+    const sent = await a.ok("message:send", { chatId, text: "through the dispatcher", clientId: uuid() });
+    t.is(sent.text, "through the dispatcher");
+    const page = await a.ok("history:fetch", { chatId, limit: 5 });
+    t.true(page.messages.some((m: MessageDto) => m.id === sent.id));
+    const bad = await a.request("history:fetch", { chatId: "x" });
+    t.is(!bad.ok ? bad.error.code : "", "VALIDATION_FAILED");
+    const loose = a.socket as unknown as { timeout(ms: number): { emitWithAck(e: string, p: unknown): Promise<{ ok: boolean; error?: { code: string; message: string } }> } };
+    const unknown = await loose.timeout(30_000).emitWithAck("message:sendd", { chatId });
+    t.is(unknown.error?.code, "UNKNOWN_EVENT");
+    t.regex(unknown.error?.message ?? "", /does not know the event "message:sendd"/);
   });
 
   it("bad input gets a stable error code and a sentence, and the server keeps serving", async (t) => {

@@ -5,7 +5,7 @@ import { Server, type ServerOptions, type Socket } from "socket.io";
 import { safeError, type Logger } from "../log.js";
 import { isAppError } from "../app-error.js";
 import {
-  CLIENT_EVENTS, eventLimit, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
+  CLIENT_EVENTS, eventLimit, type ClientEventName, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
   type UserDto,
 } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
@@ -147,6 +147,15 @@ function queuedBytes(payload: unknown): number {
   return bytes;
 }
 
+/**
+ * Lets go of the IncomingMessage of a connected socket's upgrade (engine.io keeps it for the
+ * socket's life). After this `socket.request` is null: read what is needed of the request
+ * (address, headers) in a middleware, or from `socket.handshake`, which keeps its own copy.
+ */
+export function dropRequest(socket: { conn: { request: unknown } }): void {
+  socket.conn.request = null;
+}
+
 export function attachSocketHandlers(
   io: ChatServer,
   deps: {
@@ -227,6 +236,9 @@ export function attachSocketHandlers(
   });
 
   io.on("connection", (socket: ChatSocket) => {
+    // Socket.IO's memory advice: the HTTP upgrade request (headers, its net.Socket's parser
+    // state) is not needed after the handshake; the middlewares above were its last readers.
+    dropRequest(socket);
     const { user, sessionId } = socket.data;
     // The user as the latest session check found them: a role change counts from the next request.
     const ctx: HandlerContext = { get user() { return socket.data.user; }, sessionId, socketId: socket.id };
@@ -279,36 +291,41 @@ export function attachSocketHandlers(
       return { refusal: { code: "RATE_LIMITED", message } };
     }
 
-    for (const event of CLIENT_EVENTS) {
-      socket.on(event, ((...args: unknown[]) => {
-        inFlight++;
-        const arrived = performance.now();
-        void (async () => {
-          try {
-            const admitted = await admit(event, splitArgs(args).payload);
-            if ("refusal" in admitted) {
-              const { ack } = splitArgs(args);
-              if (ack) ack({ ok: false, error: admitted.refusal });
-              else onError(admitted.refusal);
-              deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, false);
-              return;
-            }
-            try {
-              const result = await runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, guard: () => sessions.admit(socket), onError });
-              deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, result.ok);
-              if (result.ok && event === "message:send") deps.metrics.messageStored((result.data as { chatId: number }).chatId);
-              if (result.ok && event === "file:complete") deps.metrics.messageStored((result.data as { message: { chatId: number } }).message.chatId);
-            } finally {
-              admitted.done();
-            }
-          } finally {
-            if (--inFlight === 0) idle?.();
+    /** One client event with a handler: rate limit, then the validating wrapper, then the ack. */
+    function dispatch(event: ClientEventName, args: unknown[]): void {
+      inFlight++;
+      const arrived = performance.now();
+      void (async () => {
+        try {
+          const admitted = await admit(event, splitArgs(args).payload);
+          if ("refusal" in admitted) {
+            const { ack } = splitArgs(args);
+            if (ack) ack({ ok: false, error: admitted.refusal });
+            else onError(admitted.refusal);
+            deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, false);
+            return;
           }
-        })();
-      }) as never);
+          try {
+            const result = await runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, guard: () => sessions.admit(socket), onError });
+            deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, result.ok);
+            if (result.ok && event === "message:send") deps.metrics.messageStored((result.data as { chatId: number }).chatId);
+            if (result.ok && event === "file:complete") deps.metrics.messageStored((result.data as { message: { chatId: number } }).message.chatId);
+          } finally {
+            admitted.done();
+          }
+        } finally {
+          if (--inFlight === 0) idle?.();
+        }
+      })();
     }
+
+    // One listener per socket for every event (memory: not one closure and listener array per
+    // event name); handlers are looked up in the shared table, unknown names refused.
     socket.onAny((event: string, ...args: unknown[]) => {
-      if (known.has(event)) return;
+      if (known.has(event)) {
+        dispatch(event as ClientEventName, args);
+        return;
+      }
       const { ack } = splitArgs(args);
       const error: ErrorBody = { code: "UNKNOWN_EVENT", message: `The server does not know the event "${String(event).slice(0, 64)}".` };
       void admit("unknown").then((admitted) => {
