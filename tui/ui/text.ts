@@ -43,6 +43,9 @@ function patchEmojiWidths(u: Unicode): void {
   u.chars.all = new RegExp(`(${emoji}|${u.chars.all.source.slice(1, -1)})`, "g");
   const original = u.charWidth.bind(u);
   u.charWidth = (str: string | number, i = 0) => {
+    // blessed asks for every cell it draws in fullUnicode mode: printable ASCII is one cell.
+    const c0 = typeof str === "number" ? str : str.charCodeAt(i);
+    if (c0 >= 0x20 && c0 < 0x7f) return 1;
     const cp = typeof str === "number" ? str : u.codePointAt(str, i);
     if ((cp >= 0x1f000 && cp <= 0x1faff) || (cp >= 0x2000 && cp <= 0x2bff)) {
       if (isEmoji.test(String.fromCodePoint(cp))) return 2;
