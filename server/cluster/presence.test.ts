@@ -9,7 +9,7 @@ import { createClusterPresence } from "./presence.js";
 
 const REDIS_URL = process.env["REDIS_URL"] || undefined;
 const it = REDIS_URL ? test.serial : test.skip;
-const silent = { toAll: () => {} } as unknown as Notifier;
+const silent = { toAll: () => {}, toPresence: () => {} } as unknown as Notifier;
 type Redis = Parameters<typeof createClusterPresence>[0]["redis"];
 const user = { id: 42, nick: "alice", role: "user" as const };
 

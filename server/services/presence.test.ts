@@ -3,7 +3,7 @@ import test from "ava";
 import type { Notifier } from "./ports.js";
 import { createPresenceService } from "./presence.js";
 
-const silent = { toAll: () => {} } as unknown as Notifier;
+const silent = { toAll: () => {}, toPresence: () => {} } as unknown as Notifier;
 
 test("concurrent reservations for one account admit exactly the cap, and a release frees one place", async (t) => {
   const presence = createPresenceService({ notifier: silent });
