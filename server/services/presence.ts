@@ -86,8 +86,9 @@ export function createLocalReservations() {
 export const byNick = (a: UserDto, b: UserDto) => a.nick.localeCompare(b.nick);
 
 /** How presence is told: the threshold above which only the count goes out, and the tick. */
-export type PresenceOptions = { threshold?: number; tickMs?: number };
-export const PRESENCE_DEFAULTS = { threshold: 200, tickMs: 100 };
+export type PresenceOptions = { threshold?: number; tickMs?: number; summaryMs?: number };
+/** summaryMs: above the threshold a count-only batch goes out at most this often. */
+export const PRESENCE_DEFAULTS = { threshold: 200, tickMs: 100, summaryMs: 1000 };
 
 /**
  * Tells who came online or went offline. Protocol 1 sockets get today's presence:update per
@@ -96,17 +97,26 @@ export const PRESENCE_DEFAULTS = { threshold: 200, tickMs: 100 };
  * per tick instead of n.
  */
 export function createPresenceAnnouncer(deps: { notifier: Notifier; count: () => Promise<number>; options?: PresenceOptions }) {
-  const { threshold, tickMs } = { ...PRESENCE_DEFAULTS, ...deps.options };
+  const { threshold, tickMs, summaryMs } = { ...PRESENCE_DEFAULTS, ...deps.options };
   let pending = new Map<number, { user: UserDto; online: boolean }>();
   let timer: NodeJS.Timeout | null = null;
-  const flush = async () => {
+  let lastSummary = -Infinity;
+  const flush = async (final = false) => {
     timer = null;
     const changes = [...pending.values()];
-    pending = new Map();
     if (!changes.length) return;
     const count = await deps.count().catch(() => -1);
     if (count < 0) return;
     const summary = count > threshold;
+    // Count-only batches are spaced out: during a storm each socket gets one a summaryMs, not
+    // one a tick (the frames then grow with the clients, not with the clients times the storm).
+    const wait = lastSummary + summaryMs - Date.now();
+    if (summary && wait > 0 && !final) {
+      timer ??= setTimeout(() => void flush(), wait);
+      return;
+    }
+    pending = new Map();
+    if (summary) lastSummary = Date.now();
     deps.notifier.toPresence(2, "presence:batch", {
       online: summary ? [] : changes.filter((c) => c.online).map((c) => c.user),
       offline: summary ? [] : changes.filter((c) => !c.online).map((c) => c.user),
@@ -127,7 +137,7 @@ export function createPresenceAnnouncer(deps: { notifier: Notifier; count: () =>
     /** Sends what is pending now (shutdown). */
     async flush() {
       if (timer) clearTimeout(timer);
-      await flush();
+      await flush(true);
     },
   };
 }
