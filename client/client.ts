@@ -91,6 +91,7 @@ export function createClient(opts: ClientOptions) {
       message: (m) => dispatch({ type: "message.received", message: m }),
       updated: (u) => dispatch({ type: "message.updated", message: u.message }),
       presence: (update) => dispatch({ type: "presence", update }),
+      presenceBatch: (batch) => dispatch({ type: "presence.batch", batch }),
       chatUpdated: (update) => {
         dispatch({ type: "chat.updated", update });
         if (update.reason === "opened" || update.reason === "joined") ensureLoaded();
@@ -144,8 +145,12 @@ export function createClient(opts: ClientOptions) {
   async function afterReady() {
     const c = conn;
     if (!c) return;
-    const users = await c.request("users:list", {});
-    if (users.ok) dispatch({ type: "users.loaded", users: users.data.users });
+    // A large server (protocol 2, more online than its first page) is not asked for every
+    // account: the list holds the pages of online users fetched so far (loadMoreOnline).
+    if (state().online.next === null) {
+      const users = await c.request("users:list", {});
+      if (users.ok) dispatch({ type: "users.loaded", users: users.data.users });
+    }
     // Catch up before sending what was typed offline: the missed messages came first.
     await catchUp();
     await flushOutbox();

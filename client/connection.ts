@@ -1,7 +1,7 @@
 // The connection the client core talks through: typed requests with Results, and server events
 // as callbacks. socketConnection() adapts a socket.io-client socket someone else created.
 import type {
-  ChatUpdated, ClientEventName, ConnectErrorData, ErrorBody, EventPayload, MessageDto, MessageUpdated, Notice, PresenceUpdate, RequestFn, Result,
+  ChatUpdated, ClientEventName, ConnectErrorData, ErrorBody, EventPayload, MessageDto, MessageUpdated, Notice, PresenceBatch, PresenceUpdate, RequestFn, Result,
   ServerShutdown, SessionEnded, SessionReady, SyncRequired,
 } from "../server/protocol/index.js";
 import type { Clock } from "./ports.js";
@@ -12,6 +12,8 @@ export type ConnectionEvents = {
   /** A message in one of the user's chats was edited, deleted or reacted to. */
   updated?(u: MessageUpdated): void;
   presence(p: PresenceUpdate): void;
+  /** Protocol 2: the presence changes of one server tick. */
+  presenceBatch?(b: PresenceBatch): void;
   chatUpdated(u: ChatUpdated): void;
   notice(n: Notice): void;
   status(status: "connecting" | "online" | "reconnecting" | "offline", attempt: number, error: string | null): void;
@@ -41,6 +43,12 @@ export const offlineError = (): ErrorBody => ({ code: CLIENT_ERRORS.offline as n
 /** The part of a socket.io-client Socket this adapter uses (so no socket.io import is needed here). */
 /** socket.io-client options every front end connects with: WebSocket only, reconnect with
  * jittered backoff up to 10 s, an 8 s connect timeout. */
+/**
+ * The protocol version this client asks for in the handshake (auth.protocol): 2 gets presence
+ * coalesced per tick (presence:batch) and paged (presence:list); see docs/protocol.md.
+ */
+export const HANDSHAKE_PROTOCOL = 2;
+
 export const SOCKET_OPTIONS = {
   transports: ["websocket"],
   reconnection: true,
@@ -83,6 +91,7 @@ export function socketConnection(
   sub<MessageDto>("message:new", (m) => on.message(m));
   sub<MessageUpdated>("message:updated", (u) => on.updated?.(u));
   sub<PresenceUpdate>("presence:update", (p) => on.presence(p));
+  sub<PresenceBatch>("presence:batch", (b) => on.presenceBatch?.(b));
   sub<ChatUpdated>("chat:updated", (u) => on.chatUpdated(u));
   sub<Notice>("notice", (n) => on.notice(n));
   sub<ServerShutdown>("server:shutdown", (s) => on.shutdown(s));

@@ -36,6 +36,10 @@ export type Config = {
   drainMs: number;
   /** Cluster: a node whose heartbeat is this old is taken for dead and its users offline. */
   nodeTtlMs: number;
+  /** Protocol >= 2 presence: above this many online users only the count is sent (CHAT_PRESENCE_THRESHOLD). */
+  presenceThreshold: number;
+  /** Protocol >= 2 presence: changes are coalesced into one batch per this many ms (CHAT_PRESENCE_TICK_MS). */
+  presenceTickMs: number;
   /**
    * How often each node re-checks the sessions of its sockets in the database (revocation,
    * expiry, ban, role); a request is served only on a session checked within 1.5 times this.
@@ -174,6 +178,8 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env
     tlsKey: env["TLS_KEY"] || undefined,
     drainMs: 10_000,
     nodeTtlMs: env["CHAT_NODE_TTL_MS"] ? Number(env["CHAT_NODE_TTL_MS"]) : 15_000,
+    presenceThreshold: env["CHAT_PRESENCE_THRESHOLD"] ? Number(env["CHAT_PRESENCE_THRESHOLD"]) : 200,
+    presenceTickMs: env["CHAT_PRESENCE_TICK_MS"] ? Number(env["CHAT_PRESENCE_TICK_MS"]) : 100,
     sessionCheckMs: env["CHAT_SESSION_CHECK_MS"] ? Number(env["CHAT_SESSION_CHECK_MS"]) : 1000,
     limits: parseLimits(env["CHAT_RATE_LIMITS"]),
     files: fileLimits(env),

@@ -50,7 +50,7 @@ export type RunningServer = {
 };
 
 /** Services over an open database, without a network listener (the CLI's user commands). */
-export function createServices(db: Database, config: Config, notifier: Notifier, presence: PresenceService = createPresenceService({ notifier }), audit: AuditLog = noAudit) {
+export function createServices(db: Database, config: Config, notifier: Notifier, presence: PresenceService = createPresenceService({ notifier, options: { threshold: config.presenceThreshold, tickMs: config.presenceTickMs } }), audit: AuditLog = noAudit) {
   const repos = createRepositories(db.prisma, { groupCommit: config.groupCommit });
   const hasher = createScryptHasher({ logN: config.scryptLogN, maxQueue: config.limits.hashQueue });
   const accounts = createAccountService({ repos, hasher, notifier, sessionTtlMs: config.sessionTtlMs, audit });
@@ -115,7 +115,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   });
   const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, ...(link ? { adapter: createAdapter(link.adapterClient, { streamName: adapterStream(config.redisPrefix) }) } : {}) });
   const notifier = createNotifier(io);
-  const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log, prefix: config.redisPrefix }) : null;
+  const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log, prefix: config.redisPrefix, options: { threshold: config.presenceThreshold, tickMs: config.presenceTickMs } }) : null;
   const audit = createAuditLog(log);
   const { accounts, chat, presence, moderation, repos, files, conversations, hasher } = createServices(db, config, notifier, clusterPresence ?? undefined, audit);
   if (link && clusterPresence) {

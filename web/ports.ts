@@ -1,7 +1,7 @@
 // The client core's ports in a browser: fetch for the account calls, localStorage for the
 // saved session, socket.io-client for the connection, File/Blob and WebCrypto for transfers.
 import { io } from "socket.io-client";
-import { SOCKET_OPTIONS, socketConnection, systemClock, TransferError, type AuthApi, type ByteSink, type ByteSource, type ClientPorts, type FilePorts, type Hasher, type SessionStore, type SocketLike } from "../client/index.js";
+import { HANDSHAKE_PROTOCOL, SOCKET_OPTIONS, socketConnection, systemClock, TransferError, type AuthApi, type ByteSink, type ByteSource, type ClientPorts, type FilePorts, type Hasher, type SessionStore, type SocketLike } from "../client/index.js";
 import type { AuthResponse } from "../server/protocol/index.js";
 
 const hex = (buf: ArrayBuffer) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -137,7 +137,7 @@ export function browserPorts(base: string, files: FilePorts): ClientPorts {
     sessions: browserSessions(localStorage),
     async connect(token, on) {
       on.status("connecting", 0, null);
-      const socket = io(base, { ...SOCKET_OPTIONS, transports: [...SOCKET_OPTIONS.transports], auth: { token } });
+      const socket = io(base, { ...SOCKET_OPTIONS, transports: [...SOCKET_OPTIONS.transports], auth: { token, protocol: HANDSHAKE_PROTOCOL } });
       return socketConnection(socket as unknown as SocketLike, on, { clock });
     },
   };

@@ -1,6 +1,6 @@
 // Every change to the chat state is one of these actions (pure data; the client dispatches them).
 import type {
-  ChatDto, ChatUpdated, HistoryPage, MentionPage, MessageDto, PresenceUpdate, PublicRoom, SearchPage, SessionReady, UserWithPresence,
+  ChatDto, ChatUpdated, HistoryPage, MentionPage, MessageDto, PresenceBatch, PresencePage, PresenceUpdate, PublicRoom, SearchPage, SessionReady, UserWithPresence,
 } from "../../server/protocol/index.js";
 import type { ConnStatus, Transfer } from "./types.js";
 
@@ -20,6 +20,8 @@ export type ChatAction =
   | { type: "users.loaded"; users: UserWithPresence[] }
   | { type: "rooms.loaded"; rooms: PublicRoom[] }
   | { type: "presence"; update: PresenceUpdate }
+  | { type: "presence.batch"; batch: PresenceBatch }
+  | { type: "presence.page"; page: PresencePage }
   | { type: "message.received"; message: MessageDto }
   | { type: "chat.updated"; update: ChatUpdated }
   | { type: "chat.opened"; chat: ChatDto; activate: boolean }
@@ -63,7 +65,7 @@ export type ChatActionType = ChatAction["type"];
 const TYPES: Record<ChatActionType, true> = {
   "login.busy": true, "login.failed": true, "logged.out": true, "session.resuming": true,
   "conn.status": true, "conn.rtt": true, "shutdown.announced": true, "clock.tick": true,
-  "session.ready": true, "users.loaded": true, "rooms.loaded": true, presence: true, "message.received": true, "chat.updated": true,
+  "session.ready": true, "users.loaded": true, "rooms.loaded": true, presence: true, "presence.batch": true, "presence.page": true, "message.received": true, "chat.updated": true,
   "chat.opened": true, "history.loading": true, "history.loaded": true, "history.failed": true, notice: true,
   "send.queued": true, "send.sending": true, "send.retry": true, "send.acked": true, "send.failed": true, "read.local": true,
   "tab.goto": true, "tab.step": true, "tab.activate": true, "tab.nextUnread": true, "view.following": true, "chat.hide": true,

@@ -9,6 +9,7 @@ export function initialChatState(server: string): ChatState {
     conn: { status: "offline", server, attempt: 0, rttMs: null, error: null },
     me: null,
     users: {},
+    online: { count: null, next: null },
     chats: {},
     order: [],
     hidden: [],
@@ -202,7 +203,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       for (const u of session.online) users[u.id] = { ...u, online: true };
       users[session.user.id] = { ...session.user, online: true };
       const active = next.active !== null && next.chats[next.active] ? next.active : (next.order[0] ?? null);
-      return { ...next, users, active, shutdown: null, conn: { ...next.conn, status: "online", attempt: 0, error: null } };
+      const onlineState = { count: session.onlineCount ?? null, next: session.onlineNext ?? null };
+      return { ...next, users, online: onlineState, active, shutdown: null, conn: { ...next.conn, status: "online", attempt: 0, error: null } };
     }
     case "users.loaded": {
       const users: ChatState["users"] = {};
@@ -214,6 +216,21 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case "presence": {
       const { user, online } = action.update;
       return { ...state, users: { ...state.users, [user.id]: { ...user, online } } };
+    }
+    case "presence.batch": {
+      // One batch per server tick: everyone who changed in it, or (large server) only the count.
+      const { batch } = action;
+      const users = { ...state.users };
+      for (const u of batch.online) users[u.id] = { ...u, online: true };
+      for (const u of batch.offline) users[u.id] = { ...u, online: false };
+      if (state.me) users[state.me.id] = { ...state.me, online: true };
+      return { ...state, users, online: { ...state.online, count: batch.count } };
+    }
+    case "presence.page": {
+      const { page } = action;
+      const users = { ...state.users };
+      for (const u of page.users) users[u.id] = { ...u, online: true };
+      return { ...state, users, online: { count: page.count, next: page.next } };
     }
 
     case "message.received":

@@ -31,6 +31,16 @@ export function dmUnreadKey(state: ChatState): string {
   return k;
 }
 
+/**
+ * The people list's heading: how many are online (the server's count with protocol 2, else
+ * those known) and how many of them the list does not hold yet (page in with loadMoreOnline).
+ */
+export function onlineSummary(state: ChatState): { online: number; more: number } {
+  const known = Object.values(state.users).filter((u) => u.online).length;
+  const online = state.online.count ?? known;
+  return { online, more: state.online.next === null ? 0 : Math.max(0, online - known) };
+}
+
 /** Online first, then by nick; with the unread count of each person's direct messages. */
 export function sortedUsers(state: ChatState): UserRow[] {
   const dmUnread = new Map<number, number>();

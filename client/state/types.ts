@@ -50,6 +50,11 @@ export type ChatState = {
   conn: { status: ConnStatus; server: string; attempt: number; rttMs: number | null; error: string | null };
   me: UserDto | null;
   users: Record<number, UserWithPresence>;
+  /**
+   * Protocol 2 presence: how many are online (null: the server did not say, protocol 1) and the
+   * cursor of the next page of online users (null: every online user is in `users`).
+   */
+  online: { count: number | null; next: string | null };
   chats: Record<number, ChatView>;
   /** Tab order of the open chats. */
   order: number[];

@@ -34,7 +34,7 @@ export class SioClient implements BenchClient {
   private nextAck = 1;
   private constructor(readonly ws: WebSocket) {}
 
-  static connect(baseUrl: string, token: string, opts: { localAddress?: string; timeoutMs?: number } = {}): Promise<SioClient> {
+  static connect(baseUrl: string, token: string, opts: { localAddress?: string; timeoutMs?: number; auth?: Record<string, unknown> } = {}): Promise<SioClient> {
     const url = `${baseUrl.replace(/^http/, "ws")}/socket.io/?EIO=4&transport=websocket`;
     const ws = new WebSocket(url, { perMessageDeflate: false, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     const client = new SioClient(ws);
@@ -73,7 +73,7 @@ export class SioClient implements BenchClient {
             fail(new Error(`refused: ${data.toString("utf8", 2)}`));
           }
         } else if (type === 0x30 /* 0: open */) {
-          ws.send(`40${JSON.stringify({ token })}`);
+          ws.send(`40${JSON.stringify({ ...opts.auth, token })}`);
         } else if (type === 0x32 /* 2: ping */) {
           ws.send("3");
         }

@@ -6,6 +6,7 @@ import { PACKAGE_ROOT } from "../../server/paths.js";
 import { connections } from "./connections.js";
 import { conversations } from "./conversations.js";
 import { fanout } from "./fanout.js";
+import { joins } from "./joins.js";
 import { history } from "./history.js";
 import { search } from "./search.js";
 import { fdLimit, killAll, pendingDrops, machine, makeTmp, ratio, targetRatio, verdict, type BenchOutput, type Ctx, type Row } from "./lib.js";
@@ -16,7 +17,7 @@ import { uploadRtt } from "./upload.js";
 import { web } from "./web.js";
 import { wire } from "./wire.js";
 
-const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, throughput, connections, history, search, conversations, tui, wire, upload: uploadRtt, sshd, web };
+const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, joins, throughput, connections, history, search, conversations, tui, wire, upload: uploadRtt, sshd, web };
 
 function parseArgs(argv: string[]) {
   const opts = { quick: false, profile: false, only: Object.keys(BENCHMARKS), out: "" };

@@ -10,7 +10,7 @@ import type { createClient } from "redis";
 import type { Logger } from "../log.js";
 import type { UserDto } from "../protocol/index.js";
 import type { Notifier } from "../services/ports.js";
-import { byNick, createLocalReservations, createLocalSockets, type PresenceService } from "../services/presence.js";
+import { byNick, createLocalReservations, createLocalSockets, createOnlinePager, createPresenceAnnouncer, type PresenceOptions, type PresenceService } from "../services/presence.js";
 
 type Redis = ReturnType<typeof createClient>;
 
@@ -89,7 +89,7 @@ const HEARTBEAT = `
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 return redis.call('SADD', KEYS[1], ARGV[1]) == 0 and 1 or 0`;
 
-export function createClusterPresence(deps: { redis: Redis; nodeId: string; notifier: Notifier; ttlMs: number; log: Logger; prefix?: string }): PresenceService & {
+export function createClusterPresence(deps: { redis: Redis; nodeId: string; notifier: Notifier; ttlMs: number; log: Logger; prefix?: string; options?: PresenceOptions }): PresenceService & {
   /** After Redis lost its data (a restart), put this node's sockets back. */
   resync(): Promise<void>;
 } {
@@ -103,6 +103,14 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
   const reapKeys = (node: string) => [K.nodes, K.node(node), K.global, K.nodeConns(node), K.conns];
   const userKey = (u: UserDto) => JSON.stringify({ id: u.id, nick: u.nick, role: u.role });
   let registered = false;
+  // Counted across the cluster: users whose global count is above zero (zeros are deleted).
+  const onlineCount = () => redis.hLen(K.global).catch(() => local.size());
+  const announcer = createPresenceAnnouncer({ notifier, count: onlineCount, ...(deps.options ? { options: deps.options } : {}) });
+  // Each node announces the changes it made; the batches of every node reach every socket.
+  const announce = (user: UserDto, online: boolean) => {
+    pager.changed();
+    announcer.announce(user, online);
+  };
 
   async function resync() {
     // Our counts in Redis are gone or stale: take out whatever is left of them (the reaper's
@@ -138,7 +146,7 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
       if (offline.length) log.warn({ node: other, users: offline.length }, "reaped a node that stopped; its users are offline");
       for (const id of offline) {
         const json = await redis.hGet(K.users, id);
-        if (json) notifier.toAll("presence:update", { user: JSON.parse(json) as UserDto, online: false });
+        if (json) announce(JSON.parse(json) as UserDto, false);
       }
     }
   }
@@ -155,6 +163,20 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
   // Redis commands fail at once while it is unreachable (and time out when it hangs): then this
   // node answers from its own sockets, as a single node would.
   const localOnline = () => local.users().map((e) => e.user).sort(byNick);
+  async function online(): Promise<UserDto[]> {
+    try {
+      const counts = await redis.hGetAll(K.global);
+      const ids = Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => id);
+      if (!ids.length) return [];
+      const users = await redis.hmGet(K.users, ids);
+      return users.flatMap((j) => (j ? [JSON.parse(j) as UserDto] : [])).sort(byNick);
+    } catch {
+      return localOnline();
+    }
+  }
+  // Changes made on other nodes reach this one as batches, not here: the large list is also
+  // rebuilt when a tick has passed since it was built, which bounds how stale it gets.
+  const pager = createOnlinePager({ load: online, count: onlineCount, threshold: announcer.threshold, tickMs: announcer.tickMs, alwaysStale: true });
 
   return {
     resync,
@@ -164,26 +186,18 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
       const count = await redis
         .eval(CONNECT, { keys: [K.node(nodeId), K.global, K.users], arguments: [String(user.id), userKey(user)] })
         .then(Number, () => (first ? 1 : 0));
-      if (count === 1) notifier.toAll("presence:update", { user, online: true });
+      if (count === 1) announce(user, true);
     },
     async disconnect(user, socketId) {
       const last = local.remove(user.id, socketId);
       const left = await redis
         .eval(DISCONNECT, { keys: [K.node(nodeId), K.global], arguments: [String(user.id)] })
         .then(Number, () => (last ? 0 : -1));
-      if (left === 0) notifier.toAll("presence:update", { user, online: false });
+      if (left === 0) announce(user, false);
     },
-    async online() {
-      try {
-        const counts = await redis.hGetAll(K.global);
-        const ids = Object.entries(counts).filter(([, n]) => Number(n) > 0).map(([id]) => id);
-        if (!ids.length) return [];
-        const users = await redis.hmGet(K.users, ids);
-        return users.flatMap((j) => (j ? [JSON.parse(j) as UserDto] : [])).sort(byNick);
-      } catch {
-        return localOnline();
-      }
-    },
+    online,
+    onlineCount,
+    onlinePage: (after, limit) => pager.page(after, limit),
     async onlineIds() {
       try {
         const counts = await redis.hGetAll(K.global);
@@ -223,7 +237,7 @@ export function createClusterPresence(deps: { redis: Redis; nodeId: string; noti
       const offline = (await redis.eval(REAP, { keys: reapKeys(nodeId), arguments: [nodeId] }).catch(() => [])) as string[];
       for (const id of offline) {
         const json = await redis.hGet(K.users, id).catch(() => null);
-        if (json) notifier.toAll("presence:update", { user: JSON.parse(json) as UserDto, online: false });
+        if (json) announce(JSON.parse(json) as UserDto, false);
       }
     },
   };

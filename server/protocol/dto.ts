@@ -90,12 +90,25 @@ export type PublicRoom = { id: number; name: string; members: number; joined: bo
 
 export type SessionReady = {
   user: UserDto;
+  /** Every online user (protocol 1); with protocol >= 2 the first page of them (by nick). */
   online: UserDto[];
   chats: ChatDto[];
   serverTime: string;
+  /** Protocol >= 2: how many users are online in all (online may hold fewer). */
+  onlineCount?: number;
+  /** Protocol >= 2: the cursor for presence:list when online holds only the first page. */
+  onlineNext?: string | null;
 };
 
 export type PresenceUpdate = { user: UserDto; online: boolean };
+/**
+ * Protocol >= 2: presence changes coalesced per server tick, once per socket. `online` and
+ * `offline` list who changed in the tick while the server has at most its threshold of users
+ * online; above it they are empty and `summary` is true (only the count is current).
+ */
+export type PresenceBatch = { online: UserDto[]; offline: UserDto[]; count: number; summary: boolean };
+/** A page of online users by nick; `next` is the cursor for the next page, null at the end. */
+export type PresencePage = { users: UserDto[]; count: number; next: string | null };
 export type ChatUpdateReason = "opened" | "joined" | "closed" | "left" | "read" | "changed";
 export type ChatUpdated = { reason: ChatUpdateReason; chat: ChatDto };
 export type Notice = { level: "info" | "warn" | "error"; text: string; chatId?: number; code?: string };

@@ -4,11 +4,11 @@
 import type { z } from "zod";
 import type { Ack, Result } from "./errors.js";
 import type {
-  ChatDto, ChatUpdated, MentionPage, MessageUpdated, SearchPage, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
+  ChatDto, ChatUpdated, MentionPage, MessageUpdated, SearchPage, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceBatch, PresencePage, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
   SessionReady, SshKeyDto, SyncRequired, UserWithPresence,
 } from "./dto.js";
 import {
-  Ban, BeginUpload, ChatRef, CreateRoom, Empty, FetchHistory, FileRef, InviteToRoom, JoinRoom, Kick, ListFiles, MarkRead, Mute, OpenDm, ReadChunk,
+  Ban, BeginUpload, ListPresence, ChatRef, CreateRoom, Empty, FetchHistory, FileRef, InviteToRoom, JoinRoom, Kick, ListFiles, MarkRead, Mute, OpenDm, ReadChunk,
   SendMessage, Shutdown, SshFingerprint, AddSshKey, Unsanction, UploadChunk, EditMessage, DeleteMessage, ReactToMessage, SearchMessages, ListMentions,
 } from "./schemas.js";
 
@@ -38,6 +38,7 @@ export const CLIENT_EVENT_DECLS = {
   "chat:close": event<{ chatId: number }>()(ChatRef),
   "chat:read": event<ReadState>()(MarkRead),
   "users:list": event<{ users: UserWithPresence[] }>()(Empty),
+  "presence:list": event<PresencePage>()(ListPresence),
   "ping:rtt": event<{ serverTime: string; node: string }>()(Empty),
   "admin:kick": event<{ nick: string }>()(Kick),
   "admin:ban": event<Sanction>()(Ban),
@@ -81,6 +82,7 @@ export interface ServerToClientEvents {
   "message:new": (m: MessageDto) => void;
   "message:updated": (u: MessageUpdated) => void;
   "presence:update": (p: PresenceUpdate) => void;
+  "presence:batch": (b: PresenceBatch) => void;
   "chat:updated": (c: ChatUpdated) => void;
   notice: (n: Notice) => void;
   "session:ended": (e: SessionEnded) => void;

@@ -150,6 +150,11 @@ export const MarkRead = z.object({ chatId: ChatId, messageId: MessageId });
 export type MarkRead = z.infer<typeof MarkRead>;
 
 export const Empty = z.object({}).optional();
+/** presence:list: online users after the cursor (a nick), at most limit (1-500, default 100). */
+export const ListPresence = z.object({
+  after: z.string().min(1).max(100).optional(),
+  limit: z.number().int().min(1).max(500).optional(),
+}).optional();
 export type Empty = z.infer<typeof Empty>;
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {

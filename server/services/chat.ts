@@ -15,7 +15,8 @@ import type { ChatRecord, FileRecord, MembershipRecord, Notifier, Repositories }
 import type { PresenceService } from "./presence.js";
 
 export interface ChatService {
-  snapshot(user: UserDto): Promise<SessionReady>;
+  /** With `page` (protocol >= 2): the first `page` online users and their count, not all of them. */
+  snapshot(user: UserDto, opts?: { page?: number }): Promise<SessionReady>;
   /** Rooms whose events the user's sockets receive (open rooms). */
   socketRooms(userId: number): Promise<number[]>;
   send(user: UserDto, input: SendMessage): Promise<MessageDto>;
@@ -133,9 +134,11 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
   }
 
   return {
-    async snapshot(user) {
+    async snapshot(user, opts) {
       const chats = (await repos.chats.listForUser(user.id)).map(toChatDto);
-      return { user, online: await presence.online(), chats, serverTime: new Date().toISOString() };
+      if (!opts?.page) return { user, online: await presence.online(), chats, serverTime: new Date().toISOString() };
+      const page = await presence.onlinePage(undefined, opts.page);
+      return { user, online: page.users, onlineCount: page.count, onlineNext: page.next, chats, serverTime: new Date().toISOString() };
     },
 
     socketRooms: (userId) => repos.chats.openRoomIds(userId),

@@ -247,6 +247,8 @@ export interface Notifier {
   toUser<E extends keyof ServerToClientEvents>(userId: number, event: E, payload: EventArgs<E>): void;
   toChat<E extends keyof ServerToClientEvents>(chatId: number, event: E, payload: EventArgs<E>): void;
   toAll<E extends keyof ServerToClientEvents>(event: E, payload: EventArgs<E>): void;
+  /** To the sockets that speak the protocol version's presence (1: presence:update, 2: presence:batch). */
+  toPresence<E extends keyof ServerToClientEvents>(version: 1 | 2, event: E, payload: EventArgs<E>): void;
   /** Every socket of the user starts (or stops) receiving the chat's room events. */
   subscribe(userId: number, chatId: number): void;
   unsubscribe(userId: number, chatId: number): void;

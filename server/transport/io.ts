@@ -19,7 +19,7 @@ import { runHandler, splitArgs, type HandlerContext, type HandlerTable } from ".
 import { adminHandlers, type ServerControl } from "./handlers/admin.js";
 import { fileHandlers } from "./handlers/file.js";
 import { conversationHandlers, messageHandlers } from "./handlers/message.js";
-import { presenceHandlers } from "./handlers/presence.js";
+import { PRESENCE_PAGE, presenceHandlers } from "./handlers/presence.js";
 import { keyHandlers } from "./handlers/key.js";
 import { roomHandlers } from "./handlers/room.js";
 import { createSessionGuard, sessionRoom } from "./sessions.js";
@@ -113,12 +113,23 @@ export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[
 
 export const roomOf = (chatId: number) => `room:${chatId}`;
 export const userRoom = (userId: number) => `user:${userId}`;
+/** The sockets that get protocol 1 presence (presence:update) or protocol 2's (presence:batch). */
+export const presenceRoom = (version: 1 | 2) => `presence:v${version}`;
+/**
+ * The protocol version the client asked for in the handshake (auth.protocol, a number; absent
+ * or unknown: 1). 2 turns on coalesced, paged presence; later versions add to it.
+ */
+export function handshakeProtocol(auth: unknown): 1 | 2 {
+  const p = (auth as Record<string, unknown> | undefined)?.["protocol"];
+  return typeof p === "number" && Number.isInteger(p) && p >= 2 ? 2 : 1;
+}
 
 export function createNotifier(io: ChatServer): Notifier {
   return {
     toUser: (userId, event, payload) => void io.to(userRoom(userId)).emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
     toChat: (chatId, event, payload) => void io.to(roomOf(chatId)).emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
     toAll: (event, payload) => void io.emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
+    toPresence: (version, event, payload) => void io.to(presenceRoom(version)).emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
     subscribe: (userId, chatId) => io.in(userRoom(userId)).socketsJoin(roomOf(chatId)),
     unsubscribe: (userId, chatId) => io.in(userRoom(userId)).socketsLeave(roomOf(chatId)),
     endSession: (sessionId) => {
@@ -182,7 +193,7 @@ export function attachSocketHandlers(
   },
 ): SocketControl {
   const { accounts, chat, presence, limits, log } = deps;
-  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat, deps.nodeId), ...adminHandlers(deps.moderation, deps.control), ...fileHandlers(deps.files), ...conversationHandlers(deps.conversations), ...keyHandlers(accounts) };
+  const handlers: HandlerTable = { ...messageHandlers(chat), ...roomHandlers(chat), ...presenceHandlers(chat, deps.nodeId, presence), ...adminHandlers(deps.moderation, deps.control), ...fileHandlers(deps.files), ...conversationHandlers(deps.conversations), ...keyHandlers(accounts) };
   const known = new Set<string>(CLIENT_EVENTS);
   const sendQueue = createSendQueue({ limits, bounds: deps.messageQueue });
   let draining = false;
@@ -353,10 +364,15 @@ export function attachSocketHandlers(
     if (!current || socket.disconnected) return;
     await socket.join(rooms.map(roomOf));
     if (socket.disconnected) return;
+    // Presence: in the room of its protocol's events before the list is read, so no change
+    // after the read is missed (protocol 2 gets the first page and the count, not everyone).
+    const protocol = handshakeProtocol(socket.handshake.auth);
+    await socket.join(presenceRoom(protocol));
+    if (socket.disconnected) return;
     // From here on the disconnect listener undoes this.
     counted.add(socket.id);
     await presence.connect(user, socket.id);
-    const snapshot = await chat.snapshot(user);
+    const snapshot = await chat.snapshot(user, protocol >= 2 ? { page: PRESENCE_PAGE } : {});
     if (socket.disconnected) return;
     socket.emit("session:ready", snapshot);
     // Someone who connects during a shutdown countdown hears about it too.

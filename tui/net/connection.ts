@@ -2,7 +2,7 @@
 // hands it to the client core's connection adapter.
 import type { Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../server/protocol/index.js";
-import { SOCKET_OPTIONS, socketConnection, type Connection, type ConnectionEvents, type SocketLike } from "../../client/connection.js";
+import { HANDSHAKE_PROTOCOL, SOCKET_OPTIONS, socketConnection, type Connection, type ConnectionEvents, type SocketLike } from "../../client/connection.js";
 import { systemClock, type Clock } from "../../client/ports.js";
 import { certificateProblem, type TlsOptions } from "./tls.js";
 
@@ -22,7 +22,7 @@ export async function openConnection(
     ...tls,
     ...SOCKET_OPTIONS,
     transports: [...SOCKET_OPTIONS.transports],
-    auth: { token },
+    auth: { token, protocol: HANDSHAKE_PROTOCOL },
   });
   return socketConnection(socket as unknown as SocketLike, on, { clock, describeError: certificateProblem });
 }

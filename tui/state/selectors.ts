@@ -5,7 +5,7 @@ import { activeView, fileMessages, hiddenChats, sortedUsers, tabs } from "../../
 import type { State, ScrollAnchor } from "./types.js";
 
 export {
-  activeView, dmUnreadKey, fileMessages, hiddenChats, hiddenUnread, historyEntries, pendingRead, runningTransfers, sortedUsers, tabs,
+  activeView, dmUnreadKey, fileMessages, hiddenChats, hiddenUnread, historyEntries, onlineSummary, pendingRead, runningTransfers, sortedUsers, tabs,
   type HistoryEntry, type Tab, type UserRow,
 } from "../../client/state/selectors.js";
 

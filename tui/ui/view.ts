@@ -1,7 +1,7 @@
 // The view: blessed widgets laid out on one screen, rendered from state at most once a frame.
 import { createRequire } from "node:module";
 import type { Widgets } from "blessed";
-import { activeView, dmUnreadKey, historyEntries, moreBelow, resultRows, scrollOf, selectedFileMessage, selectedMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
+import { activeView, dmUnreadKey, historyEntries, moreBelow, onlineSummary, resultRows, scrollOf, selectedFileMessage, selectedMessage, sortedUsers, switcherCandidates, tabs } from "../state/selectors.js";
 import type { Store } from "../state/store.js";
 import type { State } from "../state/types.js";
 import { toAscii } from "./glyphs.js";
@@ -147,13 +147,13 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
 
   // The users pane is rebuilt only when what it shows can have changed: the people, their DM
   // unread counts, the cursor, focus and size (not when a message arrives in a room).
-  let usersKey: { users: State["users"]; me: number | undefined; dm: string; cursor: number; focused: boolean; width: number; height: number } | null = null;
+  let usersKey: { users: State["users"]; online: State["online"]; me: number | undefined; dm: string; cursor: number; focused: boolean; width: number; height: number } | null = null;
   function setUsers(s: State, width: number, height: number) {
-    const key = { users: s.users, me: s.me?.id, dm: dmUnreadKey(s), cursor: s.userCursor, focused: s.focus === "users", width, height };
+    const key = { users: s.users, online: s.online, me: s.me?.id, dm: dmUnreadKey(s), cursor: s.userCursor, focused: s.focus === "users", width, height };
     const k = usersKey;
-    if (k && k.users === key.users && k.me === key.me && k.dm === key.dm && k.cursor === key.cursor && k.focused === key.focused && k.width === key.width && k.height === key.height) return;
+    if (k && k.users === key.users && k.online === key.online && k.me === key.me && k.dm === key.dm && k.cursor === key.cursor && k.focused === key.focused && k.width === key.width && k.height === key.height) return;
     usersKey = key;
-    set(users, renderUsers(sortedUsers(s), { width, height, cursor: s.userCursor, focused: key.focused, ascii }));
+    set(users, renderUsers(sortedUsers(s), { width, height, cursor: s.userCursor, focused: key.focused, ascii, summary: onlineSummary(s) }));
   }
 
   /** The status bar; the ASCII-mode notice leads it until the first key. */

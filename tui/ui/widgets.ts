@@ -32,9 +32,11 @@ export function renderTabs(tabs: Tab[], width: number, ascii = false): string {
 }
 
 /** The users pane: a title, then people online first; offline dimmed; unread DMs counted. */
-export function renderUsers(rows: UserRow[], opts: { width: number; height: number; cursor: number; focused: boolean; ascii?: boolean }): string {
-  const online = rows.filter((r) => r.online).length;
-  const title = padTo(` Users ${online}/${rows.length}`, opts.width);
+export function renderUsers(rows: UserRow[], opts: { width: number; height: number; cursor: number; focused: boolean; ascii?: boolean; summary?: { online: number; more: number } }): string {
+  // A large server (protocol 2) says how many are online; the list holds the pages fetched so far.
+  const more = opts.summary?.more ?? 0;
+  const online = opts.summary?.online ?? rows.filter((r) => r.online).length;
+  const title = padTo(more > 0 ? ` Users ${online} online` : ` Users ${online}/${rows.length}`, opts.width);
   const lines = [opts.focused ? `{inverse}${escapeTags(title)}{/inverse}` : `{bold}${escapeTags(title)}{/bold}`];
   const visible = Math.max(0, opts.height - 1);
   // Keep the cursor in view.
@@ -50,6 +52,11 @@ export function renderUsers(rows: UserRow[], opts: { width: number; height: numb
     if (opts.focused && start + i === opts.cursor) text = `{inverse}${text}{/inverse}`;
     lines.push(text);
   });
+  if (more > 0 && visible > 0) {
+    const tail = paint("offline", escapeTags(padTo(`  ${more} more`, opts.width)));
+    if (lines.length > visible) lines[lines.length - 1] = tail;
+    else lines.push(tail);
+  }
   return lines.join("\n");
 }
 

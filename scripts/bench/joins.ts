@@ -1,0 +1,105 @@
+// Benchmark: join storms. n clients connect into one room (general), chat-server's CPU for the
+// whole storm from /proc (utime+stime of the server process), the frames and bytes the clients
+// received and the time until all are in; the same joins against ngIRCd (NICK/USER/JOIN over
+// raw TCP) with its CPU. Protocol 1 clients get today's presence (presence:update per user to
+// everyone, the whole online list in every session:ready); protocol 2 clients get presence
+// coalesced per tick and the count only above the threshold (docs/protocol.md).
+import { SioClient, IrcClient } from "./clients.js";
+import { cpuMsOf, fdLimit, seedDatabase, sleep, startChatServer, type BenchOutput, type Ctx, type Row, type Seed } from "./lib.js";
+import { NGIRCD, NGIRCD_SKIP, startNgircd } from "./servers.js";
+
+const CONCURRENCY = 50;
+/** Client sockets spread over loopback addresses so large storms never run out of ports. */
+const LOCAL = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
+
+type Storm = { cpuMs: number; seconds: number; frames: number; bytes: number };
+
+/** Runs `open` for n clients, CONCURRENCY at a time; then waits until nothing arrives for 1 s (bounded). */
+async function storm<C extends { bytesRead(): number; close(): void }>(n: number, pid: number, open: (i: number, count: () => void) => Promise<C>): Promise<Storm> {
+  let frames = 0;
+  let last = performance.now();
+  const count = () => {
+    frames++;
+    last = performance.now();
+  };
+  const clients: C[] = [];
+  const cpu0 = cpuMsOf(pid);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) {
+        const i = next++;
+        clients.push(await open(i, count));
+        count();
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  // Presence still in flight after the last join counts too: wait for a quiet second (at most 60 s).
+  const deadline = performance.now() + 60_000;
+  while (performance.now() - last < 1000 && performance.now() < deadline) await sleep(200);
+  const cpuMs = cpuMsOf(pid) - cpu0;
+  const bytes = clients.reduce((s, c) => s + c.bytesRead(), 0);
+  for (const c of clients) c.close();
+  return { cpuMs, seconds, frames, bytes };
+}
+
+async function chatStorm(ctx: Ctx, seed: Seed, n: number, protocol: 1 | 2): Promise<Storm> {
+  const server = await startChatServer(seed);
+  try {
+    const url = `http://127.0.0.1:${server.port}`;
+    const r = await storm(n, server.pid, async (i, count) => {
+      const c = await SioClient.connect(url, seed.users[i]!.token, { localAddress: LOCAL[i % LOCAL.length]!, auth: protocol === 2 ? { protocol: 2 } : {} });
+      c.onData = count;
+      return c;
+    });
+    ctx.log(`joins: chat-server protocol ${protocol}, ${n} clients: ${Math.round(r.cpuMs)} ms CPU, ${r.seconds.toFixed(1)} s, ${r.frames} frames, ${r.bytes} bytes`);
+    return r;
+  } finally {
+    await server.stop();
+  }
+}
+
+async function ircStorm(ctx: Ctx, n: number): Promise<Storm> {
+  const irc = await startNgircd(ctx);
+  try {
+    const r = await storm(n, irc.pid, async (i, count) => {
+      const c = await IrcClient.connect(irc.port, `j${i}`, "#bench", { localAddress: LOCAL[i % LOCAL.length]! });
+      c.onData = count;
+      return c;
+    });
+    ctx.log(`joins: ngircd, ${n} clients: ${Math.round(r.cpuMs)} ms CPU, ${r.seconds.toFixed(1)} s, ${r.frames} reads, ${r.bytes} bytes`);
+    return r;
+  } finally {
+    await irc.stop();
+  }
+}
+
+export async function joins(ctx: Ctx): Promise<BenchOutput> {
+  const small = ctx.quick ? 100 : 1000;
+  let large = ctx.quick ? 1000 : 10_000;
+  const limit = fdLimit();
+  // Client and server share the machine: two descriptors per socket, plus some.
+  if (limit < 2 * large + 500) large = Math.max(small, Math.floor((limit - 500) / 2));
+  const seed = await seedDatabase(ctx, { backend: "pglite", users: large });
+  const rows: Row[] = [];
+  try {
+    const irc = NGIRCD ? await ircStorm(ctx, small) : null;
+    const ircRef = (v: (s: Storm) => number) => ({ name: "ngircd", value: irc ? v(irc) : null, ...(irc ? {} : { skipped: NGIRCD_SKIP }) });
+    const v1 = await chatStorm(ctx, seed, small, 1);
+    const v2 = await chatStorm(ctx, seed, small, 2);
+    const v2Large = await chatStorm(ctx, seed, large, 2);
+    rows.push(
+      { bench: "joins", metric: `server CPU, ${small} clients join (protocol 2)`, unit: "ms", value: v2.cpuMs, refs: [ircRef((s) => s.cpuMs), { name: "protocol 1", value: v1.cpuMs }], ...(irc ? { target: { op: "<=" as const, value: 2 * irc.cpuMs, text: "<= 2x ngIRCd" } } : {}) },
+      { bench: "joins", metric: `server CPU, ${small} clients join (protocol 1, today's presence)`, unit: "ms", value: v1.cpuMs, refs: [ircRef((s) => s.cpuMs)] },
+      { bench: "joins", metric: `frames received, ${small} clients (protocol 2)`, unit: "frames", value: v2.frames, refs: [{ name: "protocol 1", value: v1.frames }] },
+      { bench: "joins", metric: `bytes received, ${small} clients (protocol 2)`, unit: "bytes", value: v2.bytes, refs: [ircRef((s) => s.bytes), { name: "protocol 1", value: v1.bytes }] },
+      { bench: "joins", metric: `time until all ${small} are in (protocol 2)`, unit: "s", value: v2.seconds, refs: [ircRef((s) => s.seconds), { name: "protocol 1", value: v1.seconds }] },
+      { bench: "joins", metric: `server CPU, ${large} clients join (protocol 2)`, unit: "ms", value: v2Large.cpuMs, refs: [{ name: `${small} clients`, value: v2.cpuMs }], target: { op: "<=", value: (12 * v2.cpuMs * large) / (10 * small), text: `<= 12x the ${small}-client figure per 10x clients` }, note: `${v2Large.frames} frames, ${v2Large.bytes} bytes, ${v2Large.seconds.toFixed(1)} s` },
+    );
+  } finally {
+    await seed.drop();
+  }
+  return { rows };
+}
