@@ -291,7 +291,8 @@ tuiTest("survives a server restart: queued lines are sent once, missed messages 
   const o = await connect(srv.url, other);
   const general = o.ready.chats[0]!.id;
   for (const text of ["missed one", "missed two"]) await o.ok("message:send", { chatId: general, text, clientId: uuid() });
-  const back = await tui.waitFor((s) => /● online/.test(s) && s.includes("missed two") && !s.includes("queued until"), 30_000);
+  // Acknowledged (stored): neither queued nor "(sending)" any more, and nothing unsent.
+  const back = await tui.waitFor((s) => /● online/.test(s) && s.includes("missed two") && !s.includes("queued until") && !s.includes("(sending)") && !/\d+ unsent/.test(s), 30_000);
   t.true(back.indexOf("missed one") < back.indexOf("missed two"), "missed messages in order");
   const page = await o.ok("history:fetch", { chatId: general, limit: 50 });
   t.is(page.messages.filter((m: MessageDto) => m.text === "typed while the server was down").length, 1, "stored exactly once");
