@@ -50,6 +50,18 @@ export type Config = {
   /** Concurrent message appends share one INSERT (on by default; CHAT_GROUP_COMMIT=0 turns it off, for benchmarks). */
   groupCommit: boolean;
   /**
+   * Each node keeps what a send checks (membership, chat, mute) and reads the send epoch instead
+   * (one read for the sends that arrive together); on by default, CHAT_SEND_CACHE=0 reads it all
+   * on every send (for benchmarks).
+   */
+  sendCache: boolean;
+  /**
+   * Group INSERTs in flight at once, each for its own share of the chats (a chat's messages go
+   * through one, so its ids follow the order of the appends). CHAT_COMMIT_LANES; default 4 on
+   * PostgreSQL, always 1 on PGlite (one connection).
+   */
+  commitLanes: number;
+  /**
    * The secret chat-sshd proves itself with on POST /api/v1/gateway/key-login (env
    * CHAT_GATEWAY_SECRET, or the file CHAT_GATEWAY_SECRET_FILE); unset: no gateway may log in.
    */
@@ -184,6 +196,8 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env
     limits: parseLimits(env["CHAT_RATE_LIMITS"]),
     files: fileLimits(env),
     groupCommit: env["CHAT_GROUP_COMMIT"] !== "0",
+    sendCache: env["CHAT_SEND_CACHE"] !== "0",
+    commitLanes: env["CHAT_COMMIT_LANES"] ? Math.max(1, Math.floor(Number(env["CHAT_COMMIT_LANES"])) || 1) : 4,
     web: env["CHAT_WEB"] !== "0",
     webDir: env["CHAT_WEB_DIR"] || undefined,
     gatewaySecret: env["CHAT_GATEWAY_SECRET"] || (env["CHAT_GATEWAY_SECRET_FILE"] ? readFileSync(env["CHAT_GATEWAY_SECRET_FILE"], "utf8").trim() : undefined),

@@ -51,7 +51,9 @@ export type RunningServer = {
 
 /** Services over an open database, without a network listener (the CLI's user commands). */
 export function createServices(db: Database, config: Config, notifier: Notifier, presence: PresenceService = createPresenceService({ notifier, options: { threshold: config.presenceThreshold, tickMs: config.presenceTickMs } }), audit: AuditLog = noAudit) {
-  const repos = createRepositories(db.prisma, { groupCommit: config.groupCommit });
+  const repos = createRepositories(db.prisma, {
+    groupCommit: config.groupCommit, sendCache: config.sendCache, commitLanes: db.kind === "pglite" ? 1 : config.commitLanes,
+  });
   const hasher = createScryptHasher({ logN: config.scryptLogN, maxQueue: config.limits.hashQueue });
   const accounts = createAccountService({ repos, hasher, notifier, sessionTtlMs: config.sessionTtlMs, audit });
   const chat = createChatService({ repos, notifier, presence });

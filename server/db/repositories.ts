@@ -100,7 +100,68 @@ type SummaryRow = {
   peer_id: number | null; peer_nick: string | null; peer_role: Role | null;
 };
 
-function chatRepository(prisma: PrismaClient): ChatRepository {
+/** Send contexts a node keeps (per chat and sender); the oldest goes first past this. */
+const SEND_CACHE_MAX = 50_000;
+
+type SendContext = NonNullable<Awaited<ReturnType<ChatRepository["sendContext"]>>>;
+
+function chatRepository(prisma: PrismaClient, opts: { sendCache: boolean }): ChatRepository {
+  const sendCache = opts.sendCache;
+  /** What sends checked, with the send epoch read in the same statement (one snapshot). */
+  const kept = new Map<string, { epoch: bigint; context: SendContext }>();
+  let keptEpoch: bigint | null = null;
+
+  async function readSendContext(chatId: number, userId: number, now: Date): Promise<{ context: SendContext | null; epoch: bigint | null }> {
+    const [r] = await prisma.$queryRaw<(Omit<SummaryRow, "last_id" | "unread" | "peer_id" | "peer_nick" | "peer_role"> & { mute_id: number | null; mute_reason: string | null; mute_until: Date | null; mute_by: string | null; epoch: bigint | null })[]>`
+      SELECT c.id AS chat_id, c.kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at, m.open, m.last_read_id,
+        s.id AS mute_id, s.reason AS mute_reason, s.until AS mute_until, b.nick AS mute_by,
+        (SELECT e.n FROM send_epoch e WHERE e.id = 1) AS epoch
+      FROM memberships m
+      JOIN chats c ON c.id = m.chat_id
+      LEFT JOIN LATERAL (
+        SELECT x.id, x.reason, x.until, x.by_id FROM sanctions x
+        WHERE x.user_id = ${userId} AND x.kind = 'mute' AND x.lifted_at IS NULL AND (x.until IS NULL OR x.until > ${now})
+        ORDER BY x.id DESC LIMIT 1
+      ) s ON true
+      LEFT JOIN users b ON b.id = s.by_id
+      WHERE m.chat_id = ${chatId} AND m.user_id = ${userId}`;
+    if (!r) return { context: null, epoch: null };
+    return {
+      epoch: r.epoch,
+      context: {
+        chat: toChat({ id: r.chat_id, kind: r.kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.created_at }),
+        membership: { chatId, userId, open: r.open, lastReadId: Number(r.last_read_id) },
+        mute: r.mute_id === null ? null : { id: r.mute_id, kind: "mute", userId, reason: r.mute_reason ?? "", until: r.mute_until, byNick: r.mute_by },
+      },
+    };
+  }
+
+  // One read of the send epoch in flight; the sends that arrive meanwhile wait for the next
+  // one, issued when it is answered, so every send is checked against a read issued after it
+  // arrived, and a burst of sends costs one read per round trip, not one per send.
+  let epochRead: Promise<bigint | null> | null = null;
+  let nextEpochRead: Promise<bigint | null> | null = null;
+  function issueEpochRead(): Promise<bigint | null> {
+    const p = prisma.$queryRaw<{ n: bigint }[]>`SELECT n FROM send_epoch WHERE id = 1`.then((rows) => rows[0]?.n ?? null);
+    epochRead = p;
+    const clear = () => {
+      if (epochRead === p) epochRead = null;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+  function sendEpochNow(): Promise<bigint | null> {
+    if (!epochRead) return issueEpochRead();
+    if (!nextEpochRead) {
+      const after = epochRead.then(() => undefined, () => undefined);
+      nextEpochRead = after.then(() => {
+        nextEpochRead = null;
+        return issueEpochRead();
+      });
+    }
+    return nextEpochRead;
+  }
+
   const repo: ChatRepository = {
     async findById(chatId) {
       const r = await prisma.chat.findUnique({ where: { id: chatId } });
@@ -159,24 +220,26 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
       return m && { chatId: m.chatId, userId: m.userId, open: m.open, lastReadId: Number(m.lastReadId) };
     },
     async sendContext(chatId, userId, now) {
-      const [r] = await prisma.$queryRaw<(Omit<SummaryRow, "last_id" | "unread" | "peer_id" | "peer_nick" | "peer_role"> & { mute_id: number | null; mute_reason: string | null; mute_until: Date | null; mute_by: string | null })[]>`
-        SELECT c.id AS chat_id, c.kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at, m.open, m.last_read_id,
-          s.id AS mute_id, s.reason AS mute_reason, s.until AS mute_until, b.nick AS mute_by
-        FROM memberships m
-        JOIN chats c ON c.id = m.chat_id
-        LEFT JOIN LATERAL (
-          SELECT x.id, x.reason, x.until, x.by_id FROM sanctions x
-          WHERE x.user_id = ${userId} AND x.kind = 'mute' AND x.lifted_at IS NULL AND (x.until IS NULL OR x.until > ${now})
-          ORDER BY x.id DESC LIMIT 1
-        ) s ON true
-        LEFT JOIN users b ON b.id = s.by_id
-        WHERE m.chat_id = ${chatId} AND m.user_id = ${userId}`;
-      if (!r) return null;
-      return {
-        chat: toChat({ id: r.chat_id, kind: r.kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.created_at }),
-        membership: { chatId, userId, open: r.open, lastReadId: Number(r.last_read_id) },
-        mute: r.mute_id === null ? null : { id: r.mute_id, kind: "mute", userId, reason: r.mute_reason ?? "", until: r.mute_until, byNick: r.mute_by },
-      };
+      if (!sendCache) return (await readSendContext(chatId, userId, now)).context;
+      // A read of the send epoch issued after this send arrived (shared with the sends that
+      // arrived with it): what was kept counts only if nothing moved the epoch since it was read.
+      const epoch = await sendEpochNow();
+      // Without the counter (its row gone) nothing kept can be trusted.
+      if (epoch === null) return (await readSendContext(chatId, userId, now)).context;
+      if (epoch !== keptEpoch) {
+        kept.clear();
+        keptEpoch = epoch;
+      }
+      const key = `${chatId}:${userId}`;
+      const hit = kept.get(key);
+      // A mute ends when its time runs out, which moves no epoch: read again once it has.
+      if (hit && hit.epoch === epoch && !(hit.context.mute?.until && hit.context.mute.until <= now)) return hit.context;
+      const read = await readSendContext(chatId, userId, now);
+      if (read.context && read.epoch === keptEpoch) {
+        if (kept.size >= SEND_CACHE_MAX) kept.delete(kept.keys().next().value!);
+        kept.set(key, { epoch: read.epoch, context: read.context });
+      }
+      return read.context;
     },
     async addMember(chatId, userId) {
       const before = await prisma.membership.findUnique({ where: { chatId_userId: { chatId, userId } }, select: { open: true } });
@@ -312,7 +375,7 @@ type PendingAppend = { m: NewMessage; resolve: (r: { message: MessageRecord; cre
 /** Rows per group-committed INSERT (5 parameters each, far below PostgreSQL's 65,535). */
 const GROUP_COMMIT_MAX = 500;
 
-function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean }): MessageRepository {
+function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean; lanes: number }): MessageRepository {
   /** One message by id, whole, in one statement (the loader search and history use). */
   async function loadById(id: bigint): Promise<MessageRecord | null> {
     const [row] = await prisma.$queryRawUnsafe<LoadedRow[]>(`WITH page AS (SELECT $1::bigint AS id) ${loadedMessagesSql(null)}`, id);
@@ -348,11 +411,16 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean })
   // instead of one transaction per message. Semantics are those of appendOne: a (sender,
   // clientId) that exists returns the stored row with created=false, and each caller is
   // answered only after the statement holding its row has committed.
-  const queue: PendingAppend[] = [];
-  let flushing = false;
+  //
+  // With several lanes, as many INSERTs are in flight at once, each for its own share of the
+  // chats: a chat's appends all go through one lane, one INSERT after the other, so its ids
+  // keep the order of the appends (a reader paging with `after` never sees a lower id commit
+  // after a higher one it has read).
+  const lanes = Array.from({ length: Math.max(1, opts.lanes) }, () => ({ queue: [] as PendingAppend[], flushing: false }));
 
-  async function flush(): Promise<void> {
-    flushing = true;
+  async function flush(lane: { queue: PendingAppend[]; flushing: boolean }): Promise<void> {
+    const queue = lane.queue;
+    lane.flushing = true;
     try {
       while (queue.length > 0) {
         const batch = queue.splice(0, GROUP_COMMIT_MAX);
@@ -370,7 +438,7 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean })
         }
       }
     } finally {
-      flushing = false;
+      lane.flushing = false;
     }
   }
 
@@ -427,9 +495,10 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean })
     append(m) {
       // File messages and replies (they carry a reference to load) go alone; text goes in groups.
       if (!opts.groupCommit || m.fileId !== undefined || m.replyToId !== undefined) return appendOne(m);
+      const lane = lanes[m.chatId % lanes.length]!;
       return new Promise((resolve, reject) => {
-        queue.push({ m, resolve, reject });
-        if (!flushing) void flush();
+        lane.queue.push({ m, resolve, reject });
+        if (!lane.flushing) void flush(lane);
       });
     },
     async listBefore(chatId, before, limit) {
@@ -716,13 +785,13 @@ function sshKeyRepository(prisma: PrismaClient): SshKeyRepository {
   };
 }
 
-export function createRepositories(prisma: PrismaClient, opts: { groupCommit?: boolean } = {}): Repositories {
+export function createRepositories(prisma: PrismaClient, opts: { groupCommit?: boolean; sendCache?: boolean; commitLanes?: number } = {}): Repositories {
   return {
     sshKeys: sshKeyRepository(prisma),
     users: userRepository(prisma),
     sessions: sessionRepository(prisma),
-    chats: chatRepository(prisma),
-    messages: messageRepository(prisma, { groupCommit: opts.groupCommit ?? true }),
+    chats: chatRepository(prisma, { sendCache: opts.sendCache ?? true }),
+    messages: messageRepository(prisma, { groupCommit: opts.groupCommit ?? true, lanes: opts.commitLanes ?? 1 }),
     sanctions: sanctionRepository(prisma),
     files: fileRepository(prisma),
   };

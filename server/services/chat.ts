@@ -100,8 +100,9 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
   async function publish(user: UserDto, input: { chatId: number; text: string; clientId: string; kind: "text" | "file"; fileId?: number; replyTo?: number }): Promise<MessageDto> {
     const { chatId, text, clientId, kind, replyTo } = input;
     const same = (m: { chatId: number; text: string; kind: string }) => m.chatId === chatId && m.text === text && m.kind === kind;
-    // Membership, chat and mute in one round trip: read on every send, never cached, so a
-    // kick, leave or mute holds for the very next message on every node.
+    // Membership, chat and mute: what this node kept, checked against the send epoch read
+    // after this send arrived (or read afresh, in one round trip), so a leave, close or mute
+    // holds for the very next message on every node (kicks end the session: the guard).
     const context = await repos.chats.sendContext(chatId, user.id, new Date());
     if (!context) throw notFound(chatId);
     const { chat, membership, mute } = context;
