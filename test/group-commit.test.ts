@@ -66,4 +66,47 @@ for (const backend of BACKENDS) {
     t.is((results[2] as PromiseRejectedResult).reason.code, (single as { code: string }).code, "the same error as without group commit");
     bob.close();
   });
+
+  test(`with lanes, several group INSERTs are in flight at once and each chat's ids follow the order of its appends (${backend})`, async (t) => {
+    const server = servers.get(backend)!;
+    // The most statements running at once through the group path.
+    let running = 0;
+    let most = 0;
+    const prisma = new Proxy(server.db.prisma, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (key === "$queryRawUnsafe") {
+          return (...args: unknown[]) => {
+            most = Math.max(most, ++running);
+            return ((value as (...a: unknown[]) => Promise<unknown>).apply(target, args)).finally(() => running--);
+          };
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const repos = createRepositories(prisma, { groupCommit: true, commitLanes: 4 });
+    const carol = await newUser(server, "gcl");
+    const rooms = [];
+    for (let i = 0; i < 4; i++) {
+      const name = `lane${i}${uuid().slice(0, 6)}`;
+      rooms.push(await repos.chats.createRoom({ name, nameKey: name, nameSkeleton: name, isPrivate: false, creatorId: carol.user.id }));
+    }
+    t.is(new Set(rooms.map((r) => r.id % 4)).size, 4, "the four rooms use the four lanes");
+    // Two waves: the second arrives while the first wave's INSERTs are in flight.
+    const appends = [];
+    for (let wave = 0; wave < 2; wave++) {
+      for (let i = 0; i < 100; i++) {
+        for (const room of rooms) appends.push({ room: room.id, seq: wave * 100 + i, p: repos.messages.append({ chatId: room.id, senderId: carol.user.id, kind: "text", text: `w${wave}-${i}`, clientId: uuid() }) });
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    const done = await Promise.all(appends.map(async (a) => ({ ...a, r: await a.p })));
+    t.true(done.every((d) => d.r.created && d.r.message.chatId === d.room));
+    for (const room of rooms) {
+      const ids = done.filter((d) => d.room === room.id).sort((a, b) => a.seq - b.seq).map((d) => d.r.message.id);
+      t.deepEqual(ids, [...ids].sort((a, b) => a - b), `room ${room.id}: ids follow the order of its appends`);
+    }
+    t.true(most >= 2 && most <= 4, `${most} group INSERTs were in flight at once (lanes: 4)`);
+    carol.close();
+  });
 }
