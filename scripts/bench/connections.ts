@@ -1,9 +1,9 @@
 // Benchmark 3, connections: memory per idle connection (RSS growth of the server process per
 // socket) at 10,000 sockets, chat-server in its own process against the `ws` floor.
-import { cpuMsOf, fdLimit, rssOf, seedDatabase, sleep, startChatServer, startWorker, type BenchOutput, type Ctx, type Row, type Worker } from "./lib.js";
+import { cpuMsOf, fdLimit, rssOf, threadCpu, seedDatabase, sleep, startChatServer, startWorker, type BenchOutput, type Ctx, type Row, type Worker } from "./lib.js";
 import { startWsFloor } from "./servers.js";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import WebSocket from "ws";
@@ -56,23 +56,6 @@ async function settle(pid: number): Promise<number> {
     low = Math.min(low, rssOf(pid));
   }
   return low;
-}
-
-/** CPU ms of each thread of a process, by thread name (main thread, libuv pool, V8, workers). */
-function threadCpu(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
-      const key = tid === String(pid) ? "main" : name;
-      out.set(key, (out.get(key) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100);
-    } catch {
-      // the thread ended
-    }
-  }
-  return out;
 }
 
 /** Share of one core a process spends over `ms` of doing nothing (its sockets idle), and by thread. */

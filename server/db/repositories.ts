@@ -6,7 +6,7 @@ import type {
   ChatRecord, ChatRepository, ChatSummary, FileRecord, FileRepository, FileStatus, MessageHit, MessageRecord, MessageRepository, NewMessage, Repositories,
   SanctionKind, SanctionRecord, SanctionRepository, SessionRepository, SshKeyRepository, UserRecord, UserRepository,
 } from "../services/ports.js";
-import type { PrismaClient } from "./generated/client.js";
+import { Prisma, type PrismaClient } from "./generated/client.js";
 
 const isUniqueViolation = (e: unknown): boolean =>
   typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
@@ -50,6 +50,32 @@ function userRepository(prisma: PrismaClient): UserRepository {
   };
 }
 
+type SessionRow = {
+  session_id: number; revoked_at: Date | null; expires_at: Date;
+  id: number; nick: string; nick_key: string; role: Role; password_hash: string; created_at: Date;
+  ban_id: number | null; ban_reason: string | null; ban_until: Date | null; ban_by: string | null;
+};
+/**
+ * Sessions with their user and the ban in force (as SanctionRepository.active reads it), the
+ * WHERE clause left to the caller: one statement instead of Prisma's four (session, user,
+ * sanctions, the sanction's author).
+ */
+const sessionSelect = (now: Date) => Prisma.sql`
+  SELECT s.id AS session_id, s.revoked_at, s.expires_at,
+    u.id, u.nick, u.nick_key, u.role::text AS role, u.password_hash, u.created_at,
+    b.id AS ban_id, b.reason AS ban_reason, b.until AS ban_until, bu.nick AS ban_by
+  FROM sessions s
+  JOIN users u ON u.id = s.user_id
+  LEFT JOIN LATERAL (
+    SELECT x.id, x.reason, x.until, x.by_id FROM sanctions x
+    WHERE x.user_id = s.user_id AND x.kind = 'ban' AND x.lifted_at IS NULL AND (x.until IS NULL OR x.until > ${now})
+    ORDER BY x.id DESC LIMIT 1
+  ) b ON true
+  LEFT JOIN users bu ON bu.id = b.by_id`;
+const toSessionUser = (r: SessionRow): UserRecord => ({ id: r.id, nick: r.nick, nickKey: r.nick_key, role: r.role, passwordHash: r.password_hash, createdAt: r.created_at });
+const toBan = (r: SessionRow): SanctionRecord | null =>
+  r.ban_id === null ? null : { id: r.ban_id, kind: "ban", userId: r.id, reason: r.ban_reason ?? "", until: r.ban_until, byNick: r.ban_by };
+
 function sessionRepository(prisma: PrismaClient): SessionRepository {
   return {
     async create({ userId, tokenHash, expiresAt }) {
@@ -57,28 +83,19 @@ function sessionRepository(prisma: PrismaClient): SessionRepository {
       return { id: s.id };
     },
     async findValid(tokenHash, now) {
-      const s = await prisma.session.findUnique({ where: { tokenHash: new Uint8Array(tokenHash) }, include: { user: true } });
-      if (!s || s.revokedAt || s.expiresAt <= now) return null;
-      return { sessionId: s.id, user: s.user };
+      // One statement (a handshake's whole read): the session, its user and the ban in force.
+      const [r] = await prisma.$queryRaw<SessionRow[]>`${sessionSelect(now)} WHERE s.token_hash = ${new Uint8Array(tokenHash)}`;
+      if (!r || r.revoked_at || r.expires_at <= now) return null;
+      return { sessionId: r.session_id, user: toSessionUser(r), ban: toBan(r) };
     },
     async revokeAll(userId, now) {
       await prisma.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
     },
     async states(sessionIds, now) {
       if (sessionIds.length === 0) return [];
-      const rows = await prisma.session.findMany({
-        where: { id: { in: sessionIds } },
-        select: {
-          id: true, revokedAt: true, expiresAt: true,
-          // The ban in force, as SanctionRepository.active reads it.
-          user: { include: { sanctions: { where: { kind: "ban", liftedAt: null, OR: [{ until: null }, { until: { gt: now } }] }, orderBy: { id: "desc" }, take: 1, include: { by: { select: { nick: true } } } } } },
-        },
-      });
-      return rows.map(({ id, revokedAt, expiresAt, user: { sanctions, ...user } }) => {
-        const b = sanctions[0];
-        const ban = b ? { id: b.id, kind: b.kind, userId: b.userId, reason: b.reason, until: b.until, byNick: b.by?.nick ?? null } : null;
-        return { sessionId: id, revokedAt, expiresAt, user, ban };
-      });
+      // One statement for any number of sessions (the sweep reads 500 at a time).
+      const rows = await prisma.$queryRaw<SessionRow[]>`${sessionSelect(now)} WHERE s.id = ANY(${[...new Set(sessionIds)]}::int[])`;
+      return rows.map((r) => ({ sessionId: r.session_id, revokedAt: r.revoked_at, expiresAt: r.expires_at, user: toSessionUser(r), ban: toBan(r) }));
     },
     async epoch() {
       const r = await prisma.sessionEpoch.findUnique({ where: { id: 1 }, select: { n: true } });
@@ -231,8 +248,9 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
       );
     },
     async openRoomIds(userId) {
-      const rows = await prisma.membership.findMany({ where: { userId, open: true, chat: { kind: "room" } }, select: { chatId: true } });
-      return rows.map((r) => r.chatId);
+      const rows = await prisma.$queryRaw<{ chat_id: number }[]>`
+        SELECT m.chat_id FROM memberships m JOIN chats c ON c.id = m.chat_id WHERE m.user_id = ${userId} AND m.open AND c.kind = 'room'`;
+      return rows.map((r) => r.chat_id);
     },
     members: (chatId) => prisma.membership.findMany({ where: { chatId }, select: { userId: true, open: true } }),
     async listPublicRooms(userId) {

@@ -151,7 +151,7 @@ export function createAccountService(deps: {
       if (!TOKEN_RE.test(token)) throw new AppError("SESSION_INVALID", "The session token is malformed; log in again.");
       const found = await repos.sessions.findValid(hashToken(token), now());
       if (!found) throw new AppError("SESSION_INVALID", "The session has expired or was revoked; log in again.");
-      await refuseBanned(found.user.id);
+      if (found.ban) throw new AppError("BANNED", `You are banned ${describeSanction(found.ban)}.`);
       return { sessionId: found.sessionId, user: toUserDto(found.user) };
     },
 

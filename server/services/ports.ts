@@ -77,8 +77,11 @@ export interface UserRepository {
 
 export interface SessionRepository {
   create(session: { userId: number; tokenHash: Buffer; expiresAt: Date }): Promise<{ id: number }>;
-  /** The session and its user when the token hash matches, it is not revoked and not expired. */
-  findValid(tokenHash: Buffer, now: Date): Promise<{ sessionId: number; user: UserRecord } | null>;
+  /**
+   * The session, its user and the user's ban in force (null: none) when the token hash matches,
+   * it is not revoked and not expired; one read.
+   */
+  findValid(tokenHash: Buffer, now: Date): Promise<{ sessionId: number; user: UserRecord; ban: SanctionRecord | null } | null>;
   /** Revokes the session; returns its id, or null when it did not exist or was already revoked. */
   revoke(tokenHash: Buffer, now: Date): Promise<number | null>;
   /** Revokes every session of the user (kick, ban). */
