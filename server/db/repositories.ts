@@ -60,8 +60,8 @@ type SessionRow = {
  * WHERE clause left to the caller: one statement instead of Prisma's four (session, user,
  * sanctions, the sanction's author).
  */
-const sessionSelect = (now: Date) => Prisma.sql`
-  SELECT s.id AS session_id, s.revoked_at, s.expires_at,
+const sessionSelect = (now: Date, extra = Prisma.empty) => Prisma.sql`
+  SELECT s.id AS session_id, s.revoked_at, s.expires_at${extra},
     u.id, u.nick, u.nick_key, u.role::text AS role, u.password_hash, u.created_at,
     b.id AS ban_id, b.reason AS ban_reason, b.until AS ban_until, bu.nick AS ban_by
   FROM sessions s
@@ -77,17 +77,31 @@ const toBan = (r: SessionRow): SanctionRecord | null =>
   r.ban_id === null ? null : { id: r.ban_id, kind: "ban", userId: r.id, reason: r.ban_reason ?? "", until: r.ban_until, byNick: r.ban_by };
 
 function sessionRepository(prisma: PrismaClient): SessionRepository {
+  async function findValidMany(tokenHashes: Buffer[], now: Date): Promise<Map<string, { sessionId: number; user: UserRecord; ban: SanctionRecord | null }>> {
+    // One statement for a batch of handshakes: each session, its user and the ban in force.
+    // The hashes go as hex text (an array of byte strings is not a parameter every driver takes);
+    // ARRAY(...) is evaluated once, so the unique index on token_hash answers each.
+    const hexes = [...new Set(tokenHashes.map((h) => h.toString("hex")))];
+    const rows = await prisma.$queryRaw<(SessionRow & { token_hex: string })[]>`
+      ${sessionSelect(now, Prisma.sql`, encode(s.token_hash, 'hex') AS token_hex`)}
+      WHERE s.token_hash = ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest(${hexes}::text[]) AS t(h)))`;
+    const found = new Map<string, { sessionId: number; user: UserRecord; ban: SanctionRecord | null }>();
+    for (const r of rows) {
+      if (r.revoked_at || r.expires_at <= now) continue;
+      found.set(r.token_hex, { sessionId: r.session_id, user: toSessionUser(r), ban: toBan(r) });
+    }
+    return found;
+  }
+
   return {
     async create({ userId, tokenHash, expiresAt }) {
       const s = await prisma.session.create({ data: { userId, tokenHash: new Uint8Array(tokenHash), expiresAt }, select: { id: true } });
       return { id: s.id };
     },
     async findValid(tokenHash, now) {
-      // One statement (a handshake's whole read): the session, its user and the ban in force.
-      const [r] = await prisma.$queryRaw<SessionRow[]>`${sessionSelect(now)} WHERE s.token_hash = ${new Uint8Array(tokenHash)}`;
-      if (!r || r.revoked_at || r.expires_at <= now) return null;
-      return { sessionId: r.session_id, user: toSessionUser(r), ban: toBan(r) };
+      return (await findValidMany([tokenHash], now)).get(tokenHash.toString("hex")) ?? null;
     },
+    findValidMany,
     async revokeAll(userId, now) {
       await prisma.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
     },
@@ -117,7 +131,48 @@ type SummaryRow = {
   peer_id: number | null; peer_nick: string | null; peer_role: Role | null;
 };
 
-function chatRepository(prisma: PrismaClient): ChatRepository {
+function chatRepository(prisma: PrismaClient): ChatRepository {  /** The chat list of each user (ChatRepository.listForUser), for any number of users in one statement. */
+  async function summaries(userIds: number[], opts: { chatId?: number; all?: boolean }): Promise<Map<number, ChatSummary[]>> {
+    const chatFilter = opts.chatId ?? null;
+    const all = opts.all ?? false;
+    // One query: the unread count is capped (LIMIT) so a huge backlog costs no more than the
+    // cap, and the last id comes from the (chat_id, id) index.
+    const rows = await prisma.$queryRaw<(SummaryRow & { user_id: number })[]>`
+      SELECT m.user_id, m.chat_id, c.kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at, m.open, m.last_read_id,
+        (SELECT max(x.id) FROM messages x WHERE x.chat_id = m.chat_id) AS last_id,
+        (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.chat_id = m.chat_id AND x.id > m.last_read_id
+           AND x.sender_id <> m.user_id AND x.kind IN ('text', 'file') LIMIT ${UNREAD_CAP}) u) AS unread,
+        p.id AS peer_id, p.nick AS peer_nick, p.role AS peer_role
+      FROM memberships m
+      JOIN chats c ON c.id = m.chat_id
+      LEFT JOIN LATERAL (
+        SELECT u.id, u.nick, u.role::text AS role FROM memberships pm JOIN users u ON u.id = pm.user_id
+        WHERE c.kind = 'dm' AND pm.chat_id = m.chat_id AND pm.user_id <> m.user_id LIMIT 1
+      ) p ON true
+      WHERE m.user_id = ANY(${[...new Set(userIds)]}::int[]) AND (${all} OR m.open) AND (${chatFilter}::int IS NULL OR m.chat_id = ${chatFilter}::int)
+      ORDER BY m.user_id, COALESCE(c.name_key = 'general', false) DESC, m.joined_at, m.chat_id`;
+    const out = new Map<number, ChatSummary[]>(userIds.map((id) => [id, []]));
+    for (const r of rows) {
+      out.get(r.user_id)!.push({
+        chat: toChat({ id: r.chat_id, kind: r.kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.created_at }),
+        membership: { chatId: r.chat_id, userId: r.user_id, open: r.open, lastReadId: Number(r.last_read_id) },
+        peer: r.peer_id !== null && r.peer_nick !== null ? { id: r.peer_id, nick: r.peer_nick, role: r.peer_role ?? "user" } : null,
+        lastMessageId: Number(r.last_id ?? 0),
+        unread: Number(r.unread),
+      });
+    }
+    return out;
+  }
+
+  async function openRoomIdsMany(userIds: number[]): Promise<Map<number, number[]>> {
+    const rows = await prisma.$queryRaw<{ user_id: number; chat_id: number }[]>`
+      SELECT m.user_id, m.chat_id FROM memberships m JOIN chats c ON c.id = m.chat_id
+      WHERE m.user_id = ANY(${[...new Set(userIds)]}::int[]) AND m.open AND c.kind = 'room'`;
+    const out = new Map<number, number[]>(userIds.map((id) => [id, []]));
+    for (const r of rows) out.get(r.user_id)!.push(r.chat_id);
+    return out;
+  }
+
   const repo: ChatRepository = {
     async findById(chatId) {
       const r = await prisma.chat.findUnique({ where: { id: chatId } });
@@ -219,39 +274,15 @@ function chatRepository(prisma: PrismaClient): ChatRepository {
       return Number(rows[0]?.last_read_id ?? 0);
     },
     async listForUser(userId, opts = {}) {
-      const chatFilter = opts.chatId ?? null;
-      const all = opts.all ?? false;
-      // One query: the unread count is capped (LIMIT) so a huge backlog costs no more than the
-      // cap, and the last id comes from the (chat_id, id) index.
-      const rows = await prisma.$queryRaw<SummaryRow[]>`
-        SELECT m.chat_id, c.kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at, m.open, m.last_read_id,
-          (SELECT max(x.id) FROM messages x WHERE x.chat_id = m.chat_id) AS last_id,
-          (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.chat_id = m.chat_id AND x.id > m.last_read_id
-             AND x.sender_id <> m.user_id AND x.kind IN ('text', 'file') LIMIT ${UNREAD_CAP}) u) AS unread,
-          p.id AS peer_id, p.nick AS peer_nick, p.role AS peer_role
-        FROM memberships m
-        JOIN chats c ON c.id = m.chat_id
-        LEFT JOIN LATERAL (
-          SELECT u.id, u.nick, u.role::text AS role FROM memberships pm JOIN users u ON u.id = pm.user_id
-          WHERE c.kind = 'dm' AND pm.chat_id = m.chat_id AND pm.user_id <> m.user_id LIMIT 1
-        ) p ON true
-        WHERE m.user_id = ${userId} AND (${all} OR m.open) AND (${chatFilter}::int IS NULL OR m.chat_id = ${chatFilter}::int)
-        ORDER BY COALESCE(c.name_key = 'general', false) DESC, m.joined_at, m.chat_id`;
-      return rows.map(
-        (r): ChatSummary => ({
-          chat: toChat({ id: r.chat_id, kind: r.kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.created_at }),
-          membership: { chatId: r.chat_id, userId, open: r.open, lastReadId: Number(r.last_read_id) },
-          peer: r.peer_id !== null && r.peer_nick !== null ? { id: r.peer_id, nick: r.peer_nick, role: r.peer_role ?? "user" } : null,
-          lastMessageId: Number(r.last_id ?? 0),
-          unread: Number(r.unread),
-        }),
-      );
+      return (await summaries([userId], opts)).get(userId) ?? [];
+    },
+    async listForUsers(userIds) {
+      return summaries(userIds, {});
     },
     async openRoomIds(userId) {
-      const rows = await prisma.$queryRaw<{ chat_id: number }[]>`
-        SELECT m.chat_id FROM memberships m JOIN chats c ON c.id = m.chat_id WHERE m.user_id = ${userId} AND m.open AND c.kind = 'room'`;
-      return rows.map((r) => r.chat_id);
+      return (await openRoomIdsMany([userId])).get(userId) ?? [];
     },
+    openRoomIdsMany,
     members: (chatId) => prisma.membership.findMany({ where: { chatId }, select: { userId: true, open: true } }),
     async listPublicRooms(userId) {
       const rows = await prisma.chat.findMany({

@@ -6,6 +6,7 @@ import type { Socket } from "socket.io";
 import { safeError, type Logger } from "../log.js";
 import type { ClientToServerEvents, ErrorBody, InterServerEvents, ServerToClientEvents, SessionEnded } from "../protocol/index.js";
 import type { AccountService, SessionVerdict } from "../services/accounts.js";
+import { createCoalescer } from "../services/coalesce.js";
 import type { ChatServer, SocketData } from "./io.js";
 
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -189,25 +190,11 @@ export function createSessionGuard(deps: {
   }
 
   /**
-   * Rechecks coalesce: one waiting batch collects the sessions asked for while a read is under
-   * way, and is read (one query) when that read is done, so each is still read by a read issued
-   * after it was asked for. A join storm then costs a few reads, not one per socket.
+   * Rechecks coalesce: the sessions asked for while a read is under way are read together (one
+   * query) when it is done, each still by a read issued after it was asked for. A join storm
+   * then costs a few reads, not one per socket.
    */
-  let waiting: { ids: Set<number>; done: Promise<Map<number, SessionVerdict>> } | null = null;
-  let lastRead: Promise<unknown> = Promise.resolve();
-  function readSoon(id: number): Promise<Map<number, SessionVerdict>> {
-    if (!waiting || waiting.ids.size >= BATCH) {
-      const ids = new Set<number>();
-      const done = lastRead.catch(() => undefined).then(() => {
-        if (waiting?.ids === ids) waiting = null;
-        return read([...ids]);
-      });
-      waiting = { ids, done };
-      lastRead = done;
-    }
-    waiting.ids.add(id);
-    return waiting.done;
-  }
+  const readSoon = createCoalescer(read, { max: BATCH });
 
   const timer = setInterval(() => void sweep(), deps.intervalMs);
   timer.unref();
@@ -217,7 +204,7 @@ export function createSessionGuard(deps: {
 
   return {
     async recheck(socket) {
-      const v = (await readSoon(socket.data.sessionId)).get(socket.data.sessionId);
+      const v = await readSoon(socket.data.sessionId);
       return Boolean(v?.ok) && !socket.disconnected;
     },
     async admit(socket) {
