@@ -5,13 +5,13 @@
 // everyone, the whole online list in every session:ready); protocol 2 clients get presence
 // coalesced per tick and the count only above the threshold (docs/protocol.md).
 import { SioClient, IrcClient } from "./clients.js";
-import { cpuMsOf, fdLimit, threadCpu, seedDatabase, sleep, startChatServer, type BenchOutput, type Ctx, type Row, type Seed } from "./lib.js";
+import { cpuMsOf, raiseFdLimit, threadCpu, seedDatabase, sleep, startChatServer, type BenchOutput, type Ctx, type Row, type Seed } from "./lib.js";
 import { NGIRCD, NGIRCD_SKIP, startNgircd } from "./servers.js";
 import { byPackage, topFrames, type Frame } from "./profile.js";
 
 const CONCURRENCY = 50;
 /** Client sockets spread over loopback addresses so large storms never run out of ports. */
-const LOCAL = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
+const LOCAL = Array.from({ length: 16 }, (_, i) => `127.0.0.${i + 2}`);
 
 type Storm = { cpuMs: number; seconds: number; frames: number; bytes: number; profile?: { top: Frame[]; byPackage: Record<string, number> }; threads?: Record<string, number> };
 
@@ -93,7 +93,8 @@ async function ircStorm(ctx: Ctx, n: number): Promise<Storm> {
 export async function joins(ctx: Ctx): Promise<BenchOutput> {
   const small = ctx.quick ? 100 : 1000;
   let large = ctx.quick ? 1000 : 10_000;
-  const limit = fdLimit();
+  // As the connections benchmark does: the server and its clients are children of this process.
+  const limit = raiseFdLimit();
   // Client and server share the machine: two descriptors per socket, plus some.
   if (limit < 2 * large + 500) large = Math.max(small, Math.floor((limit - 500) / 2));
   const seed = await seedDatabase(ctx, { backend: "pglite", users: large });

@@ -1,5 +1,5 @@
 // Benchmark plumbing: result rows, statistics, child processes (always killed), seeded servers.
-import { fork, type ChildProcess } from "node:child_process";
+import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -148,6 +148,29 @@ export function machine() {
 export function fdLimit(): number {
   const m = /Max open files\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"));
   return m ? Number(m[1]) : 1024;
+}
+
+/**
+ * Raises this process's open-files limit (soft and, as root, hard) as far as the kernel allows
+ * (fs.nr_open), with prlimit(1) since Node has no setrlimit; the server and the workers it
+ * spawns inherit it. Returns what the limit is afterwards.
+ */
+export function raiseFdLimit(): number {
+  try {
+    const max = Number(readFileSync("/proc/sys/fs/nr_open", "utf8").trim()) || 1_048_576;
+    const hard = Number(/Max open files\s+\d+\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? 0);
+    for (const n of [max, hard]) {
+      try {
+        if (n > 0) execFileSync("prlimit", [`--pid=${process.pid}`, `--nofile=${n}:${n}`], { stdio: "ignore" });
+        break;
+      } catch {
+        // not root: try the hard limit next
+      }
+    }
+  } catch {
+    // no prlimit or no /proc: keep the limit the shell gave
+  }
+  return fdLimit();
 }
 
 // ---- workers --------------------------------------------------------------------------------
