@@ -95,8 +95,8 @@ export async function joins(ctx: Ctx): Promise<BenchOutput> {
   let large = ctx.quick ? 1000 : 10_000;
   // As the connections benchmark does: the server and its clients are children of this process.
   const limit = raiseFdLimit();
-  // Client and server share the machine: two descriptors per socket, plus some.
-  if (limit < 2 * large + 500) large = Math.max(small, Math.floor((limit - 500) / 2));
+  // The clients are in this process and the server in its child: each holds one descriptor per socket.
+  if (limit < large + 500) large = Math.max(small, limit - 500);
   const seed = await seedDatabase(ctx, { backend: "pglite", users: large });
   const rows: Row[] = [];
   let details: Record<string, unknown> = {};
