@@ -115,7 +115,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
   });
-  const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, ...(link ? { adapter: createAdapter(link.adapterClient, { streamName: adapterStream(config.redisPrefix) }) } : {}) });
+  const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, pingIntervalMs: config.pingIntervalMs, pingTimeoutMs: config.pingTimeoutMs, ...(link ? { adapter: createAdapter(link.adapterClient, { streamName: adapterStream(config.redisPrefix) }) } : {}) });
   const notifier = createNotifier(io);
   const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log, prefix: config.redisPrefix, options: { threshold: config.presenceThreshold, tickMs: config.presenceTickMs } }) : null;
   const audit = createAuditLog(log);

@@ -1,9 +1,7 @@
 // Benchmark 3, connections: memory per idle connection (RSS growth of the server process per
 // socket) at 10,000 sockets, chat-server in its own process against the `ws` floor.
-import { cpuMsOf, fdLimit, rssOf, seedDatabase, sleep, startChatServer, startWorker, type BenchOutput, type Ctx, type Row, type Worker } from "./lib.js";
+import { cpuMsOf, fdLimit, raiseFdLimit, rssOf, threadCpu, seedDatabase, sleep, startChatServer, startWorker, type BenchOutput, type Ctx, type Row, type Worker } from "./lib.js";
 import { startWsFloor } from "./servers.js";
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import WebSocket from "ws";
@@ -58,23 +56,6 @@ async function settle(pid: number): Promise<number> {
   return low;
 }
 
-/** CPU ms of each thread of a process, by thread name (main thread, libuv pool, V8, workers). */
-function threadCpu(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
-      const key = tid === String(pid) ? "main" : name;
-      out.set(key, (out.get(key) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100);
-    } catch {
-      // the thread ended
-    }
-  }
-  return out;
-}
-
 /** Share of one core a process spends over `ms` of doing nothing (its sockets idle), and by thread. */
 async function idleCpu(pid: number, ms: number): Promise<{ share: number; threads: Record<string, number> }> {
   const c0 = cpuMsOf(pid);
@@ -103,29 +84,6 @@ async function fill(target: object, specs: Record<string, unknown>[], workers: W
   const failed = r.reduce((s, x) => s + x.failed, 0);
   if (failed > 0) throw new Error(`${failed} sockets failed to connect: ${r.find((x) => x.firstError)?.firstError}`);
   return { connected: r.reduce((s, x) => s + x.connected, 0), seconds: (Date.now() - t0) / 1000 };
-}
-
-/**
- * Raises this process's open-files limit (soft and, as root, hard) as far as the kernel allows
- * (fs.nr_open), with prlimit(1) since Node has no setrlimit; the server and the workers it
- * spawns inherit it. Returns what the limit is afterwards.
- */
-function raiseFdLimit(): number {
-  try {
-    const max = Number(readFileSync("/proc/sys/fs/nr_open", "utf8").trim()) || 1_048_576;
-    const hard = Number(/Max open files\s+\d+\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? 0);
-    for (const n of [max, hard]) {
-      try {
-        if (n > 0) execFileSync("prlimit", [`--pid=${process.pid}`, `--nofile=${n}:${n}`], { stdio: "ignore" });
-        break;
-      } catch {
-        // not root: try the hard limit next
-      }
-    }
-  } catch {
-    // no prlimit or no /proc: keep the limit the shell gave
-  }
-  return fdLimit();
 }
 
 export async function connections(ctx: Ctx): Promise<BenchOutput> {

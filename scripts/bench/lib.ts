@@ -1,6 +1,6 @@
 // Benchmark plumbing: result rows, statistics, child processes (always killed), seeded servers.
-import { fork, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, fork, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -115,6 +115,23 @@ export function cpuMsOf(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
 }
 
+/** CPU ms of each thread of a process, by thread name (main thread, libuv pool, V8, workers). */
+export function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+      const key = tid === String(pid) ? "main" : name;
+      out.set(key, (out.get(key) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
 export function machine() {
   const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
   const model = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? "unknown";
@@ -131,6 +148,29 @@ export function machine() {
 export function fdLimit(): number {
   const m = /Max open files\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"));
   return m ? Number(m[1]) : 1024;
+}
+
+/**
+ * Raises this process's open-files limit (soft and, as root, hard) as far as the kernel allows
+ * (fs.nr_open), with prlimit(1) since Node has no setrlimit; the server and the workers it
+ * spawns inherit it. Returns what the limit is afterwards.
+ */
+export function raiseFdLimit(): number {
+  try {
+    const max = Number(readFileSync("/proc/sys/fs/nr_open", "utf8").trim()) || 1_048_576;
+    const hard = Number(/Max open files\s+\d+\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? 0);
+    for (const n of [max, hard]) {
+      try {
+        if (n > 0) execFileSync("prlimit", [`--pid=${process.pid}`, `--nofile=${n}:${n}`], { stdio: "ignore" });
+        break;
+      } catch {
+        // not root: try the hard limit next
+      }
+    }
+  } catch {
+    // no prlimit or no /proc: keep the limit the shell gave
+  }
+  return fdLimit();
 }
 
 // ---- workers --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import type {
   ChatRecord, ChatRepository, ChatSummary, FileRecord, FileRepository, FileStatus, MessageHit, MessageRecord, MessageRepository, NewMessage, Repositories,
   SanctionKind, SanctionRecord, SanctionRepository, SessionRepository, SshKeyRepository, UserRecord, UserRepository,
 } from "../services/ports.js";
-import type { PrismaClient } from "./generated/client.js";
+import { Prisma, type PrismaClient } from "./generated/client.js";
 
 const isUniqueViolation = (e: unknown): boolean =>
   typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
@@ -50,35 +50,66 @@ function userRepository(prisma: PrismaClient): UserRepository {
   };
 }
 
+type SessionRow = {
+  session_id: number; revoked_at: Date | null; expires_at: Date;
+  id: number; nick: string; nick_key: string; role: Role; password_hash: string; created_at: Date;
+  ban_id: number | null; ban_reason: string | null; ban_until: Date | null; ban_by: string | null;
+};
+/**
+ * Sessions with their user and the ban in force (as SanctionRepository.active reads it), the
+ * WHERE clause left to the caller: one statement instead of Prisma's four (session, user,
+ * sanctions, the sanction's author).
+ */
+const sessionSelect = (now: Date, extra = Prisma.empty) => Prisma.sql`
+  SELECT s.id AS session_id, s.revoked_at, s.expires_at${extra},
+    u.id, u.nick, u.nick_key, u.role::text AS role, u.password_hash, u.created_at,
+    b.id AS ban_id, b.reason AS ban_reason, b.until AS ban_until, bu.nick AS ban_by
+  FROM sessions s
+  JOIN users u ON u.id = s.user_id
+  LEFT JOIN LATERAL (
+    SELECT x.id, x.reason, x.until, x.by_id FROM sanctions x
+    WHERE x.user_id = s.user_id AND x.kind = 'ban' AND x.lifted_at IS NULL AND (x.until IS NULL OR x.until > ${now})
+    ORDER BY x.id DESC LIMIT 1
+  ) b ON true
+  LEFT JOIN users bu ON bu.id = b.by_id`;
+const toSessionUser = (r: SessionRow): UserRecord => ({ id: r.id, nick: r.nick, nickKey: r.nick_key, role: r.role, passwordHash: r.password_hash, createdAt: r.created_at });
+const toBan = (r: SessionRow): SanctionRecord | null =>
+  r.ban_id === null ? null : { id: r.ban_id, kind: "ban", userId: r.id, reason: r.ban_reason ?? "", until: r.ban_until, byNick: r.ban_by };
+
 function sessionRepository(prisma: PrismaClient): SessionRepository {
+  async function findValidMany(tokenHashes: Buffer[], now: Date): Promise<Map<string, { sessionId: number; user: UserRecord; ban: SanctionRecord | null }>> {
+    // One statement for a batch of handshakes: each session, its user and the ban in force.
+    // The hashes go as hex text (an array of byte strings is not a parameter every driver takes);
+    // ARRAY(...) is evaluated once, so the unique index on token_hash answers each.
+    const hexes = [...new Set(tokenHashes.map((h) => h.toString("hex")))];
+    const rows = await prisma.$queryRaw<(SessionRow & { token_hex: string })[]>`
+      ${sessionSelect(now, Prisma.sql`, encode(s.token_hash, 'hex') AS token_hex`)}
+      WHERE s.token_hash = ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest(${hexes}::text[]) AS t(h)))`;
+    const found = new Map<string, { sessionId: number; user: UserRecord; ban: SanctionRecord | null }>();
+    for (const r of rows) {
+      if (r.revoked_at || r.expires_at <= now) continue;
+      found.set(r.token_hex, { sessionId: r.session_id, user: toSessionUser(r), ban: toBan(r) });
+    }
+    return found;
+  }
+
   return {
     async create({ userId, tokenHash, expiresAt }) {
       const s = await prisma.session.create({ data: { userId, tokenHash: new Uint8Array(tokenHash), expiresAt }, select: { id: true } });
       return { id: s.id };
     },
     async findValid(tokenHash, now) {
-      const s = await prisma.session.findUnique({ where: { tokenHash: new Uint8Array(tokenHash) }, include: { user: true } });
-      if (!s || s.revokedAt || s.expiresAt <= now) return null;
-      return { sessionId: s.id, user: s.user };
+      return (await findValidMany([tokenHash], now)).get(tokenHash.toString("hex")) ?? null;
     },
+    findValidMany,
     async revokeAll(userId, now) {
       await prisma.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
     },
     async states(sessionIds, now) {
       if (sessionIds.length === 0) return [];
-      const rows = await prisma.session.findMany({
-        where: { id: { in: sessionIds } },
-        select: {
-          id: true, revokedAt: true, expiresAt: true,
-          // The ban in force, as SanctionRepository.active reads it.
-          user: { include: { sanctions: { where: { kind: "ban", liftedAt: null, OR: [{ until: null }, { until: { gt: now } }] }, orderBy: { id: "desc" }, take: 1, include: { by: { select: { nick: true } } } } } },
-        },
-      });
-      return rows.map(({ id, revokedAt, expiresAt, user: { sanctions, ...user } }) => {
-        const b = sanctions[0];
-        const ban = b ? { id: b.id, kind: b.kind, userId: b.userId, reason: b.reason, until: b.until, byNick: b.by?.nick ?? null } : null;
-        return { sessionId: id, revokedAt, expiresAt, user, ban };
-      });
+      // One statement for any number of sessions (the sweep reads 500 at a time).
+      const rows = await prisma.$queryRaw<SessionRow[]>`${sessionSelect(now)} WHERE s.id = ANY(${[...new Set(sessionIds)]}::int[])`;
+      return rows.map((r) => ({ sessionId: r.session_id, revokedAt: r.revoked_at, expiresAt: r.expires_at, user: toSessionUser(r), ban: toBan(r) }));
     },
     async epoch() {
       const r = await prisma.sessionEpoch.findUnique({ where: { id: 1 }, select: { n: true } });
@@ -160,6 +191,48 @@ function chatRepository(prisma: PrismaClient, opts: { sendCache: boolean }): Cha
       });
     }
     return nextEpochRead;
+  }
+
+  /** The chat list of each user (ChatRepository.listForUser), for any number of users in one statement. */
+  async function summaries(userIds: number[], opts: { chatId?: number; all?: boolean }): Promise<Map<number, ChatSummary[]>> {
+    const chatFilter = opts.chatId ?? null;
+    const all = opts.all ?? false;
+    // One query: the unread count is capped (LIMIT) so a huge backlog costs no more than the
+    // cap, and the last id comes from the (chat_id, id) index.
+    const rows = await prisma.$queryRaw<(SummaryRow & { user_id: number })[]>`
+      SELECT m.user_id, m.chat_id, c.kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at, m.open, m.last_read_id,
+        (SELECT max(x.id) FROM messages x WHERE x.chat_id = m.chat_id) AS last_id,
+        (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.chat_id = m.chat_id AND x.id > m.last_read_id
+           AND x.sender_id <> m.user_id AND x.kind IN ('text', 'file') LIMIT ${UNREAD_CAP}) u) AS unread,
+        p.id AS peer_id, p.nick AS peer_nick, p.role AS peer_role
+      FROM memberships m
+      JOIN chats c ON c.id = m.chat_id
+      LEFT JOIN LATERAL (
+        SELECT u.id, u.nick, u.role::text AS role FROM memberships pm JOIN users u ON u.id = pm.user_id
+        WHERE c.kind = 'dm' AND pm.chat_id = m.chat_id AND pm.user_id <> m.user_id LIMIT 1
+      ) p ON true
+      WHERE m.user_id = ANY(${[...new Set(userIds)]}::int[]) AND (${all} OR m.open) AND (${chatFilter}::int IS NULL OR m.chat_id = ${chatFilter}::int)
+      ORDER BY m.user_id, COALESCE(c.name_key = 'general', false) DESC, m.joined_at, m.chat_id`;
+    const out = new Map<number, ChatSummary[]>(userIds.map((id) => [id, []]));
+    for (const r of rows) {
+      out.get(r.user_id)!.push({
+        chat: toChat({ id: r.chat_id, kind: r.kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.created_at }),
+        membership: { chatId: r.chat_id, userId: r.user_id, open: r.open, lastReadId: Number(r.last_read_id) },
+        peer: r.peer_id !== null && r.peer_nick !== null ? { id: r.peer_id, nick: r.peer_nick, role: r.peer_role ?? "user" } : null,
+        lastMessageId: Number(r.last_id ?? 0),
+        unread: Number(r.unread),
+      });
+    }
+    return out;
+  }
+
+  async function openRoomIdsMany(userIds: number[]): Promise<Map<number, number[]>> {
+    const rows = await prisma.$queryRaw<{ user_id: number; chat_id: number }[]>`
+      SELECT m.user_id, m.chat_id FROM memberships m JOIN chats c ON c.id = m.chat_id
+      WHERE m.user_id = ANY(${[...new Set(userIds)]}::int[]) AND m.open AND c.kind = 'room'`;
+    const out = new Map<number, number[]>(userIds.map((id) => [id, []]));
+    for (const r of rows) out.get(r.user_id)!.push(r.chat_id);
+    return out;
   }
 
   const repo: ChatRepository = {
@@ -265,38 +338,15 @@ function chatRepository(prisma: PrismaClient, opts: { sendCache: boolean }): Cha
       return Number(rows[0]?.last_read_id ?? 0);
     },
     async listForUser(userId, opts = {}) {
-      const chatFilter = opts.chatId ?? null;
-      const all = opts.all ?? false;
-      // One query: the unread count is capped (LIMIT) so a huge backlog costs no more than the
-      // cap, and the last id comes from the (chat_id, id) index.
-      const rows = await prisma.$queryRaw<SummaryRow[]>`
-        SELECT m.chat_id, c.kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at, m.open, m.last_read_id,
-          (SELECT max(x.id) FROM messages x WHERE x.chat_id = m.chat_id) AS last_id,
-          (SELECT count(*) FROM (SELECT 1 FROM messages x WHERE x.chat_id = m.chat_id AND x.id > m.last_read_id
-             AND x.sender_id <> m.user_id AND x.kind IN ('text', 'file') LIMIT ${UNREAD_CAP}) u) AS unread,
-          p.id AS peer_id, p.nick AS peer_nick, p.role AS peer_role
-        FROM memberships m
-        JOIN chats c ON c.id = m.chat_id
-        LEFT JOIN LATERAL (
-          SELECT u.id, u.nick, u.role::text AS role FROM memberships pm JOIN users u ON u.id = pm.user_id
-          WHERE c.kind = 'dm' AND pm.chat_id = m.chat_id AND pm.user_id <> m.user_id LIMIT 1
-        ) p ON true
-        WHERE m.user_id = ${userId} AND (${all} OR m.open) AND (${chatFilter}::int IS NULL OR m.chat_id = ${chatFilter}::int)
-        ORDER BY COALESCE(c.name_key = 'general', false) DESC, m.joined_at, m.chat_id`;
-      return rows.map(
-        (r): ChatSummary => ({
-          chat: toChat({ id: r.chat_id, kind: r.kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.created_at }),
-          membership: { chatId: r.chat_id, userId, open: r.open, lastReadId: Number(r.last_read_id) },
-          peer: r.peer_id !== null && r.peer_nick !== null ? { id: r.peer_id, nick: r.peer_nick, role: r.peer_role ?? "user" } : null,
-          lastMessageId: Number(r.last_id ?? 0),
-          unread: Number(r.unread),
-        }),
-      );
+      return (await summaries([userId], opts)).get(userId) ?? [];
+    },
+    async listForUsers(userIds) {
+      return summaries(userIds, {});
     },
     async openRoomIds(userId) {
-      const rows = await prisma.membership.findMany({ where: { userId, open: true, chat: { kind: "room" } }, select: { chatId: true } });
-      return rows.map((r) => r.chatId);
+      return (await openRoomIdsMany([userId])).get(userId) ?? [];
     },
+    openRoomIdsMany,
     members: (chatId) => prisma.membership.findMany({ where: { chatId }, select: { userId: true, open: true } }),
     async listPublicRooms(userId) {
       const rows = await prisma.chat.findMany({

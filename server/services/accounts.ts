@@ -5,6 +5,7 @@ import { confusableKey } from "../protocol/confusables.js";
 import { checkNick, foldKey, type AuthResponse, type Role, type SessionEnded, type SshKeyDto, type UserDto } from "../protocol/index.js";
 import { toMessageDto, toUserDto } from "./dto.js";
 import type { PasswordHasher } from "./password.js";
+import { createCoalescer } from "./coalesce.js";
 import { describeSanction } from "./moderation.js";
 import { noAudit, type AuditLog, type Notifier, type Repositories, type SshKeyRecord, type UserRecord } from "./ports.js";
 import { parseSshPublicKey } from "./ssh-keys.js";
@@ -104,6 +105,9 @@ export function createAccountService(deps: {
     return dummyHash;
   }
 
+  // Handshakes arriving together read their sessions in one query (a reconnect storm).
+  const findSession = createCoalescer((hexes: string[]) => repos.sessions.findValidMany(hexes.map((h) => Buffer.from(h, "hex")), now()), { max: 500 });
+
   async function refuseBanned(userId: number): Promise<void> {
     const ban = await repos.sanctions.active(userId, "ban", now());
     if (ban) throw new AppError("BANNED", `You are banned ${describeSanction(ban)}.`);
@@ -149,9 +153,9 @@ export function createAccountService(deps: {
 
     async authenticate(token) {
       if (!TOKEN_RE.test(token)) throw new AppError("SESSION_INVALID", "The session token is malformed; log in again.");
-      const found = await repos.sessions.findValid(hashToken(token), now());
+      const found = await findSession(hashToken(token).toString("hex"));
       if (!found) throw new AppError("SESSION_INVALID", "The session has expired or was revoked; log in again.");
-      await refuseBanned(found.user.id);
+      if (found.ban) throw new AppError("BANNED", `You are banned ${describeSanction(found.ban)}.`);
       return { sessionId: found.sessionId, user: toUserDto(found.user) };
     },
 

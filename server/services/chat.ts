@@ -8,6 +8,7 @@ import {
   type PublicRoom, type ReadState, type SendMessage, type SessionReady, type UserDto, type UserWithPresence,
 } from "../protocol/index.js";
 import { GENERAL_ROOM } from "./accounts.js";
+import { createCoalescer } from "./coalesce.js";
 import { describeSanction } from "./moderation.js";
 import { recordMentions } from "./conversations.js";
 import { toChatDto, toMessageDto, toUserDto } from "./dto.js";
@@ -36,6 +37,10 @@ export interface ChatService {
 
 export function createChatService(deps: { repos: Repositories; notifier: Notifier; presence: PresenceService }): ChatService {
   const { repos, notifier, presence } = deps;
+
+  // Sockets setting up together (a join storm) read their rooms and chat lists in one query each.
+  const roomIds = createCoalescer((ids: number[]) => repos.chats.openRoomIdsMany(ids), { max: 500 });
+  const chatLists = createCoalescer((ids: number[]) => repos.chats.listForUsers(ids), { max: 500 });
 
   // A chat the user may not see answers exactly like one that does not exist.
   const notFound = (chatId: number) => new AppError("CHAT_NOT_FOUND", `Chat ${chatId} does not exist or you are not a member of it.`);
@@ -136,13 +141,13 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
 
   return {
     async snapshot(user, opts) {
-      const chats = (await repos.chats.listForUser(user.id)).map(toChatDto);
+      const chats = ((await chatLists(user.id)) ?? []).map(toChatDto);
       if (!opts?.page) return { user, online: await presence.online(), chats, serverTime: new Date().toISOString() };
       const page = await presence.onlinePage(undefined, opts.page);
       return { user, online: page.users, onlineCount: page.count, onlineNext: page.next, chats, serverTime: new Date().toISOString() };
     },
 
-    socketRooms: (userId) => repos.chats.openRoomIds(userId),
+    socketRooms: async (userId) => (await roomIds(userId)) ?? [],
 
     send: (user, { chatId, text, clientId, replyTo }) => publish(user, { chatId, text, clientId, kind: "text", ...(replyTo !== undefined ? { replyTo } : {}) }),
 

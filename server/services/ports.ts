@@ -77,8 +77,13 @@ export interface UserRepository {
 
 export interface SessionRepository {
   create(session: { userId: number; tokenHash: Buffer; expiresAt: Date }): Promise<{ id: number }>;
-  /** The session and its user when the token hash matches, it is not revoked and not expired. */
-  findValid(tokenHash: Buffer, now: Date): Promise<{ sessionId: number; user: UserRecord } | null>;
+  /**
+   * The session, its user and the user's ban in force (null: none) when the token hash matches,
+   * it is not revoked and not expired; one read.
+   */
+  findValid(tokenHash: Buffer, now: Date): Promise<{ sessionId: number; user: UserRecord; ban: SanctionRecord | null } | null>;
+  /** findValid for many token hashes in one read, keyed by the hash in hex; invalid ones left out. */
+  findValidMany(tokenHashes: Buffer[], now: Date): Promise<Map<string, { sessionId: number; user: UserRecord; ban: SanctionRecord | null }>>;
   /** Revokes the session; returns its id, or null when it did not exist or was already revoked. */
   revoke(tokenHash: Buffer, now: Date): Promise<number | null>;
   /** Revokes every session of the user (kick, ban). */
@@ -141,8 +146,12 @@ export interface ChatRepository {
   advanceRead(chatId: number, userId: number, messageId: number): Promise<number>;
   /** Chats of a user (only open ones unless `all`), with unread counts and the DM peer. */
   listForUser(userId: number, opts?: { chatId?: number; all?: boolean }): Promise<ChatSummary[]>;
+  /** listForUser (open chats) of many users in one read; every id given is a key. */
+  listForUsers(userIds: number[]): Promise<Map<number, ChatSummary[]>>;
   /** Ids of the rooms (not DMs) the user has open: the socket rooms to join on connect. */
   openRoomIds(userId: number): Promise<number[]>;
+  /** openRoomIds of many users in one read; every id given is a key. */
+  openRoomIdsMany(userIds: number[]): Promise<Map<number, number[]>>;
   /** Every member of the chat with whether they have it open. */
   members(chatId: number): Promise<{ userId: number; open: boolean }[]>;
   listPublicRooms(userId: number): Promise<{ id: number; name: string; members: number; joined: boolean }[]>;

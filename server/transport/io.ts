@@ -26,6 +26,7 @@ import { createSessionGuard, sessionRoom } from "./sessions.js";
 import { seconds, type Limits } from "./limits.js";
 import { createSendQueue, type QueueBounds } from "./send-queue.js";
 import type { Metrics } from "../metrics.js";
+import { PING_DEFAULTS } from "../config.js";
 
 export type SocketData = { user: UserDto; sessionId: number };
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -77,7 +78,10 @@ function normalOrigin(origin: string): string {
   }
 }
 
-export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean | number }): ChatServer {
+export function createIo(
+  httpServer: HttpServer,
+  opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean | number; pingIntervalMs?: number; pingTimeoutMs?: number },
+): ChatServer {
   const allowed = new Set(opts.allowedOrigins.map(normalOrigin));
   return new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
@@ -85,8 +89,8 @@ export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[
     transports: ["websocket"],
     maxHttpBufferSize: MAX_PACKET_BYTES,
     serveClient: false,
-    pingInterval: 20_000,
-    pingTimeout: 20_000,
+    pingInterval: opts.pingIntervalMs ?? PING_DEFAULTS.intervalMs,
+    pingTimeout: opts.pingTimeoutMs ?? PING_DEFAULTS.timeoutMs,
     // Browsers send Origin; a page on another site must not open sockets with a user's
     // credentials. Native clients (chat-tui) send none, or (python-socketio) the server's own
     // URL. A page served from the origin the request was addressed to is same-origin by

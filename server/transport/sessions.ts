@@ -6,6 +6,7 @@ import type { Socket } from "socket.io";
 import { safeError, type Logger } from "../log.js";
 import type { ClientToServerEvents, ErrorBody, InterServerEvents, ServerToClientEvents, SessionEnded } from "../protocol/index.js";
 import type { AccountService, SessionVerdict } from "../services/accounts.js";
+import { createCoalescer } from "../services/coalesce.js";
 import type { ChatServer, SocketData } from "./io.js";
 
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -188,6 +189,13 @@ export function createSessionGuard(deps: {
     }
   }
 
+  /**
+   * Rechecks coalesce: the sessions asked for while a read is under way are read together (one
+   * query) when it is done, each still by a read issued after it was asked for. A join storm
+   * then costs a few reads, not one per socket.
+   */
+  const readSoon = createCoalescer(read, { max: BATCH });
+
   const timer = setInterval(() => void sweep(), deps.intervalMs);
   timer.unref();
 
@@ -196,7 +204,7 @@ export function createSessionGuard(deps: {
 
   return {
     async recheck(socket) {
-      const v = (await read([socket.data.sessionId])).get(socket.data.sessionId);
+      const v = await readSoon(socket.data.sessionId);
       return Boolean(v?.ok) && !socket.disconnected;
     },
     async admit(socket) {
