@@ -5,7 +5,7 @@ import { Server, type ServerOptions, type Socket } from "socket.io";
 import { safeError, type Logger } from "../log.js";
 import { isAppError } from "../app-error.js";
 import {
-  CLIENT_EVENTS, eventLimit, type ClientEventName, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
+  CLIENT_EVENTS, COMPACT_MESSAGE, encodeMessage, eventLimit, type ClientEventName, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
   type UserDto,
 } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
@@ -124,8 +124,19 @@ export function handshakeProtocol(auth: unknown): 1 | 2 {
   return typeof p === "number" && Number.isInteger(p) && p >= 2 ? 2 : 1;
 }
 
+/**
+ * The sockets of a protocol version for new messages (1: message:new, 2: the compact frame).
+ * Joined with the user's room, before any chat room, so no socket is in neither.
+ */
+export const wireRoom = (version: 1 | 2) => `wire:v${version}`;
+
 export function createNotifier(io: ChatServer): Notifier {
   return {
+    message: (to, message, exceptSocket) => {
+      const room = "chatId" in to ? roomOf(to.chatId) : userRoom(to.userId);
+      io.to(room).except(wireRoom(2)).emit("message:new", message);
+      io.to(room).except(exceptSocket ? [wireRoom(1), exceptSocket] : wireRoom(1)).emit(COMPACT_MESSAGE, encodeMessage(message));
+    },
     toUser: (userId, event, payload) => void io.to(userRoom(userId)).emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
     toChat: (chatId, event, payload) => void io.to(roomOf(chatId)).emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
     toAll: (event, payload) => void io.emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
@@ -359,7 +370,7 @@ export function attachSocketHandlers(
     // Into the rooms a kick, ban or logout disconnects first, then the session is read again:
     // one that landed after the handshake read it either finds the socket in these rooms or is
     // seen by this read.
-    await socket.join([userRoom(user.id), sessionRoom(sessionId)]);
+    await socket.join([userRoom(user.id), sessionRoom(sessionId), wireRoom(handshakeProtocol(socket.handshake.auth))]);
     const [rooms, current] = await Promise.all([chat.socketRooms(user.id), sessions.recheck(socket)]);
     if (!current || socket.disconnected) return;
     await socket.join(rooms.map(roomOf));
