@@ -51,6 +51,13 @@ export const offlineError = (): ErrorBody => ({ code: CLIENT_ERRORS.offline as n
  */
 export const HANDSHAKE_PROTOCOL = 2;
 
+/**
+ * socket.io-client options of a compressed socket (slow links): the server keeps the
+ * permessage-deflate offer of a handshake URL with compress=1 only (docs/protocol.md 1.9);
+ * the threshold lets a client in Node compress its messages too (browsers decide for themselves).
+ */
+export const COMPRESS_OPTIONS = { query: { compress: "1" }, perMessageDeflate: { threshold: 32 } } as const;
+
 export const SOCKET_OPTIONS = {
   transports: ["websocket"],
   reconnection: true,

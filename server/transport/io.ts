@@ -79,12 +79,15 @@ function normalOrigin(origin: string): string {
 
 export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean | number }): ChatServer {
   const allowed = new Set(opts.allowedOrigins.map(normalOrigin));
-  return new Server(httpServer, {
+  const server: ChatServer = new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
     // WebSocket only: no long-polling sessions to keep, no sticky sessions in a cluster.
     transports: ["websocket"],
     maxHttpBufferSize: MAX_PACKET_BYTES,
     serveClient: false,
+    // Compression for slow links, opt-in per socket: only a handshake URL with compress=1 keeps
+    // its permessage-deflate offer (browsers and ws offer it by default; see allowRequest).
+    perMessageDeflate: { threshold: COMPRESS_THRESHOLD },
     pingInterval: 20_000,
     pingTimeout: 20_000,
     // Browsers send Origin; a page on another site must not open sockets with a user's
@@ -95,6 +98,7 @@ export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[
     allowRequest: (req, callback) => {
       const origin = req.headers.origin;
       if (origin === undefined || allowed.has(normalOrigin(origin)) || normalOrigin(origin) === ownOrigin(req, opts.trustProxy ?? false)) {
+        if (!wantsCompression(req)) delete req.headers["sec-websocket-extensions"];
         callback(null, true);
         return;
       }
@@ -109,6 +113,21 @@ export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[
       );
     },
   });
+  // engine.io hands its perMessageDeflate setting to every WebSocket transport, which turns off
+  // the pre-encoded frames of room broadcasts (one frame encoded for all sockets); sockets that
+  // did not negotiate compression get them back.
+  server.engine.on("connection", (conn: { transport: { perMessageDeflate?: unknown; socket?: { extensions?: string } } }) => {
+    if (!conn.transport.socket?.extensions?.includes("permessage-deflate")) conn.transport.perMessageDeflate = null;
+  });
+  return server;
+}
+
+/** Frames shorter than this are sent uncompressed on a compressed socket (deflate would not pay). */
+export const COMPRESS_THRESHOLD = 32;
+
+/** Whether the handshake URL asks for a compressed socket (`compress=1`). */
+export function wantsCompression(req: IncomingMessage): boolean {
+  return new URL(req.url ?? "/", "http://localhost").searchParams.get("compress") === "1";
 }
 
 export const roomOf = (chatId: number) => `room:${chatId}`;
