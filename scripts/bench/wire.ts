@@ -1,21 +1,46 @@
 // Benchmark 6, wire: bytes on the socket per chat message (WebSocket frames as counted by the
-// TCP socket), sent and delivered, against an IRC PRIVMSG with the same text and the `ws` floor.
+// TCP socket), sent and delivered, against an IRC PRIVMSG with the same text and the `ws` floor;
+// for protocol 1 (message:new), 2 (the compact frame) and 2 compressed (permessage-deflate).
 import { randomUUID } from "node:crypto";
 import { IrcClient, SioClient, WsClient, type BenchClient } from "./clients.js";
 import { cpuMsOf, seedDatabase, sleep, startChatServer, type BenchOutput, type Ctx, type Row } from "./lib.js";
 import { NGIRCD, NGIRCD_SKIP, startNgircd, startWsFloor } from "./servers.js";
 
 const TEXT = "hello everyone, the release notes are in the wiki; see you at 3";
+const WORDS = ("the release notes are in wiki see you at meeting today tomorrow build failed passed deploy server client please review " +
+  "my branch merged fixed bug issue test again later lunch coffee who has access to staging logs look weird can someone check it " +
+  "thanks ok sure done working on now after before update docs ticket").split(" ");
+
+/**
+ * Message i of a run: TEXT's length (63 characters), different words every time from a fixed
+ * pseudo-random sequence, so compression cannot just point back at the previous message.
+ * Uncompressed sizes depend on the length only: every reference sends the same texts.
+ */
+function textOf(i: number): string {
+  if (i === 0) return TEXT;
+  let x = (i * 2654435761) >>> 0;
+  const out: string[] = [];
+  let len = 0;
+  while (len < TEXT.length) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    const w = WORDS[(x >>> 8) % WORDS.length]!;
+    out.push(w);
+    len += w.length + 1;
+  }
+  return out.join(" ").slice(0, TEXT.length);
+}
+/** Receiving sockets per protocol variant: the CPU of compressing shows per delivery. */
+const RECEIVERS = 20;
 
 type Bytes = { sent: number; delivered: number; senderIn: number; cpuUs?: number };
 
-async function count(sender: BenchClient, receiver: BenchClient, n: number, send: () => Promise<void>, received: () => number, serverPid?: number): Promise<Bytes> {
+async function count(sender: BenchClient, receiver: BenchClient, n: number, send: (text: string) => Promise<void>, received: () => number, serverPid?: number): Promise<Bytes> {
   await sleep(200);
   const s0 = sender.bytesWritten();
   const si0 = sender.bytesRead();
   const r0 = receiver.bytesRead();
   const c0 = serverPid ? cpuMsOf(serverPid) : 0;
-  for (let i = 0; i < n; i++) await send();
+  for (let i = 0; i < n; i++) await send(textOf(i));
   const deadline = Date.now() + 10_000;
   while (received() < n && Date.now() < deadline) await sleep(5);
   if (received() < n) throw new Error(`only ${received()} of ${n} messages arrived`);
@@ -42,12 +67,14 @@ export async function wire(ctx: Ctx): Promise<BenchOutput> {
     for (let round = 0; round < 2; round++) {
       for (const mode of MODES) {
         const a = await SioClient.connect(server.url, seed.users[0]!.token, { auth: mode.auth, compress: mode.compress });
-        const b = await SioClient.connect(server.url, seed.users[1]!.token, { auth: mode.auth, compress: mode.compress });
+        const receivers = await Promise.all(Array.from({ length: RECEIVERS }, () => SioClient.connect(server.url, seed.users[1]!.token, { auth: mode.auth, compress: mode.compress })));
+        const b = receivers[0]!;
         let got = 0;
         b.onData = (buf) => void (buf.includes(mode.frame) && got++);
-        chat[mode.name] = await count(a, b, n, async () => void (await a.request("message:send", { chatId: seed.generalId, text: TEXT, clientId: randomUUID() })), () => got, server.pid);
+        const bytes = await count(a, b, n, async (text) => void (await a.request("message:send", { chatId: seed.generalId, text, clientId: randomUUID() })), () => got, server.pid);
+        chat[mode.name] = bytes;
         a.close();
-        b.close();
+        for (const r of receivers) r.close();
       }
     }
   } finally {
@@ -62,7 +89,7 @@ export async function wire(ctx: Ctx): Promise<BenchOutput> {
     const b = await WsClient.connect(floor.port, 0);
     let got = 0;
     b.onData = () => void got++;
-    ws = await count(a, b, n, async () => a.send(TEXT), () => got);
+    ws = await count(a, b, n, async (text) => a.send(text), () => got);
     a.close();
     b.close();
   } finally {
@@ -80,7 +107,7 @@ export async function wire(ctx: Ctx): Promise<BenchOutput> {
       b.onData = (buf) => {
         for (let i = buf.indexOf("PRIVMSG"); i !== -1; i = buf.indexOf("PRIVMSG", i + 7)) got++;
       };
-      irc = await count(a, b, n, async () => a.send(TEXT), () => got);
+      irc = await count(a, b, n, async (text) => a.send(text), () => got);
       a.close();
       b.close();
     } catch (e) {
@@ -102,8 +129,8 @@ export async function wire(ctx: Ctx): Promise<BenchOutput> {
       {
         bench: "wire", metric: `${name}: bytes back to the sender (${name === "v1" ? "ack + its own copy" : "the ack only"})`, unit: "B", value: c.senderIn, refs: refs((x) => x.senderIn),
       },
-      { bench: "wire", metric: `${name}: server CPU per message (store, ack, 2 sockets)`, unit: "µs", value: c.cpuUs ?? null, note: "from /proc, 10 ms ticks over the run" },
+      { bench: "wire", metric: `${name}: server CPU per message (store, ack, ${RECEIVERS} receiving sockets)`, unit: "µs", value: c.cpuUs ?? null, refs: name === "v1" ? [] : [{ name: "v1", value: chat.v1.cpuUs ?? null }], note: "from /proc, 10 ms ticks over the run; one chat-server, sends one at a time" },
     ];
   });
-  return { rows, details: { text: TEXT, messages: n, chat, ws, irc, ircSkip } };
+  return { rows, details: { text: TEXT, messages: n, receivers: RECEIVERS, chat, ws, irc, ircSkip } };
 }
