@@ -1,5 +1,6 @@
 // The connection the client core talks through: typed requests with Results, and server events
 // as callbacks. socketConnection() adapts a socket.io-client socket someone else created.
+import { COMPACT_MESSAGE, decodeMessage } from "../server/protocol/index.js";
 import type {
   ChatUpdated, ClientEventName, ConnectErrorData, ErrorBody, EventPayload, MessageDto, MessageUpdated, Notice, PresenceBatch, PresenceUpdate, RequestFn, Result,
   ServerShutdown, SessionEnded, SessionReady, SyncRequired,
@@ -45,9 +46,17 @@ export const offlineError = (): ErrorBody => ({ code: CLIENT_ERRORS.offline as n
  * jittered backoff up to 10 s, an 8 s connect timeout. */
 /**
  * The protocol version this client asks for in the handshake (auth.protocol): 2 gets presence
- * coalesced per tick (presence:batch) and paged (presence:list); see docs/protocol.md.
+ * coalesced per tick (presence:batch) and paged (presence:list), and new messages as the compact
+ * frame (`m`); see docs/protocol.md.
  */
 export const HANDSHAKE_PROTOCOL = 2;
+
+/**
+ * socket.io-client options of a compressed socket (slow links): the server keeps the
+ * permessage-deflate offer of a handshake URL with compress=1 only (docs/protocol.md 1.9);
+ * the threshold lets a client in Node compress its messages too (browsers decide for themselves).
+ */
+export const COMPRESS_OPTIONS = { query: { compress: "1" }, perMessageDeflate: { threshold: 32 } } as const;
 
 export const SOCKET_OPTIONS = {
   transports: ["websocket"],
@@ -89,6 +98,11 @@ export function socketConnection(
     on.ready(s);
   });
   sub<MessageDto>("message:new", (m) => on.message(m));
+  // Protocol 2 delivers new messages as the compact frame; decoded, they are message:new's DTO.
+  sub<unknown>(COMPACT_MESSAGE, (f) => {
+    const m = decodeMessage(f);
+    if (m) on.message(m);
+  });
   sub<MessageUpdated>("message:updated", (u) => on.updated?.(u));
   sub<PresenceUpdate>("presence:update", (p) => on.presence(p));
   sub<PresenceBatch>("presence:batch", (b) => on.presenceBatch?.(b));

@@ -18,7 +18,7 @@ const ROLES: readonly Role[] = ["admin", "moderator", "user"];
 
 // The CLI process has no connected clients to tell.
 const offlineNotifier: Notifier = {
-  toUser() {}, toChat() {}, toAll() {}, toPresence() {}, subscribe() {}, unsubscribe() {}, endSession() {}, endUser() {},
+  toUser() {}, toChat() {}, toAll() {}, toPresence() {}, message() {}, subscribe() {}, unsubscribe() {}, endSession() {}, endUser() {},
 };
 
 type DbArgs = { "data-dir"?: string | undefined; "database-url"?: string | undefined };

@@ -60,6 +60,7 @@ await yargs(hideBin(process.argv))
         "download-dir": { type: "string", describe: "where /download saves files (env CHAT_DOWNLOAD_DIR)", defaultDescription: "$XDG_DOWNLOAD_DIR or ~/Downloads" },
         unicode: { type: "boolean", describe: "draw Unicode even though the locale is not UTF-8 (the terminal is)", conflicts: "ascii" },
         ascii: { type: "boolean", describe: "draw ASCII only (borders + - |), whatever the locale says" },
+        compress: { type: "boolean", default: process.env["CHAT_COMPRESS"] === "1", describe: "compress the connection (permessage-deflate; for slow links, env CHAT_COMPRESS=1)" },
         bell: { choices: ["off", "mentions", "all"] as const, describe: "terminal bell: off, mentions (mentions and direct messages), all", defaultDescription: '"bell" in the config file, else mentions' },
       }),
     async (argv) => {
@@ -67,7 +68,7 @@ await yargs(hideBin(process.argv))
       const settings = await readSettings(argv.config);
       const { runApp } = await import("./app.js");
       const { createLocalClient, defaultDownloadDir } = await import("./local.js");
-      const client = createLocalClient({ server: argv.server, configPath: argv.config, tls: tls(argv), downloadDir: argv["download-dir"] ?? defaultDownloadDir() });
+      const client = createLocalClient({ server: argv.server, configPath: argv.config, tls: tls(argv), downloadDir: argv["download-dir"] ?? defaultDownloadDir(), compress: argv.compress });
       const app = runApp({
         terminal: { input: process.stdin, output: process.stdout, term: process.env["TERM"] ?? "xterm", env: process.env },
         client,

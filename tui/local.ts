@@ -24,6 +24,8 @@ export type LocalClientOptions = {
   downloadDir?: string;
   /** What relative paths in /send and /download are relative to. */
   cwd?: string;
+  /** A compressed socket (--compress, for slow links). */
+  compress?: boolean;
 };
 
 export function createLocalClient(opts: LocalClientOptions): ChatClient {
@@ -32,7 +34,7 @@ export function createLocalClient(opts: LocalClientOptions): ChatClient {
   return createClient({
     server: opts.server,
     ports: {
-      connect: (token, on) => openConnection(opts.server, token, on, tls, clock),
+      connect: (token, on) => openConnection(opts.server, token, on, tls, clock, opts.compress ?? false),
       auth: {
         authenticate: (mode, nick, password) => authenticate(opts.server, mode, nick, password, tls),
         logout: (token) => logout(opts.server, token, tls),

@@ -34,9 +34,10 @@ export class SioClient implements BenchClient {
   private nextAck = 1;
   private constructor(readonly ws: WebSocket) {}
 
-  static connect(baseUrl: string, token: string, opts: { localAddress?: string; timeoutMs?: number; auth?: Record<string, unknown> } = {}): Promise<SioClient> {
-    const url = `${baseUrl.replace(/^http/, "ws")}/socket.io/?EIO=4&transport=websocket`;
-    const ws = new WebSocket(url, { perMessageDeflate: false, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
+  /** `compress`: ask for a compressed socket (compress=1, permessage-deflate both ways). */
+  static connect(baseUrl: string, token: string, opts: { localAddress?: string; timeoutMs?: number; auth?: Record<string, unknown>; compress?: boolean } = {}): Promise<SioClient> {
+    const url = `${baseUrl.replace(/^http/, "ws")}/socket.io/?EIO=4&transport=websocket${opts.compress ? "&compress=1" : ""}`;
+    const ws = new WebSocket(url, { perMessageDeflate: opts.compress ? { threshold: 32 } : false, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     const client = new SioClient(ws);
     return new Promise((resolve, reject) => {
       let ready = false;

@@ -225,7 +225,7 @@ export function startWorker(name: string): Worker {
 
 // ---- seeded chat servers --------------------------------------------------------------------
 
-const offlineNotifier: Notifier = { toUser() {}, toChat() {}, toAll() {}, toPresence() {}, subscribe() {}, unsubscribe() {}, endSession() {}, endUser() {} };
+const offlineNotifier: Notifier = { toUser() {}, toChat() {}, toAll() {}, toPresence() {}, message() {}, subscribe() {}, unsubscribe() {}, endSession() {}, endUser() {} };
 
 export type SeedUser = { id: number; nick: string; token: string };
 export type Seed = {

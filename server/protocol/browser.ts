@@ -4,4 +4,5 @@ export * from "./errors.js";
 export * from "./names.js";
 export * from "./emoji.js";
 export * from "./limits.js";
+export * from "./wire.js";
 export { REACTION_NICKS, REPLY_EXCERPT, UNREAD_CAP } from "./dto.js";

@@ -3,6 +3,7 @@
 // typed request are all derived from that declaration.
 import type { z } from "zod";
 import type { Ack, Result } from "./errors.js";
+import type { CompactMessage } from "./wire.js";
 import type {
   ChatDto, ChatUpdated, MentionPage, MessageUpdated, SearchPage, ClusterMetrics, FileChunk, FileDto, FileList, HistoryPage, UploadDone, UploadProgress, UploadState, NodeMetrics, MessageDto, Notice, PresenceBatch, PresencePage, PresenceUpdate, PublicRoom, ReadState, Sanction, ServerShutdown, SessionEnded,
   SessionReady, SshKeyDto, SyncRequired, UserWithPresence,
@@ -80,6 +81,8 @@ export type ClientToServerEvents = { [E in ClientEventName]: (p: EventPayload<E>
 export interface ServerToClientEvents {
   "session:ready": (s: SessionReady) => void;
   "message:new": (m: MessageDto) => void;
+  /** Protocol >= 2 instead of message:new: the compact frame (wire.ts). */
+  m: (f: CompactMessage) => void;
   "message:updated": (u: MessageUpdated) => void;
   "presence:update": (p: PresenceUpdate) => void;
   "presence:batch": (b: PresenceBatch) => void;

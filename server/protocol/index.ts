@@ -6,3 +6,4 @@ export * from "./schemas.js";
 export type * from "./dto.js";
 export { REACTION_NICKS, REPLY_EXCERPT, UNREAD_CAP } from "./dto.js";
 export * from "./events.js";
+export * from "./wire.js";

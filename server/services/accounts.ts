@@ -93,7 +93,7 @@ export function createAccountService(deps: {
     if (!general) throw new AppError("INTERNAL", "The shared room is missing; run `chat-server migrate`.");
     await repos.chats.addMember(general.id, user.id);
     const { message } = await repos.messages.append({ chatId: general.id, senderId: user.id, kind: "join", text: "", clientId: randomUUID() });
-    notifier.toChat(general.id, "message:new", toMessageDto(message));
+    notifier.message({ chatId: general.id }, toMessageDto(message));
   }
 
   /** The hash a missing nick is checked against; made again if making it failed (busy, abandoned). */

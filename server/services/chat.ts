@@ -20,7 +20,11 @@ export interface ChatService {
   snapshot(user: UserDto, opts?: { page?: number }): Promise<SessionReady>;
   /** Rooms whose events the user's sockets receive (open rooms). */
   socketRooms(userId: number): Promise<number[]>;
-  send(user: UserDto, input: SendMessage): Promise<MessageDto>;
+  /**
+   * `origin`: the socket that sent it and is answered with the message (protocol 2 leaves it
+   * out of the delivery; its other devices still get theirs).
+   */
+  send(user: UserDto, input: SendMessage, origin?: string): Promise<MessageDto>;
   /** Posts a completed upload in its chat as a message of kind "file" (idempotent per upload). */
   shareFile(user: UserDto, file: FileRecord): Promise<MessageDto>;
   history(user: UserDto, input: FetchHistory): Promise<HistoryPage>;
@@ -71,9 +75,9 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
   }
 
   /** Delivers a stored message: rooms to their socket room, DMs to both people's devices. */
-  async function deliver(chat: ChatRecord, message: MessageDto): Promise<void> {
+  async function deliver(chat: ChatRecord, message: MessageDto, origin?: string): Promise<void> {
     if (chat.kind === "room") {
-      notifier.toChat(chat.id, "message:new", message);
+      notifier.message({ chatId: chat.id }, message, origin);
       return;
     }
     for (const { userId, open } of await repos.chats.members(chat.id)) {
@@ -82,7 +86,7 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
         await repos.chats.setOpen(chat.id, userId, true);
         await announce(userId, chat.id, "opened");
       }
-      notifier.toUser(userId, "message:new", message);
+      notifier.message({ userId }, message, origin);
     }
   }
 
@@ -102,7 +106,7 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
   }
 
   /** Stores a message from the user and delivers it; a resend with the same clientId returns the original. */
-  async function publish(user: UserDto, input: { chatId: number; text: string; clientId: string; kind: "text" | "file"; fileId?: number; replyTo?: number }): Promise<MessageDto> {
+  async function publish(user: UserDto, input: { chatId: number; text: string; clientId: string; kind: "text" | "file"; fileId?: number; replyTo?: number }, origin?: string): Promise<MessageDto> {
     const { chatId, text, clientId, kind, replyTo } = input;
     const same = (m: { chatId: number; text: string; kind: string }) => m.chatId === chatId && m.text === text && m.kind === kind;
     // Membership, chat and mute: what this node kept, checked against the send epoch read
@@ -135,7 +139,7 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
       notifier.subscribe(user.id, chatId);
       await announce(user.id, chatId, "opened");
     }
-    await deliver(chat, dto);
+    await deliver(chat, dto, origin);
     return dto;
   }
 
@@ -149,7 +153,7 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
 
     socketRooms: async (userId) => (await roomIds(userId)) ?? [],
 
-    send: (user, { chatId, text, clientId, replyTo }) => publish(user, { chatId, text, clientId, kind: "text", ...(replyTo !== undefined ? { replyTo } : {}) }),
+    send: (user, { chatId, text, clientId, replyTo }, origin) => publish(user, { chatId, text, clientId, kind: "text", ...(replyTo !== undefined ? { replyTo } : {}) }, origin),
 
     shareFile: (user, file) => publish(user, { chatId: file.chatId, text: file.name, clientId: file.clientId, kind: "file", fileId: file.id }),
 

@@ -1,5 +1,5 @@
 // Seams between the domain services and the edges (database, sockets); records are plain data.
-import type { ChatKind, MessageKind, Role, ServerToClientEvents, UserDto } from "../protocol/index.js";
+import type { ChatKind, MessageDto, MessageKind, Role, ServerToClientEvents, UserDto } from "../protocol/index.js";
 
 export type UserRecord = { id: number; nick: string; nickKey: string; role: Role; passwordHash: string; createdAt: Date };
 export type ChatRecord = {
@@ -256,6 +256,12 @@ export interface Notifier {
   toUser<E extends keyof ServerToClientEvents>(userId: number, event: E, payload: EventArgs<E>): void;
   toChat<E extends keyof ServerToClientEvents>(chatId: number, event: E, payload: EventArgs<E>): void;
   toAll<E extends keyof ServerToClientEvents>(event: E, payload: EventArgs<E>): void;
+  /**
+   * A new message to a chat's sockets (`chatId`) or a user's (`userId`): protocol 1 sockets get
+   * message:new, protocol 2 sockets the compact frame, each encoded once. `exceptSocket` (the
+   * sending socket, which has the message in its acknowledgement) is left out of protocol 2's.
+   */
+  message(to: { chatId: number } | { userId: number }, message: MessageDto, exceptSocket?: string): void;
   /** To the sockets that speak the protocol version's presence (1: presence:update, 2: presence:batch). */
   toPresence<E extends keyof ServerToClientEvents>(version: 1 | 2, event: E, payload: EventArgs<E>): void;
   /** Every socket of the user starts (or stops) receiving the chat's room events. */

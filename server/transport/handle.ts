@@ -14,7 +14,8 @@ type AckData<E extends ClientEventName> = EventAck<E>;
 
 export type Handler<E extends ClientEventName> = {
   schema: z.ZodType<Payload<E>>;
-  run: (input: Payload<E>, ctx: HandlerContext) => Promise<AckData<E>>;
+  /** `answered`: the request came with an acknowledgement callback (its result reaches the client). */
+  run: (input: Payload<E>, ctx: HandlerContext, answered: boolean) => Promise<AckData<E>>;
 };
 /** A handler for every client event: the compiler checks that none is missing. */
 export type HandlerTable = { [E in ClientEventName]: Handler<E> };
@@ -22,7 +23,7 @@ export type HandlerTable = { [E in ClientEventName]: Handler<E> };
 /** Builds one handler entry (keeps inference of the payload type from the schema). */
 export const handle = <E extends ClientEventName>(
   schema: z.ZodType<Payload<E>>,
-  run: (input: Payload<E>, ctx: HandlerContext) => Promise<AckData<E>>,
+  run: (input: Payload<E>, ctx: HandlerContext, answered: boolean) => Promise<AckData<E>>,
 ): Handler<E> => ({ schema, run });
 
 type Reply = (result: Result<unknown>) => void;
@@ -58,7 +59,7 @@ export function runHandler<E extends ClientEventName>(
     const refusal = deps.guard ? await deps.guard() : null;
     if (refusal) throw new AppError(refusal.code, refusal.message);
     const input = handler.schema.parse(payload);
-    return { ok: true, data: await handler.run(input, ctx) };
+    return { ok: true, data: await handler.run(input, ctx, ack !== null) };
   })().then(
     (result) => (reply(result), result),
     (e: unknown) => {

@@ -5,7 +5,7 @@ import { Server, type ServerOptions, type Socket } from "socket.io";
 import { safeError, type Logger } from "../log.js";
 import { isAppError } from "../app-error.js";
 import {
-  CLIENT_EVENTS, eventLimit, type ClientEventName, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
+  CLIENT_EVENTS, COMPACT_MESSAGE, encodeMessage, eventLimit, type ClientEventName, type ClientToServerEvents, type ConnectErrorData, type ErrorBody, type InterServerEvents, type ServerToClientEvents,
   type UserDto,
 } from "../protocol/index.js";
 import type { AccountService } from "../services/accounts.js";
@@ -83,12 +83,15 @@ export function createIo(
   opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean | number; pingIntervalMs?: number; pingTimeoutMs?: number },
 ): ChatServer {
   const allowed = new Set(opts.allowedOrigins.map(normalOrigin));
-  return new Server(httpServer, {
+  const server: ChatServer = new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
     // WebSocket only: no long-polling sessions to keep, no sticky sessions in a cluster.
     transports: ["websocket"],
     maxHttpBufferSize: MAX_PACKET_BYTES,
     serveClient: false,
+    // Compression for slow links, opt-in per socket: only a handshake URL with compress=1 keeps
+    // its permessage-deflate offer (browsers and ws offer it by default; see allowRequest).
+    perMessageDeflate: { threshold: COMPRESS_THRESHOLD },
     pingInterval: opts.pingIntervalMs ?? PING_DEFAULTS.intervalMs,
     pingTimeout: opts.pingTimeoutMs ?? PING_DEFAULTS.timeoutMs,
     // Browsers send Origin; a page on another site must not open sockets with a user's
@@ -99,6 +102,7 @@ export function createIo(
     allowRequest: (req, callback) => {
       const origin = req.headers.origin;
       if (origin === undefined || allowed.has(normalOrigin(origin)) || normalOrigin(origin) === ownOrigin(req, opts.trustProxy ?? false)) {
+        if (!wantsCompression(req)) delete req.headers["sec-websocket-extensions"];
         callback(null, true);
         return;
       }
@@ -113,6 +117,21 @@ export function createIo(
       );
     },
   });
+  // engine.io hands its perMessageDeflate setting to every WebSocket transport, which turns off
+  // the pre-encoded frames of room broadcasts (one frame encoded for all sockets); sockets that
+  // did not negotiate compression get them back.
+  server.engine.on("connection", (conn: { transport: { perMessageDeflate?: unknown; socket?: { extensions?: string } } }) => {
+    if (!conn.transport.socket?.extensions?.includes("permessage-deflate")) conn.transport.perMessageDeflate = null;
+  });
+  return server;
+}
+
+/** Frames shorter than this are sent uncompressed on a compressed socket (deflate would not pay). */
+export const COMPRESS_THRESHOLD = 32;
+
+/** Whether the handshake URL asks for a compressed socket (`compress=1`). */
+export function wantsCompression(req: IncomingMessage): boolean {
+  return new URL(req.url ?? "/", "http://localhost").searchParams.get("compress") === "1";
 }
 
 export const roomOf = (chatId: number) => `room:${chatId}`;
@@ -128,8 +147,19 @@ export function handshakeProtocol(auth: unknown): 1 | 2 {
   return typeof p === "number" && Number.isInteger(p) && p >= 2 ? 2 : 1;
 }
 
+/**
+ * The sockets of a protocol version for new messages (1: message:new, 2: the compact frame).
+ * Joined with the user's room, before any chat room, so no socket is in neither.
+ */
+export const wireRoom = (version: 1 | 2) => `wire:v${version}`;
+
 export function createNotifier(io: ChatServer): Notifier {
   return {
+    message: (to, message, exceptSocket) => {
+      const room = "chatId" in to ? roomOf(to.chatId) : userRoom(to.userId);
+      io.to(room).except(wireRoom(2)).emit("message:new", message);
+      io.to(room).except(exceptSocket ? [wireRoom(1), exceptSocket] : wireRoom(1)).emit(COMPACT_MESSAGE, encodeMessage(message));
+    },
     toUser: (userId, event, payload) => void io.to(userRoom(userId)).emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
     toChat: (chatId, event, payload) => void io.to(roomOf(chatId)).emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
     toAll: (event, payload) => void io.emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
@@ -363,7 +393,7 @@ export function attachSocketHandlers(
     // Into the rooms a kick, ban or logout disconnects first, then the session is read again:
     // one that landed after the handshake read it either finds the socket in these rooms or is
     // seen by this read.
-    await socket.join([userRoom(user.id), sessionRoom(sessionId)]);
+    await socket.join([userRoom(user.id), sessionRoom(sessionId), wireRoom(handshakeProtocol(socket.handshake.auth))]);
     const [rooms, current] = await Promise.all([chat.socketRooms(user.id), sessions.recheck(socket)]);
     if (!current || socket.disconnected) return;
     await socket.join(rooms.map(roomOf));

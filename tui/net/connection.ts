@@ -2,7 +2,7 @@
 // hands it to the client core's connection adapter.
 import type { Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../server/protocol/index.js";
-import { HANDSHAKE_PROTOCOL, SOCKET_OPTIONS, socketConnection, type Connection, type ConnectionEvents, type SocketLike } from "../../client/connection.js";
+import { COMPRESS_OPTIONS, HANDSHAKE_PROTOCOL, SOCKET_OPTIONS, socketConnection, type Connection, type ConnectionEvents, type SocketLike } from "../../client/connection.js";
 import { systemClock, type Clock } from "../../client/ports.js";
 import { certificateProblem, type TlsOptions } from "./tls.js";
 
@@ -15,6 +15,8 @@ export async function openConnection(
   on: ConnectionEvents,
   tls: TlsOptions = { rejectUnauthorized: true },
   clock: Clock = systemClock(),
+  /** Asks for a compressed socket (permessage-deflate; for slow links). */
+  compress = false,
 ): Promise<Connection> {
   on.status("connecting", 0, null);
   const { io } = await import("socket.io-client");
@@ -23,6 +25,7 @@ export async function openConnection(
     ...SOCKET_OPTIONS,
     transports: [...SOCKET_OPTIONS.transports],
     auth: { token, protocol: HANDSHAKE_PROTOCOL },
+    ...(compress ? { query: { ...COMPRESS_OPTIONS.query }, perMessageDeflate: { ...COMPRESS_OPTIONS.perMessageDeflate } } : {}),
   });
   return socketConnection(socket as unknown as SocketLike, on, { clock, describeError: certificateProblem });
 }

@@ -13,6 +13,7 @@ export const conversationHandlers = (conversations: ConversationService) => ({
 });
 
 export const messageHandlers = (chat: ChatService) => ({
-  "message:send": handle<"message:send">(SendMessage, (input, ctx) => chat.send(ctx.user, input)),
+  // Acknowledged sends carry the message back, so the sending socket needs no copy (protocol 2).
+  "message:send": handle<"message:send">(SendMessage, (input, ctx, answered) => chat.send(ctx.user, input, answered ? ctx.socketId : undefined)),
   "history:fetch": handle<"history:fetch">(FetchHistory, (input, ctx) => chat.history(ctx.user, input)),
 });
