@@ -7,7 +7,7 @@ import { useLayoutEffect, useRef, useState } from "preact/hooks";
 /** Height assumed for a row not yet measured, until rows have been measured (then: the commonest height). */
 const ESTIMATE = 40;
 /** Pixels rendered above and below the viewport. */
-const OVERSCAN = 800;
+const OVERSCAN = 300;
 /** Within this many pixels of the end counts as at the end. */
 const END_SLACK = 8;
 
