@@ -7,7 +7,7 @@ import { useLayoutEffect, useRef, useState } from "preact/hooks";
 /** Height assumed for a row not yet measured, until rows have been measured (then: the commonest height). */
 const ESTIMATE = 40;
 /** Pixels rendered above and below the viewport. */
-const OVERSCAN = 800;
+const OVERSCAN = 300;
 /** Within this many pixels of the end counts as at the end. */
 const END_SLACK = 8;
 
@@ -48,6 +48,9 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
   const listKey = useRef(p.listKey);
   const width = useRef(0);
   const [view, setView] = useState({ top: 0, height: 600 });
+  // The scroller's scrollTop as last seen: the rows rendered when not following. (A ref, so a
+  // scroll that renders nothing again still leaves it right for when following stops.)
+  const scrollY = useRef(0);
   const [, remeasured] = useState(0);
   const revealed = useRef<string | null>(null);
   const count = useRef(0);
@@ -74,7 +77,7 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
     offsets[i + 1] = offsets[i]! + (heights.current.get(k) ?? est);
   }
   const total = offsets[n]!;
-  const top = p.following ? Math.max(0, total - view.height) : view.top;
+  const top = p.following ? Math.max(0, total - view.height) : scrollY.current;
   const start = Math.max(0, upper(offsets, n, top - OVERSCAN) - 1);
   const end = Math.min(n, upper(offsets, n, top + view.height + OVERSCAN));
 
@@ -152,6 +155,7 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
         heights.current.clear();
         tally.current.clear();
       }
+      scrollY.current = el.scrollTop;
       setView({ top: el.scrollTop, height: el.clientHeight });
     });
     ro.observe(el);
@@ -164,8 +168,11 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
     const y = el.scrollTop;
     const i = Math.max(0, upper(offsets, n, y) - 1);
     anchor.current = keys[i] !== undefined ? { key: keys[i]!, delta: offsets[i]! - y } : null;
-    setView({ top: y, height: el.clientHeight });
+    scrollY.current = y;
     const atEnd = el.scrollHeight - y - el.clientHeight <= END_SLACK;
+    // While following, what is rendered depends on the view's height only: the scroll the list
+    // makes itself to stay at the bottom (one per new message) renders nothing again.
+    if (!(atEnd && p.following && el.clientHeight === view.height)) setView({ top: y, height: el.clientHeight });
     if (atEnd !== p.following) p.onFollowing(atEnd);
     if (atEnd) p.onBottom();
     if (y < OVERSCAN) p.onNearTop();
