@@ -25,6 +25,7 @@ import { roomHandlers } from "./handlers/room.js";
 import { createSessionGuard, sessionRoom } from "./sessions.js";
 import { seconds, type Limits } from "./limits.js";
 import { createSendQueue, type QueueBounds } from "./send-queue.js";
+import { coalesceWrites } from "./coalesce.js";
 import type { Metrics } from "../metrics.js";
 
 export type SocketData = { user: UserDto; sessionId: number };
@@ -79,7 +80,7 @@ function normalOrigin(origin: string): string {
 
 export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean | number }): ChatServer {
   const allowed = new Set(opts.allowedOrigins.map(normalOrigin));
-  return new Server(httpServer, {
+  const io: ChatServer = new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
     // WebSocket only: no long-polling sessions to keep, no sticky sessions in a cluster.
     transports: ["websocket"],
@@ -109,6 +110,9 @@ export function createIo(httpServer: HttpServer, opts: { allowedOrigins: string[
       );
     },
   });
+  // Frames of one event-loop turn go to each socket in one write (see coalesce.ts).
+  coalesceWrites(io.engine);
+  return io;
 }
 
 export const roomOf = (chatId: number) => `room:${chatId}`;
