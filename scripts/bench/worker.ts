@@ -19,10 +19,13 @@ let inWindow = 0;
 let arrived = 0;
 /** When the last delivery of a message sent within the window arrived. */
 let lastAt = 0;
+/** Every stamped delivery since `measure`, whenever sent (deliveries made vs expected, CPU per delivery). */
+let total = 0;
 
 function onData(buf: Buffer) {
   eachStamp(buf, (sentAt) => {
     const at = now();
+    total++;
     if (at >= window.from && at <= window.to) arrived++;
     if (sentAt < window.from || sentAt > window.to) return;
     inWindow++;
@@ -57,7 +60,9 @@ async function connectOne(target: Target, spec: Spec, localAddress: string | und
 /** Acknowledgements of message:send: how many, their latency, and the first error. */
 function ackTally() {
   const hist = new Histogram();
-  const t = { acked: 0, errors: 0, firstError: null as string | null };
+  /** Refusals by ack error code. */
+  const codes: Record<string, number> = {};
+  const t = { acked: 0, errors: 0, firstError: null as string | null, codes };
   return {
     t,
     hist,
@@ -67,6 +72,8 @@ function ackTally() {
         hist.record(now() - at);
       } else {
         t.errors++;
+        const code = r.error?.code ?? "UNKNOWN";
+        codes[code] = (codes[code] ?? 0) + 1;
         t.firstError ??= `${r.error?.code}: ${r.error?.message}`;
       }
     },
@@ -106,6 +113,7 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
     inWindow = 0;
     arrived = 0;
     lastAt = 0;
+    total = 0;
     return null;
   },
 
@@ -153,8 +161,13 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
     return { sent: sentAt.length, sentAt, ...acks.t, elapsedMs: now() - start, ackHist: acks.hist.toJSON() };
   },
 
+  /** Stamped deliveries since `measure` (cheap to poll while waiting for the last ones). */
+  async count() {
+    return total;
+  },
+
   async report() {
-    return { deliveries: inWindow, arrived, lastAt, hist: deliveries.toJSON() };
+    return { deliveries: inWindow, arrived, lastAt, total, hist: deliveries.toJSON() };
   },
 
   async bytes() {

@@ -25,6 +25,7 @@ import { roomHandlers } from "./handlers/room.js";
 import { createSessionGuard, sessionRoom } from "./sessions.js";
 import { seconds, type Limits } from "./limits.js";
 import { createSendQueue, type QueueBounds } from "./send-queue.js";
+import { coalesceWrites } from "./coalesce.js";
 import type { Metrics } from "../metrics.js";
 import { PING_DEFAULTS } from "../config.js";
 
@@ -123,6 +124,8 @@ export function createIo(
   server.engine.on("connection", (conn: { transport: { perMessageDeflate?: unknown; socket?: { extensions?: string } } }) => {
     if (!conn.transport.socket?.extensions?.includes("permessage-deflate")) conn.transport.perMessageDeflate = null;
   });
+  // Frames of one event-loop turn go to each socket in one write (see coalesce.ts).
+  coalesceWrites(server.engine);
   return server;
 }
 
