@@ -56,15 +56,26 @@ export type HistoryEntry =
   | { kind: "pending"; pending: Pending }
   | { kind: "local"; line: LocalLine };
 
-/** The active window of a chat in display order: messages, local lines, then unsent messages. */
+// A chat's entries are remade only when its view, the pending messages or the viewer changed
+// (not on a keystroke or a presence change), and each message's entry is made once per viewer:
+// the mention test (a regular expression) runs once per message, not once per frame.
+const entriesOf = new WeakMap<ChatView, { me: number | undefined; nick: string; pending: Pending[]; out: HistoryEntry[] }>();
+const messageEntries = new WeakMap<MessageDto, { me: number | undefined; nick: string; entry: HistoryEntry }>();
+let matcher: { nick: string; test: (text: string) => boolean } = { nick: "", test: mentionMatcher("") };
+
+/** The active window of a chat in display order: messages, local lines, then unsent messages (do not mutate). */
 export function historyEntries(state: ChatState, chatId: number): HistoryEntry[] {
   const v = state.chats[chatId];
   if (!v) return [];
   const me = state.me?.id;
+  const nick = state.me?.nick ?? "";
+  const known = entriesOf.get(v);
+  if (known && known.me === me && known.nick === nick && known.pending === state.pending) return known.out;
   const out: HistoryEntry[] = [];
   let li = 0;
   const locals = v.locals;
-  const mentionsMe = mentionMatcher(state.me?.nick ?? "");
+  if (matcher.nick !== nick) matcher = { nick, test: mentionMatcher(nick) };
+  const mentionsMe = matcher.test;
   let marker = v.newSince !== null && v.messages.some((m) => m.id > v.newSince! && m.senderId !== me);
   for (const m of v.messages) {
     while (li < locals.length && (locals[li]?.afterId ?? 0) < m.id) out.push({ kind: "local", line: locals[li++]! });
@@ -72,12 +83,19 @@ export function historyEntries(state: ChatState, chatId: number): HistoryEntry[]
       out.push({ kind: "marker" });
       marker = false;
     }
-    const own = m.senderId === me;
-    out.push({ kind: "message", message: m, own, mention: !own && m.kind === "text" && mentionsMe(m.text) });
+    const hit = messageEntries.get(m);
+    if (hit && hit.me === me && hit.nick === nick) out.push(hit.entry);
+    else {
+      const own = m.senderId === me;
+      const entry: HistoryEntry = { kind: "message", message: m, own, mention: !own && m.kind === "text" && mentionsMe(m.text) };
+      messageEntries.set(m, { me, nick, entry });
+      out.push(entry);
+    }
   }
   // Local lines after the window's end belong at the bottom unless newer pages are missing.
   if (!v.hasNewer) while (li < locals.length) out.push({ kind: "local", line: locals[li++]! });
   if (!v.hasNewer) for (const p of state.pending) if (p.chatId === chatId) out.push({ kind: "pending", pending: p });
+  entriesOf.set(v, { me, nick, pending: state.pending, out });
   return out;
 }
 

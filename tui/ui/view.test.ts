@@ -1,5 +1,6 @@
 // The view following the newest line lays out only the newest entries: what it draws, and the
 // layout it hands to commands, must be those of the whole window.
+import { createRequire } from "node:module";
 import test, { type ExecutionContext } from "ava";
 import { createClient } from "../../client/client.js";
 import { fakePorts, fakeServer } from "../../client/fake.js";
@@ -8,7 +9,7 @@ import { historyEntries } from "../state/selectors.js";
 import { createStore } from "../state/store.js";
 import { memoryTerminal, screenText } from "../testing/memory-terminal.js";
 import { layoutHistory } from "./text.js";
-import { createScreen, createView } from "./view.js";
+import { createScreen, createView, displayOf } from "./view.js";
 
 const plain = (s: string) => s.replace(/\{\/?[^{}]*\}/g, "").trimEnd();
 
@@ -43,4 +44,34 @@ function check(t: ExecutionContext, noticesAfter: number, secondDay: number) {
 
 test("following the newest line, the history pane and the layout for commands are those of the whole window", (t) => {
   for (const secondDay of [95, 115]) for (let after = 98; after <= 108; after++) check(t, after, secondDay);
+});
+
+test("the history pane, parsed line by line once for the process, draws the cells blessed draws for the whole tagged content", (t) => {
+  const term = memoryTerminal({ columns: 100, rows: 30, env: { LANG: "C.UTF-8" } });
+  const client = createClient({ server: "http://127.0.0.1:1", ports: fakePorts(fakeServer()) });
+  for (const a of loggedInActions()) client.dispatch(a);
+  const store = createStore(client);
+  const screen = createScreen({ terminal: term });
+  const view = createView(screen, store);
+  const ref = memoryTerminal({ columns: 100, rows: 30, env: { LANG: "C.UTF-8" } });
+  const refScreen = createScreen({ terminal: ref });
+  try {
+    // Colours, bold own lines, a mention, tags typed by a user (they stay text), wide characters, code.
+    const texts = ["plain words", "{red-fg}not red{/red-fg} {bold}nor bold{/bold} {/}", "hey @alice look", "Привет 👋 世界 wide", "```\ncode {x}\n```", "long line ".repeat(15)];
+    for (let i = 1; i <= 40; i++) client.dispatch({ type: "message.received", message: msg(i, 1, i % 3 === 0 ? 1 : 2, texts[i % texts.length]!) });
+    view.redraw();
+    const { lines, height } = view.historyLayout();
+    const shown = lines.slice(-height).map((l) => l.text);
+    const { palette } = displayOf(screen);
+    const blessed = createRequire(import.meta.url)("blessed") as typeof import("blessed");
+    const box = blessed.box({ parent: refScreen, top: 1, left: 0, width: 79, height, tags: true, wrap: false });
+    box.setContent(palette.translate(shown.join("\n")));
+    refScreen.render();
+    const cells = (s: typeof screen) => (s as unknown as { lines: [number, string][][] }).lines.slice(1, 1 + height).map((row) => row.slice(0, 79).map((c) => `${c[0]}:${c[1]}`).join(" "));
+    t.deepEqual(cells(screen), cells(refScreen));
+    t.true(screenText(screen).includes("{red-fg}not red{/red-fg}"));
+  } finally {
+    view.destroy();
+    refScreen.destroy();
+  }
 });

@@ -65,6 +65,49 @@ export function displayOf(screen: Widgets.Screen): Display {
   return { caps, palette: createPalette(256), ascii: false, notice: null };
 }
 
+// The history pane's lines as blessed's tag parser makes them (SGR sequences), once per distinct
+// line for every screen of the process, per colour depth and charset: sessions of a gateway in the
+// same room at the same width show the same lines, and a new message changes one line of the pane
+// while blessed would re-parse the tags of all of them. Each line's tags are balanced (every
+// renderer closes what it opens on the same line), so parsing line by line gives what parsing the
+// whole content gives; the pane then takes the parsed content with its own tag parsing off.
+const PARSED_MAX = 20_000;
+const parsedLines = new Map<number, Map<string, string>>();
+type TagParser = { _parseTags(text: string): string };
+function parsedLine(line: string, palette: Palette, ascii: boolean, parser: TagParser): string {
+  const k = palette.depth * 2 + (ascii ? 1 : 0);
+  let cache = parsedLines.get(k);
+  if (!cache) parsedLines.set(k, (cache = new Map()));
+  let parsed = cache.get(line);
+  if (parsed === undefined) {
+    parsed = parser._parseTags(palette.translate(ascii ? toAscii(line) : line));
+    if (cache.size >= PARSED_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(line, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * blessed's Element.render calls parseContent on every frame, and parseContent scans the whole
+ * content for SGR sequences again (_parseAttr: its "nothing changed" test never holds). The
+ * result depends only on the parsed lines and the element's default attribute: kept while both are the same.
+ */
+function keepParsedAttrs(el: Widgets.BoxElement) {
+  const e = el as unknown as { _parseAttr(lines: string[]): unknown; sattr(style: unknown): number; style: unknown };
+  const parse = e._parseAttr;
+  let seen: string[] | null = null;
+  let dattr = -1;
+  let attrs: unknown;
+  e._parseAttr = function (this: typeof e, lines: string[]) {
+    const d = this.sattr(this.style);
+    if (lines === seen && d === dattr) return attrs;
+    attrs = parse.call(this, lines);
+    seen = lines;
+    dattr = d;
+    return attrs;
+  };
+}
+
 type TputState = { colors: number; unicode: boolean; brokenACS: boolean; numbers: Record<string, number>; terminal: string };
 
 /** Creates the screen with the settings these terminals need (see README, "Terminals"). */
@@ -108,7 +151,8 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   const { palette, ascii } = display;
   let notice = display.notice;
   const tabBar = box({ top: 0, left: 0, height: 1, width: "100%", style: palette.styles.tabBar });
-  const history = box({ top: 1, left: 0, height: 10, width: 10 });
+  // Takes content already parsed (parsedLine): blessed's tag parser is off for it.
+  const history = box({ top: 1, left: 0, height: 10, width: 10, tags: false });
   const separator = box({ top: 1, height: 10, width: 1, style: palette.styles.separator });
   const users = box({ top: 1, height: 10, width: 10 });
   const composer = box({ height: 1, left: 0, width: "100%" });
@@ -117,7 +161,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   const login = box({ top: "center", left: "center", width: 60, height: 12, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true });
   const overlay = box({ top: "center", left: "center", width: 70, height: 20, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true, style: { border: palette.styles.border } });
   const question = box({ top: "center", left: "center", width: 50, height: 5, border: { type: "line" }, padding: { left: 1, right: 1 }, hidden: true, style: { border: palette.styles.border } });
-  for (const w of [tabBar, history, separator, users, transfers, composer, status, login, overlay, question]) screen.append(w);
+  for (const w of [tabBar, history, separator, users, transfers, composer, status, login, overlay, question]) (keepParsedAttrs(w), screen.append(w));
   let asking: { text: string; yes: () => void; no: () => void } | null = null;
   let pasteHandler: (text: string) => void = () => {};
   let newlineHandler: () => void = () => {};
@@ -143,6 +187,13 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     if (contents.get(widget) === content) return;
     contents.set(widget, content);
     widget.setContent(palette.translate(ascii ? toAscii(content) : content));
+  }
+  /** The history pane's lines (tagged), each parsed once for the process (parsedLine). */
+  function setHistory(lines: string[]) {
+    const content = lines.join("\n");
+    if (contents.get(history) === content) return;
+    contents.set(history, content);
+    history.setContent(lines.map((l) => parsedLine(l, palette, ascii, tabBar as unknown as TagParser)).join("\n"));
   }
 
   // The users pane is rebuilt only when what it shows can have changed: the people, their DM
@@ -267,7 +318,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
         lines[lines.length - 1] = `{inverse} ${ascii ? "v" : "↓"} more below${news} · End: jump to the newest {/inverse}`;
       }
       if (!v.loaded && lines.length === 0) lines.push(paint("muted", "loading history…"));
-      set(history, lines.join("\n"));
+      setHistory(lines);
     } else {
       lastLines = () => [];
       const head =
@@ -276,7 +327,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
           : paint("muted", `Connecting to ${escapeTags(s.conn.server)}…${s.conn.error ? ` (${escapeTags(sanitizeLine(s.conn.error))})` : ""}`);
       // Notices that arrived with no chat open (they have nowhere else to go).
       const notices = s.notices.slice(-(bodyH - 2)).map((n) => paint(n.level === "error" ? "error" : "info", `-!- ${escapeTags(sanitizeLine(n.text))}`));
-      set(history, [head, "", ...notices].join("\n"));
+      setHistory([head, "", ...notices]);
     }
     lastHeight = bodyH;
     set(composer, composerLines.join("\n"));
