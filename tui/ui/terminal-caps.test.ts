@@ -56,3 +56,26 @@ const screen256 = terminfo("screen-256color");
   }
   t.deepEqual(errors, [], "nothing printed");
 });
+
+test("compiled terminfo is shared per TERM; each Tput keeps its own TERM and its own tables", (t) => {
+  patchTerminfoReader();
+  type T = { terminal: string; colors: number; numbers: Record<string, number>; features: Record<string, unknown>; methods: Record<string, unknown>; setaf?: (n: number) => string };
+  const Tput = (createRequire(import.meta.url)("blessed") as { tput: new (o: object) => T }).tput;
+  const terms = ["xterm-256color", "vt100"].filter((term) => terminfo(term));
+  if (terms.length < 2) return t.pass("terminfo for xterm-256color and vt100 not installed");
+  const a = new Tput({ terminal: "xterm-256color" });
+  const b = new Tput({ terminal: "xterm-256color" });
+  const c = new Tput({ terminal: "vt100" });
+  t.is(a.methods["set_a_foreground"], b.methods["set_a_foreground"], "compiled once for both sessions");
+  t.is(a.setaf!(1), "\x1b[31m");
+  t.is(b.setaf!(2), "\x1b[32m");
+  t.is(a.colors, 256);
+  t.is(c.terminal, "vt100", "another TERM gets its own terminfo");
+  t.not(c.colors, 256);
+  a.numbers["U8"] = 0;
+  a.features["unicode"] = false;
+  const d = new Tput({ terminal: "xterm-256color", forceUnicode: true });
+  t.not(b.numbers["U8"], 0, "one session's change does not reach another's tables");
+  t.not(d.numbers["U8"], 0, "nor a later session's");
+  t.is(d.features["unicode"], true);
+});

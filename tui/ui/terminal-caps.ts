@@ -97,11 +97,34 @@ export function legacyTerminfo(data: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+type TerminfoInfo = Record<string, unknown> & { features: Record<string, unknown> };
 type TputProto = {
   parseTerminfo(data: Buffer, file: string): unknown;
   _compile(info: unknown, key: string, str: unknown): unknown;
+  compileTerminfo(term?: string): TerminfoInfo;
+  terminal: string;
+  options: { forceUnicode?: boolean | undefined };
+  padding?: boolean;
+  printf?: boolean;
+  extended?: boolean;
   h7Patched?: boolean;
 };
+
+/** Compiled terminfo per terminal and the options its compile reads (see patchTerminfoReader). */
+const compiledTerminfo = new Map<string, TerminfoInfo>();
+
+/**
+ * A copy of a compiled terminfo that a Tput (and its screen) may change without touching the
+ * cached one: the small tables copied (blessed's screen sets `features.unicode`, the view sets
+ * `numbers.U8`); the large ones (strings, all, methods: ~1,000 keys, 2 ms a copy) shared, as
+ * nothing writes to them after the compile; the compiled capability functions take the Tput
+ * as `this`.
+ */
+function ownCopy(info: TerminfoInfo): TerminfoInfo {
+  const copy: TerminfoInfo = { ...info, features: { ...info.features } };
+  for (const key of ["bools", "numbers"]) copy[key] = { ...(info[key] as object) };
+  return copy;
+}
 
 /**
  * Teaches blessed's terminfo reader the 32-bit format, and makes a capability blessed cannot
@@ -127,6 +150,21 @@ export function patchTerminfoReader(): void {
     } finally {
       console.error = report;
     }
+  };
+  // Compiling a terminfo (read, parse, one function per capability) costs a few ms per screen;
+  // a gateway makes a screen per session, so each terminal is compiled once per process. The
+  // key holds everything the compile reads from the Tput (its environment reads are the
+  // process's, the same for every session); each session still gets its own TERM's entry.
+  const compileTerminfo = proto.compileTerminfo;
+  proto.compileTerminfo = function (this: TputProto, term?: string) {
+    const key = JSON.stringify([term ?? this.terminal, this.options.forceUnicode ?? null, !!this.padding, !!this.printf, !!this.extended]);
+    let info = compiledTerminfo.get(key);
+    if (!info) {
+      info = compileTerminfo.call(this, term);
+      // Bounded: TERM comes from the client, and only names with a terminfo file get here.
+      if (compiledTerminfo.size < 64) compiledTerminfo.set(key, info);
+    }
+    return ownCopy(info);
   };
   proto.h7Patched = true;
 }
