@@ -130,6 +130,21 @@ if (missing) {
     await page.locator("textarea").type("line two");
     await page.locator("textarea").press("Enter");
     t.is((await multi).text, "line one\nline two");
+
+    // An edit that makes the newest row taller (a row measured once, its element unchanged):
+    // the list still follows the bottom, the whole row in view.
+    const sent = await bob.ok<{ message?: MessageDto } & Partial<MessageDto>>("message:send", { chatId: general.id, text: "short for now", clientId: crypto.randomUUID() });
+    await history(page).getByText("short for now").waitFor({ timeout: WAIT });
+    const tall = Array.from({ length: 12 }, (_, i) => `edited line ${i}`).join("\n");
+    await bob.ok("message:edit", { messageId: sent.message?.id ?? sent.id, text: tall, clientId: crypto.randomUUID() });
+    await history(page).getByText("edited line 11").waitFor({ timeout: WAIT });
+    await page.waitForFunction(`(() => {
+      const h = document.querySelector(".history");
+      const rows = h.querySelectorAll("[data-row]");
+      const last = rows[rows.length - 1];
+      return last.textContent.includes("edited line 11") && last.getBoundingClientRect().bottom <= h.getBoundingClientRect().bottom + 1 && h.scrollHeight - h.scrollTop - h.clientHeight <= 8;
+    })()`, undefined, { timeout: WAIT });
+    t.pass();
   });
 
   test.serial("a direct message shows as unread, Alt+A opens it and the browser answers; a mention elsewhere gets its mark", async (t) => {

@@ -99,7 +99,8 @@ const liveScript = `(() => {
     constructor(...args) {
       super(...args);
       this.addEventListener("message", (ev) => {
-        if (typeof ev.data !== "string" || !ev.data.startsWith('42["message:new"')) return;
+        // protocol 1's message:new, or protocol 2's compact frame "m" (what the web client asks for)
+        if (typeof ev.data !== "string" || !(ev.data.startsWith('42["message:new"') || ev.data.startsWith('42["m"'))) return;
         const m = re.exec(ev.data);
         if (!m) return;
         const i = Number(m[1]);
