@@ -1,7 +1,6 @@
 // A virtualised, bottom-anchored list: only the rows in and near the viewport are in the DOM.
-// A row's height is measured when its element is first rendered; a ResizeObserver reports the
-// rows whose height changes later (an edit, an image). The first visible row keeps its place on
-// screen when older rows are added above it or heights change, so paging back never jumps.
+// Row heights are measured after each render; the first visible row keeps its place on screen
+// when older rows are added above it or heights change, so paging back never jumps.
 import type { ComponentChildren } from "preact";
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 
@@ -59,9 +58,6 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
   // one, so a new one-line message usually measures as assumed and needs no second render.
   const tally = useRef(new Map<number, number>());
   const estimate = useRef(ESTIMATE);
-  // The row elements being observed for later size changes, by key.
-  const observed = useRef(new Map<string, HTMLElement>());
-  const rowObserver = useRef<ResizeObserver | null>(null);
 
   if (listKey.current !== p.listKey) {
     listKey.current = p.listKey;
@@ -85,45 +81,21 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
   const start = Math.max(0, upper(offsets, n, top - OVERSCAN) - 1);
   const end = Math.min(n, upper(offsets, n, top + view.height + OVERSCAN));
 
-  /** Records a row's height; true when it is not the height the last render assumed. */
-  function measure(k: string, h: number, assumed: number): boolean {
-    const known = heights.current.get(k);
-    if (h <= 0 || known === h) return false;
-    if (known !== undefined) tally.current.set(known, (tally.current.get(known) ?? 1) - 1);
-    tally.current.set(h, (tally.current.get(h) ?? 0) + 1);
-    heights.current.set(k, h);
-    return (known ?? assumed) !== h;
-  }
-
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    // Measure the rows whose element is new (a new row, or one rendered again after leaving the
-    // window, or all of them after a width change); the ResizeObserver reports later changes.
+    // Measure what was rendered; a changed height moves the rows below it.
     // Only a height other than the one this render assumed moves anything.
     let changed = false;
-    const children = el.children;
-    const seen = observed.current;
-    const ro = rowObserver.current;
-    for (let i = start; i < end; i++) {
-      const k = keys[i]!;
-      let child = children[i - start + 1] as HTMLElement | undefined;
-      if (!child || child.dataset["row"] !== k) child = el.querySelector<HTMLElement>(`[data-row="${CSS.escape(k)}"]`) ?? undefined;
-      if (!child) continue;
-      if (seen.get(k) === child && heights.current.has(k)) continue;
-      if (seen.get(k) !== child) {
-        const old = seen.get(k);
-        if (old) ro?.unobserve(old);
-        seen.set(k, child);
-        ro?.observe(child);
-      }
-      if (measure(k, child.offsetHeight, est)) changed = true;
-    }
-    if (seen.size > end - start) {
-      for (const [k, child] of seen) {
-        if (child.isConnected) continue;
-        ro?.unobserve(child);
-        seen.delete(k);
+    for (const child of Array.from(el.querySelectorAll<HTMLElement>("[data-row]"))) {
+      const k = child.dataset["row"]!;
+      const h = child.offsetHeight;
+      const known = heights.current.get(k);
+      if (h > 0 && known !== h) {
+        if (known !== undefined) tally.current.set(known, (tally.current.get(known) ?? 1) - 1);
+        tally.current.set(h, (tally.current.get(h) ?? 0) + 1);
+        heights.current.set(k, h);
+        if ((known ?? est) !== h) changed = true;
       }
     }
     // Rows that left the window (paged out at either end) are forgotten, so that scrolling
@@ -187,25 +159,7 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
       setView({ top: el.scrollTop, height: el.clientHeight });
     });
     ro.observe(el);
-    // A row whose height changes after it was measured (edited, an image loaded): render again.
-    // Its first report, right after it is observed, finds the height just measured and is a no-op.
-    const rows = new ResizeObserver((entries) => {
-      let changed = false;
-      for (const e of entries) {
-        const child = e.target as HTMLElement;
-        const k = child.dataset["row"];
-        if (k === undefined || observed.current.get(k) !== child || !child.isConnected) continue;
-        if (measure(k, child.offsetHeight, heights.current.get(k) ?? estimate.current)) changed = true;
-      }
-      if (changed) remeasured((x) => x + 1);
-    });
-    rowObserver.current = rows;
-    for (const child of observed.current.values()) rows.observe(child);
-    return () => {
-      ro.disconnect();
-      rows.disconnect();
-      rowObserver.current = null;
-    };
+    return () => ro.disconnect();
   }, []);
 
   function onScroll() {
