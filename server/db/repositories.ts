@@ -2,6 +2,7 @@
 import { AppError } from "../app-error.js";
 import type { ChatKind, MessageKind, Role } from "../protocol/index.js";
 import { UNREAD_CAP } from "../protocol/index.js";
+import { createCoalescer } from "../services/coalesce.js";
 import type {
   ChatRecord, ChatRepository, ChatSummary, FileRecord, FileRepository, FileStatus, MessageHit, MessageRecord, MessageRepository, NewMessage, Repositories,
   SanctionKind, SanctionRecord, SanctionRepository, SessionRepository, SshKeyRepository, UserRecord, UserRepository,
@@ -98,9 +99,6 @@ function sessionRepository(prisma: PrismaClient): SessionRepository {
       const s = await prisma.session.create({ data: { userId, tokenHash: new Uint8Array(tokenHash), expiresAt }, select: { id: true } });
       return { id: s.id };
     },
-    async findValid(tokenHash, now) {
-      return (await findValidMany([tokenHash], now)).get(tokenHash.toString("hex")) ?? null;
-    },
     findValidMany,
     async revokeAll(userId, now) {
       await prisma.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
@@ -168,30 +166,13 @@ function chatRepository(prisma: PrismaClient, opts: { sendCache: boolean }): Cha
   }
 
   // One read of the send epoch in flight; the sends that arrive meanwhile wait for the next
-  // one, issued when it is answered, so every send is checked against a read issued after it
-  // arrived, and a burst of sends costs one read per round trip, not one per send.
-  let epochRead: Promise<bigint | null> | null = null;
-  let nextEpochRead: Promise<bigint | null> | null = null;
-  function issueEpochRead(): Promise<bigint | null> {
-    const p = prisma.$queryRaw<{ n: bigint }[]>`SELECT n FROM send_epoch WHERE id = 1`.then((rows) => rows[0]?.n ?? null);
-    epochRead = p;
-    const clear = () => {
-      if (epochRead === p) epochRead = null;
-    };
-    p.then(clear, clear);
-    return p;
-  }
-  function sendEpochNow(): Promise<bigint | null> {
-    if (!epochRead) return issueEpochRead();
-    if (!nextEpochRead) {
-      const after = epochRead.then(() => undefined, () => undefined);
-      nextEpochRead = after.then(() => {
-        nextEpochRead = null;
-        return issueEpochRead();
-      });
-    }
-    return nextEpochRead;
-  }
+  // one, so every send is checked against a read issued after it arrived, and a burst of sends
+  // costs one read per round trip, not one per send.
+  const epochNow = createCoalescer(
+    async (_keys: 0[]) => new Map([[0 as const, (await prisma.$queryRaw<{ n: bigint }[]>`SELECT n FROM send_epoch WHERE id = 1`)[0]?.n ?? null]]),
+    { max: Number.POSITIVE_INFINITY },
+  );
+  const sendEpochNow = async (): Promise<bigint | null> => (await epochNow(0)) ?? null;
 
   /** The chat list of each user (ChatRepository.listForUser), for any number of users in one statement. */
   async function summaries(userIds: number[], opts: { chatId?: number; all?: boolean }): Promise<Map<number, ChatSummary[]>> {
@@ -342,9 +323,6 @@ function chatRepository(prisma: PrismaClient, opts: { sendCache: boolean }): Cha
     },
     async listForUsers(userIds) {
       return summaries(userIds, {});
-    },
-    async openRoomIds(userId) {
-      return (await openRoomIdsMany([userId])).get(userId) ?? [];
     },
     openRoomIdsMany,
     members: (chatId) => prisma.membership.findMany({ where: { chatId }, select: { userId: true, open: true } }),

@@ -78,11 +78,9 @@ export interface UserRepository {
 export interface SessionRepository {
   create(session: { userId: number; tokenHash: Buffer; expiresAt: Date }): Promise<{ id: number }>;
   /**
-   * The session, its user and the user's ban in force (null: none) when the token hash matches,
-   * it is not revoked and not expired; one read.
+   * For each token hash that matches a session not revoked and not expired: the session, its
+   * user and the user's ban in force (null: none); keyed by the hash in hex, one read for all.
    */
-  findValid(tokenHash: Buffer, now: Date): Promise<{ sessionId: number; user: UserRecord; ban: SanctionRecord | null } | null>;
-  /** findValid for many token hashes in one read, keyed by the hash in hex; invalid ones left out. */
   findValidMany(tokenHashes: Buffer[], now: Date): Promise<Map<string, { sessionId: number; user: UserRecord; ban: SanctionRecord | null }>>;
   /** Revokes the session; returns its id, or null when it did not exist or was already revoked. */
   revoke(tokenHash: Buffer, now: Date): Promise<number | null>;
@@ -148,9 +146,7 @@ export interface ChatRepository {
   listForUser(userId: number, opts?: { chatId?: number; all?: boolean }): Promise<ChatSummary[]>;
   /** listForUser (open chats) of many users in one read; every id given is a key. */
   listForUsers(userIds: number[]): Promise<Map<number, ChatSummary[]>>;
-  /** Ids of the rooms (not DMs) the user has open: the socket rooms to join on connect. */
-  openRoomIds(userId: number): Promise<number[]>;
-  /** openRoomIds of many users in one read; every id given is a key. */
+  /** Ids of the rooms (not DMs) each user has open (the socket rooms to join on connect), in one read; every id given is a key. */
   openRoomIdsMany(userIds: number[]): Promise<Map<number, number[]>>;
   /** Every member of the chat with whether they have it open. */
   members(chatId: number): Promise<{ userId: number; open: boolean }[]>;
