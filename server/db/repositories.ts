@@ -129,6 +129,20 @@ type SummaryRow = {
   peer_id: number | null; peer_nick: string | null; peer_role: Role | null;
 };
 
+/** The columns of a user's active mute (null when none), joined as `s` with its moderator as `b`. */
+type MuteColumns = { mute_id: number | null; mute_reason: string | null; mute_until: Date | null; mute_by: string | null };
+const muteColumns = Prisma.sql`s.id AS mute_id, s.reason AS mute_reason, s.until AS mute_until, b.nick AS mute_by`;
+/** The newest mute of `userId` not lifted and not run out at `now`, and who set it. */
+const activeMuteJoin = (userId: number, now: Date) => Prisma.sql`
+      LEFT JOIN LATERAL (
+        SELECT x.id, x.reason, x.until, x.by_id FROM sanctions x
+        WHERE x.user_id = ${userId} AND x.kind = 'mute' AND x.lifted_at IS NULL AND (x.until IS NULL OR x.until > ${now})
+        ORDER BY x.id DESC LIMIT 1
+      ) s ON true
+      LEFT JOIN users b ON b.id = s.by_id`;
+const muteFromRow = (r: MuteColumns, userId: number) =>
+  r.mute_id === null ? null : { id: r.mute_id, kind: "mute" as const, userId, reason: r.mute_reason ?? "", until: r.mute_until, byNick: r.mute_by };
+
 /** Send contexts a node keeps (per chat and sender); the oldest goes first past this. */
 const SEND_CACHE_MAX = 50_000;
 
@@ -141,18 +155,13 @@ function chatRepository(prisma: PrismaClient, opts: { sendCache: boolean }): Cha
   let keptEpoch: bigint | null = null;
 
   async function readSendContext(chatId: number, userId: number, now: Date): Promise<{ context: SendContext | null; epoch: bigint | null }> {
-    const [r] = await prisma.$queryRaw<(Omit<SummaryRow, "last_id" | "unread" | "peer_id" | "peer_nick" | "peer_role"> & { mute_id: number | null; mute_reason: string | null; mute_until: Date | null; mute_by: string | null; epoch: bigint | null })[]>`
+    const [r] = await prisma.$queryRaw<(Omit<SummaryRow, "last_id" | "unread" | "peer_id" | "peer_nick" | "peer_role"> & MuteColumns & { epoch: bigint | null })[]>`
       SELECT c.id AS chat_id, c.kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at, m.open, m.last_read_id,
-        s.id AS mute_id, s.reason AS mute_reason, s.until AS mute_until, b.nick AS mute_by,
+        ${muteColumns},
         (SELECT e.n FROM send_epoch e WHERE e.id = 1) AS epoch
       FROM memberships m
       JOIN chats c ON c.id = m.chat_id
-      LEFT JOIN LATERAL (
-        SELECT x.id, x.reason, x.until, x.by_id FROM sanctions x
-        WHERE x.user_id = ${userId} AND x.kind = 'mute' AND x.lifted_at IS NULL AND (x.until IS NULL OR x.until > ${now})
-        ORDER BY x.id DESC LIMIT 1
-      ) s ON true
-      LEFT JOIN users b ON b.id = s.by_id
+      ${activeMuteJoin(userId, now)}
       WHERE m.chat_id = ${chatId} AND m.user_id = ${userId}`;
     if (!r) return { context: null, epoch: null };
     return {
@@ -160,7 +169,7 @@ function chatRepository(prisma: PrismaClient, opts: { sendCache: boolean }): Cha
       context: {
         chat: toChat({ id: r.chat_id, kind: r.kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.created_at }),
         membership: { chatId, userId, open: r.open, lastReadId: Number(r.last_read_id) },
-        mute: r.mute_id === null ? null : { id: r.mute_id, kind: "mute", userId, reason: r.mute_reason ?? "", until: r.mute_until, byNick: r.mute_by },
+        mute: muteFromRow(r, userId),
       },
     };
   }
@@ -571,29 +580,23 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean; l
       return ids.flatMap((id) => byId.get(id) ?? []);
     },
     async context(messageId, userId, now) {
-      const [r] = await prisma.$queryRaw<{
+      const [r] = await prisma.$queryRaw<({
         id: bigint; chat_id: number; sender_id: number; kind: MessageKind; file_id: number | null; deleted_at: Date | null;
         c_kind: ChatKind; name: string | null; name_key: string | null; dm_key: string | null; is_private: boolean; c_created_at: Date;
-        mute_id: number | null; mute_reason: string | null; mute_until: Date | null; mute_by: string | null;
-      }[]>`
-        SELECT x.id, x.chat_id, x.sender_id, x.kind, x.file_id, x.deleted_at,
+      } & MuteColumns)[]>`
+        SELECT msg.id, msg.chat_id, msg.sender_id, msg.kind, msg.file_id, msg.deleted_at,
           c.kind AS c_kind, c.name, c.name_key, c.dm_key, c.is_private, c.created_at AS c_created_at,
-          s.id AS mute_id, s.reason AS mute_reason, s.until AS mute_until, b.nick AS mute_by
-        FROM messages x
-        JOIN memberships m ON m.chat_id = x.chat_id AND m.user_id = ${userId}
-        JOIN chats c ON c.id = x.chat_id
-        LEFT JOIN LATERAL (
-          SELECT y.id, y.reason, y.until, y.by_id FROM sanctions y
-          WHERE y.user_id = ${userId} AND y.kind = 'mute' AND y.lifted_at IS NULL AND (y.until IS NULL OR y.until > ${now})
-          ORDER BY y.id DESC LIMIT 1
-        ) s ON true
-        LEFT JOIN users b ON b.id = s.by_id
-        WHERE x.id = ${BigInt(messageId)}`;
+          ${muteColumns}
+        FROM messages msg
+        JOIN memberships m ON m.chat_id = msg.chat_id AND m.user_id = ${userId}
+        JOIN chats c ON c.id = msg.chat_id
+        ${activeMuteJoin(userId, now)}
+        WHERE msg.id = ${BigInt(messageId)}`;
       if (!r) return null;
       return {
         message: { id: Number(r.id), chatId: r.chat_id, senderId: r.sender_id, kind: r.kind, fileId: r.file_id, deleted: r.deleted_at !== null },
         chat: toChat({ id: r.chat_id, kind: r.c_kind, name: r.name, nameKey: r.name_key, dmKey: r.dm_key, isPrivate: r.is_private, createdAt: r.c_created_at }),
-        mute: r.mute_id === null ? null : { id: r.mute_id, kind: "mute", userId, reason: r.mute_reason ?? "", until: r.mute_until, byNick: r.mute_by },
+        mute: muteFromRow(r, userId),
       };
     },
     async edit(messageId, text, clientId) {
