@@ -9,6 +9,7 @@ import { historyEntries } from "../state/selectors.js";
 import { createStore } from "../state/store.js";
 import { memoryTerminal, screenText } from "../testing/memory-terminal.js";
 import { layoutHistory } from "./text.js";
+import { toAscii } from "./glyphs.js";
 import { createScreen, createView, displayOf } from "./view.js";
 
 const plain = (s: string) => s.replace(/\{\/?[^{}]*\}/g, "").trimEnd();
@@ -73,5 +74,46 @@ test("the history pane, parsed line by line once for the process, draws the cell
   } finally {
     view.destroy();
     refScreen.destroy();
+  }
+});
+
+test("after new messages scroll the pane frame by frame, its cells are blessed's for the whole content (Unicode and ASCII)", async (t) => {
+  const blessed = createRequire(import.meta.url)("blessed") as typeof import("blessed");
+  for (const env of [{ LANG: "C.UTF-8" }, { LANG: "C" }]) {
+    const views = [0, 1].map(() => {
+      const term = memoryTerminal({ columns: 100, rows: 30, env });
+      const client = createClient({ server: "http://127.0.0.1:1", ports: fakePorts(fakeServer()) });
+      for (const a of loggedInActions()) client.dispatch(a);
+      const screen = createScreen({ terminal: term });
+      return { client, screen, view: createView(screen, createStore(client)) };
+    });
+    const ref = createScreen({ terminal: memoryTerminal({ columns: 100, rows: 30, env }) });
+    try {
+      const texts = ["plain", "Привет 👋 世界 wide", "{bold}typed tags{/bold}", "e\u0301 combining", "hey @alice", "tab\there"];
+      let id = 0;
+      for (let frame = 0; frame < 8; frame++) {
+        // Each frame adds 1-3 messages (each session its own copy, as from its own socket).
+        for (let k = 0; k <= frame % 3; k++) {
+          id++;
+          for (const v of views) v.client.dispatch({ type: "message.received", message: msg(id, 1, id % 3 === 0 ? 1 : 2, texts[id % texts.length]!) });
+        }
+        await new Promise((r) => setTimeout(r, 40)); // the next frame (16 ms) has been drawn
+      }
+      const { screen, view } = views[0]!;
+      const { lines, height } = view.historyLayout();
+      const shown = lines.slice(-height).map((l) => l.text);
+      const { palette, ascii } = displayOf(screen);
+      t.is(ascii, env.LANG === "C");
+      const box = blessed.box({ parent: ref, top: 1, left: 0, width: 79, height, tags: true, wrap: false });
+      box.setContent(palette.translate(ascii ? shown.map(toAscii).join("\n") : shown.join("\n")));
+      ref.render();
+      const cells = (s: typeof screen) => (s as unknown as { lines: [number, string][][] }).lines.slice(1, 1 + height).map((row) => row.slice(0, 79).map((c) => `${c[0]}:${c[1]}`).join(" "));
+      t.deepEqual(cells(screen), cells(ref), env.LANG);
+      t.deepEqual(cells(views[1]!.screen), cells(ref), env.LANG);
+      t.true(screenText(screen).includes(ascii ? "typed tags" : "Привет"), env.LANG);
+    } finally {
+      for (const v of views) v.view.destroy();
+      ref.destroy();
+    }
   }
 });

@@ -10,6 +10,7 @@ import { createPalette, paint, type Palette } from "./palette.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
 import { colourDepth, detectCharset, patchTerminfoReader, type Charset, type TerminalCaps } from "./terminal-caps.js";
 import { resolveKey } from "../keys/keymap.js";
+import { buildRow, cachedRow, drawRows, rowSet, type Row } from "./history-rows.js";
 import { charWidth, layoutHistory, strWidth, topIndex, wrap, type HistoryLine } from "./text.js";
 import { createRenderTrace } from "./trace.js";
 import { renderComposerLines, renderHelp, renderIntent, renderResults, renderLogin, renderStatus, renderSwitcher, renderTabs, renderTransfer, renderUsers } from "./widgets.js";
@@ -65,27 +66,11 @@ export function displayOf(screen: Widgets.Screen): Display {
   return { caps, palette: createPalette(256), ascii: false, notice: null };
 }
 
-// The history pane's lines as blessed's tag parser makes them (SGR sequences), once per distinct
-// line for every screen of the process, per colour depth and charset: sessions of a gateway in the
-// same room at the same width show the same lines, and a new message changes one line of the pane
-// while blessed would re-parse the tags of all of them. Each line's tags are balanced (every
-// renderer closes what it opens on the same line), so parsing line by line gives what parsing the
-// whole content gives; the pane then takes the parsed content with its own tag parsing off.
-const PARSED_MAX = 20_000;
-const parsedLines = new Map<number, Map<string, string>>();
+// The history pane's lines as blessed's tag parser makes them (SGR sequences), in this screen's
+// colours and charset; the pane draws each as a row of cells made once for the process
+// (history-rows.ts), so this runs once per distinct line, not per frame.
 type TagParser = { _parseTags(text: string): string };
-function parsedLine(line: string, palette: Palette, ascii: boolean, parser: TagParser): string {
-  const k = palette.depth * 2 + (ascii ? 1 : 0);
-  let cache = parsedLines.get(k);
-  if (!cache) parsedLines.set(k, (cache = new Map()));
-  let parsed = cache.get(line);
-  if (parsed === undefined) {
-    parsed = parser._parseTags(palette.translate(ascii ? toAscii(line) : line));
-    if (cache.size >= PARSED_MAX) cache.delete(cache.keys().next().value!);
-    cache.set(line, parsed);
-  }
-  return parsed;
-}
+const parseLine = (line: string, palette: Palette, ascii: boolean, parser: TagParser): string => parser._parseTags(palette.translate(ascii ? toAscii(line) : line));
 
 /**
  * blessed's Element.render calls parseContent on every frame, and parseContent scans the whole
@@ -151,7 +136,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   const { palette, ascii } = display;
   let notice = display.notice;
   const tabBar = box({ top: 0, left: 0, height: 1, width: "100%", style: palette.styles.tabBar });
-  // Takes content already parsed (parsedLine): blessed's tag parser is off for it.
+  // Draws rows of cells made once per line for the process (drawRows), not blessed's content.
   const history = box({ top: 1, left: 0, height: 10, width: 10, tags: false });
   const separator = box({ top: 1, height: 10, width: 1, style: palette.styles.separator });
   const users = box({ top: 1, height: 10, width: 10 });
@@ -188,13 +173,16 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     contents.set(widget, content);
     widget.setContent(palette.translate(ascii ? toAscii(content) : content));
   }
-  /** The history pane's lines (tagged), each parsed once for the process (parsedLine). */
-  function setHistory(lines: string[]) {
-    const content = lines.join("\n");
-    if (contents.get(history) === content) return;
-    contents.set(history, content);
-    history.setContent(lines.map((l) => parsedLine(l, palette, ascii, tabBar as unknown as TagParser)).join("\n"));
-  }
+  /** The history pane's lines (tagged), top first: drawn as rows shared by the process (drawRows). */
+  let historyLines: readonly string[] = [];
+  const setHistory = (lines: readonly string[]) => void (historyLines = lines);
+  const cellScreen = screen as unknown as Parameters<typeof buildRow>[0];
+  const parser = tabBar as unknown as TagParser;
+  const pane = drawRows(history, (width, dattr) => {
+    const set = rowSet(`${palette.depth}|${ascii ? 1 : 0}|${cellScreen.fullUnicode ? 1 : 0}|${dattr}|${width}`);
+    const make = (line: string): Row => buildRow(cellScreen, parseLine(line, palette, ascii, parser), width, dattr);
+    return historyLines.map((l) => cachedRow(set, l, make));
+  });
 
   // The users pane is rebuilt only when what it shows can have changed: the people, their DM
   // unread counts, the cursor, focus and size (not when a message arrives in a room).
@@ -374,10 +362,20 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
 
   function recordWideRows() {
     const lines = (screen as unknown as { lines: [number, string][][] }).lines;
-    const rows = new Set<number>();
+    // The history pane reports its own rows (each row of cells knows); its cells are skipped below
+    // unless a box drawn over it may have put other characters there.
+    const rows = new Set<number>(pane.wideRows());
+    const p = (history as unknown as { lpos?: { xi: number; xl: number; yi: number; yl: number } }).lpos;
+    const skip = p && !history.hidden && login.hidden && overlay.hidden && question.hidden ? p : null;
     lines.forEach((row, y) => {
-      for (const cell of row) {
-        const ch = cell[1];
+      if (rows.has(y)) return;
+      const inPane = skip !== null && y >= skip.yi && y < skip.yl;
+      for (let x = 0; x < row.length; x++) {
+        if (inPane && x === skip.xi) {
+          x = skip.xl - 1;
+          continue;
+        }
+        const ch = row[x]![1];
         // Nothing below U+1100 is wide; above it, ask the (emoji-aware) width table.
         if (ch && ch.length > 0 && ch.charCodeAt(0) >= 0x1100 && charWidth(ch) > 1) {
           rows.add(y);
