@@ -4,7 +4,8 @@ import { createRequire } from "node:module";
 import test, { type ExecutionContext } from "ava";
 import { createClient } from "../../client/client.js";
 import { fakePorts, fakeServer } from "../../client/fake.js";
-import { loggedInActions, msg } from "../state/fixtures.js";
+import type { Widgets } from "blessed";
+import { chat, dm, loggedInActions, ME, msg, ready } from "../state/fixtures.js";
 import { historyEntries } from "../state/selectors.js";
 import { createStore } from "../state/store.js";
 import { memoryTerminal, screenText } from "../testing/memory-terminal.js";
@@ -114,6 +115,46 @@ test("after new messages scroll the pane frame by frame, its cells are blessed's
     } finally {
       for (const v of views) v.view.destroy();
       ref.destroy();
+    }
+  }
+});
+
+test("every pane drawn from rows of cells shows the cells blessed draws from its content: people, input, tabs, status, focus, overlay, a narrow screen, ASCII", async (t) => {
+  for (const env of [{ LANG: "C.UTF-8" }, { LANG: "C" }]) {
+    const make = (rowPanes: boolean) => {
+      const term = memoryTerminal({ columns: 100, rows: 30, env });
+      const client = createClient({ server: "http://127.0.0.1:1", ports: fakePorts(fakeServer()) });
+      const people = [ME, ...["bob", "Zoë", "世界人", "dave", "{bold}eve{/bold}"].map((nick, i) => ({ id: i + 2, nick, role: "user" as const }))];
+      client.dispatch({ type: "session.ready", session: ready([chat(1, "general"), chat(2, "dév", { unread: 3 }), dm(3, { id: 2, nick: "bob" }, { unread: 1 })], people.slice(0, 4)) });
+      for (const id of [1, 2, 3]) client.dispatch({ type: "history.loaded", page: { chatId: id, messages: [], hasMore: false }, direction: "latest" });
+      const store = createStore(client);
+      const screen = createScreen({ terminal: term });
+      return { term, client, store, screen, view: createView(screen, store, { rowPanes }) };
+    };
+    const both = [make(true), make(false)];
+    const frame = () => new Promise((r) => setTimeout(r, 40));
+    const cells = (s: Widgets.Screen) => (s as unknown as { lines: [number, string][][] }).lines.map((row) => row.map((c) => `${c[0]}:${c[1]}`).join(" "));
+    const same = async (what: string) => {
+      await frame();
+      t.deepEqual(cells(both[0]!.screen), cells(both[1]!.screen), `${env.LANG}: ${what}`);
+    };
+    try {
+      for (let i = 1; i <= 12; i++) for (const v of both) v.client.dispatch({ type: "message.received", message: msg(i, 1, 2, i % 4 === 0 ? "wide 世界 👋" : `message ${i}`) });
+      await same("messages and people");
+      for (const v of both) v.store.dispatch({ type: "composer.insert", text: "typed 世界 {red-fg}x" });
+      await same("typed input");
+      for (const v of both) (v.store.dispatch({ type: "focus.set", focus: "users" }), v.store.dispatch({ type: "users.move", delta: 2 }));
+      await same("the user list focused, cursor moved");
+      for (const v of both) v.store.dispatch({ type: "overlay.help" });
+      await same("the help overlay");
+      for (const v of both) v.store.dispatch({ type: "overlay.close" });
+      await same("the overlay closed");
+      for (const v of both) v.term.resize(50, 20);
+      await same("a narrow screen (no user list)");
+      for (const v of both) v.term.resize(100, 30);
+      await same("wide again");
+    } finally {
+      for (const v of both) v.view.destroy();
     }
   }
 });

@@ -129,7 +129,7 @@ export function createScreen(opts: ScreenOptions = {}): Widgets.Screen {
   return screen;
 }
 
-export function createView(screen: Widgets.Screen, store: Store, opts: { traceFile?: string | undefined } = {}): View {
+export function createView(screen: Widgets.Screen, store: Store, opts: { traceFile?: string | undefined; /** false: every pane drawn by blessed from its content (what tests compare the row panes with). */ rowPanes?: boolean } = {}): View {
   const blessed = createRequire(import.meta.url)("blessed") as Blessed;
   const box = (o: Widgets.BoxOptions) => blessed.box({ tags: true, wrap: false, ...o });
   const display = displayOf(screen);
@@ -164,25 +164,60 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   let resolvePaint: () => void = () => {};
   const firstPaint = new Promise<void>((r) => (resolvePaint = r));
 
-  // What each widget was last given: blessed re-parses content on every setContent, and most
-  // frames (a message arriving) change one pane, so unchanged content is not set again.
+  // The panes of the chat screen (one line per row, no wrapping, no border) draw rows of cells
+  // (drawRows), not blessed's content: the history and users panes' rows are shared by every
+  // screen of the process (sessions of a gateway in one room show the same lines), the others'
+  // (input, status, tabs: per session) are kept per pane while they are in use.
+  const cellScreen = screen as unknown as Parameters<typeof buildRow>[0];
+  const parser = tabBar as unknown as TagParser;
+  type Pane = { lines: readonly string[]; wideRows(): readonly number[] };
+  const panes = new Map<Widgets.BoxElement, Pane>();
+  function rowPane(el: Widgets.BoxElement, shared: boolean): Pane {
+    let localKey = "";
+    let local = new Map<string, Row>();
+    const pane: Pane = { lines: [], wideRows: () => [] };
+    const drawn = drawRows(el, (width, dattr) => {
+      const key = `${palette.depth}|${ascii ? 1 : 0}|${cellScreen.fullUnicode ? 1 : 0}|${dattr}|${width}`;
+      const make = (line: string): Row => buildRow(cellScreen, parseLine(line, palette, ascii, parser), width, dattr);
+      if (shared) {
+        const set = rowSet(key);
+        return pane.lines.map((l) => cachedRow(set, l, make));
+      }
+      // Per pane: what was typed or shown once seldom comes back, so this set starts over when full.
+      if (key !== localKey || local.size > 64) ((localKey = key), (local = new Map()));
+      return pane.lines.map((l) => {
+        let row = local.get(l);
+        if (!row) local.set(l, (row = make(l)));
+        return row;
+      });
+    });
+    pane.wideRows = drawn.wideRows;
+    panes.set(el, pane);
+    return pane;
+  }
+  const rowPanes = opts.rowPanes ?? true;
+  if (rowPanes) {
+    for (const el of [tabBar, separator, composer, transfers, status]) rowPane(el, false);
+    rowPane(users, true);
+    rowPane(history, true);
+  }
+  function setHistory(lines: readonly string[]) {
+    const pane = panes.get(history);
+    if (pane) pane.lines = lines;
+    else history.setContent(lines.map((l) => parseLine(l, palette, ascii, parser)).join("\n"));
+  }
+
+  // What each widget was last given: most frames (a message arriving) change one pane, so
+  // unchanged content is not split or set again (blessed re-parses content on every setContent).
   const contents = new Map<Widgets.BoxElement, string>();
   /** Content as this terminal draws it: roles in its colours, ASCII where the locale is not UTF-8. */
   function set(widget: Widgets.BoxElement, content: string) {
     if (contents.get(widget) === content) return;
     contents.set(widget, content);
-    widget.setContent(palette.translate(ascii ? toAscii(content) : content));
+    const pane = panes.get(widget);
+    if (pane) pane.lines = content.split("\n");
+    else widget.setContent(palette.translate(ascii ? toAscii(content) : content));
   }
-  /** The history pane's lines (tagged), top first: drawn as rows shared by the process (drawRows). */
-  let historyLines: readonly string[] = [];
-  const setHistory = (lines: readonly string[]) => void (historyLines = lines);
-  const cellScreen = screen as unknown as Parameters<typeof buildRow>[0];
-  const parser = tabBar as unknown as TagParser;
-  const pane = drawRows(history, (width, dattr) => {
-    const set = rowSet(`${palette.depth}|${ascii ? 1 : 0}|${cellScreen.fullUnicode ? 1 : 0}|${dattr}|${width}`);
-    const make = (line: string): Row => buildRow(cellScreen, parseLine(line, palette, ascii, parser), width, dattr);
-    return historyLines.map((l) => cachedRow(set, l, make));
-  });
 
   // The users pane is rebuilt only when what it shows can have changed: the people, their DM
   // unread counts, the cursor, focus and size (not when a message arrives in a room).
@@ -361,21 +396,16 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   }
 
   function recordWideRows() {
+    // The row panes know their rows; only boxes drawn by blessed over them (login form, overlay,
+    // question) can put other characters on screen, and then every cell is looked at.
+    const rows = new Set<number>();
+    for (const p of panes.values()) for (const y of p.wideRows()) rows.add(y);
+    if (login.hidden && overlay.hidden && question.hidden) return void (wideRows = rows);
     const lines = (screen as unknown as { lines: [number, string][][] }).lines;
-    // The history pane reports its own rows (each row of cells knows); its cells are skipped below
-    // unless a box drawn over it may have put other characters there.
-    const rows = new Set<number>(pane.wideRows());
-    const p = (history as unknown as { lpos?: { xi: number; xl: number; yi: number; yl: number } }).lpos;
-    const skip = p && !history.hidden && login.hidden && overlay.hidden && question.hidden ? p : null;
     lines.forEach((row, y) => {
       if (rows.has(y)) return;
-      const inPane = skip !== null && y >= skip.yi && y < skip.yl;
-      for (let x = 0; x < row.length; x++) {
-        if (inPane && x === skip.xi) {
-          x = skip.xl - 1;
-          continue;
-        }
-        const ch = row[x]![1];
+      for (const cell of row) {
+        const ch = cell[1];
         // Nothing below U+1100 is wide; above it, ask the (emoji-aware) width table.
         if (ch && ch.length > 0 && ch.charCodeAt(0) >= 0x1100 && charWidth(ch) > 1) {
           rows.add(y);
