@@ -8,7 +8,7 @@ import { toAscii } from "./glyphs.js";
 import { DISABLE_PASTE, ENABLE_PASTE, interceptPaste } from "./paste.js";
 import { createPalette, paint, type Palette } from "./palette.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
-import { colourDepth, detectCharset, patchTerminfoReader, type Charset, type TerminalCaps } from "./terminal-caps.js";
+import { colourDepth, detectCharset, patchTerminfoReader, shareCursorMoves, type Charset, type TerminalCaps } from "./terminal-caps.js";
 import { resolveKey } from "../keys/keymap.js";
 import { buildRow, cachedRow, drawRows, rowSet, type Row } from "./history-rows.js";
 import { charWidth, layoutHistory, strWidth, topIndex, wrap, type HistoryLine } from "./text.js";
@@ -117,6 +117,7 @@ export function createScreen(opts: ScreenOptions = {}): Widgets.Screen {
   // Box characters drawn as themselves, never with the alternate character set (which many
   // SSH clients and terminals show as lqqqk): what NCURSES_NO_UTF8_ACS=1 does, for this screen.
   tput.brokenACS = true;
+  shareCursorMoves(tput as unknown as Parameters<typeof shareCursorMoves>[0]);
   if (!unicode) {
     // Not UTF-8: blessed maps box characters to + - | (its own table) when it believes the
     // terminal has no Unicode at all; everything else is made ASCII before it gets here.
@@ -251,6 +252,8 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     question.setFront();
   }
 
+  let separatorH = -1;
+  let separatorText = "";
   function layout(s: State) {
     const W = screen.width as number;
     const H = screen.height as number;
@@ -292,7 +295,8 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     if (usersW) {
       Object.assign(separator, { top: 1, left: histW, height: bodyH });
       Object.assign(users, { top: 1, left: histW + 1, width: usersW, height: bodyH });
-      set(separator, Array(bodyH).fill(ascii ? "|" : "│").join("\n"));
+      if (separatorH !== bodyH) ((separatorH = bodyH), (separatorText = Array(bodyH).fill(ascii ? "|" : "│").join("\n")));
+      set(separator, separatorText);
       setUsers(s, usersW, bodyH);
     } else {
       separator.hide();
