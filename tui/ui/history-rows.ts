@@ -121,7 +121,16 @@ export function cachedRow(set: Map<string, Row>, line: string, make: (line: stri
  * are blank in the default attribute) instead of its content. wideRows(): the screen rows of
  * the last frame that hold a wide character from the pane.
  */
-export function drawRows(el: Widgets.BoxElement, rowsFor: (width: number, dattr: number) => readonly Row[]): { wideRows(): readonly number[] } {
+export function drawRows(
+  el: Widgets.BoxElement,
+  rowsFor: (width: number, dattr: number) => readonly Row[],
+  /**
+   * A number that changes whenever anything but the row panes may have written to the screen's
+   * cells (a region cleared or filled, a box drawn by blessed): while it and the pane's place
+   * stay the same, a row that is the same Row as last frame's is left as it is.
+   */
+  generation: () => number = () => NaN,
+): { wideRows(): readonly number[] } {
   const e = el as unknown as {
     screen: ScreenLike;
     style: unknown;
@@ -133,12 +142,14 @@ export function drawRows(el: Widgets.BoxElement, rowsFor: (width: number, dattr:
   };
   let wide: number[] = [];
   let blank: Row | null = null;
+  let drawn: { rows: readonly Row[]; gen: number; lines: unknown; xi: number; xl: number; yi: number; yl: number; dattr: number } | null = null;
   e.render = function (this: typeof e) {
     this._emit("prerender");
     const coords = this._getCoords(true);
     wide = [];
     if (!coords) {
       delete this.lpos;
+      drawn = null;
       return;
     }
     if (coords.xl - coords.xi <= 0 || coords.yl - coords.yi <= 0) return;
@@ -148,11 +159,15 @@ export function drawRows(el: Widgets.BoxElement, rowsFor: (width: number, dattr:
     const width = coords.xl - coords.xi;
     const shown = rowsFor(width, dattr);
     if (!blank || blank.attrs.length !== width || blank.attrs[0] !== dattr) blank = buildRow(this.screen, "", width, dattr);
+    const gen = generation();
+    const d = drawn;
+    const same = d !== null && d.gen === gen && d.lines === lines && d.xi === coords.xi && d.xl === coords.xl && d.yi === coords.yi && d.yl === coords.yl && d.dattr === dattr;
     for (let y = coords.yi, r = 0; y < coords.yl; y++, r++) {
       const line = lines[y];
       if (!line) break;
       const row = shown[r] ?? blank;
       if (row.wide) wide.push(y);
+      if (same && (d.rows[r] ?? blank) === row) continue;
       const { attrs, chars } = row;
       const n = Math.min(width, attrs.length);
       for (let x = coords.xi, i = 0; i < n; x++, i++) {
@@ -167,6 +182,7 @@ export function drawRows(el: Widgets.BoxElement, rowsFor: (width: number, dattr:
         }
       }
     }
+    drawn = { rows: shown, gen, lines, xi: coords.xi, xl: coords.xl, yi: coords.yi, yl: coords.yl, dattr };
     this._emit("render", [coords]);
     return coords;
   };

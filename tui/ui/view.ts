@@ -172,6 +172,18 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   const cellScreen = screen as unknown as Parameters<typeof buildRow>[0];
   const parser = tabBar as unknown as TagParser;
   type Pane = { lines: readonly string[]; wideRows(): readonly number[] };
+  // Counts what writes cells besides the row panes: blessed's region fills (clearPos on a hide,
+  // a move, setContent; padding) and a frame with a blessed box (login form, overlay, question)
+  // on screen. While it stays the same, a pane leaves rows it drew last frame alone (drawRows).
+  let cellsTouched = 0;
+  {
+    const sc = screen as unknown as { fillRegion: (...args: unknown[]) => unknown };
+    const fill = sc.fillRegion;
+    sc.fillRegion = function (this: unknown, ...args: unknown[]) {
+      cellsTouched++;
+      return fill.apply(this, args);
+    };
+  }
   const panes = new Map<Widgets.BoxElement, Pane>();
   function rowPane(el: Widgets.BoxElement, shared: boolean): Pane {
     let localKey = "";
@@ -191,7 +203,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
         if (!row) local.set(l, (row = make(l)));
         return row;
       });
-    });
+    }, () => cellsTouched);
     pane.wideRows = drawn.wideRows;
     panes.set(el, pane);
     return pane;
@@ -427,6 +439,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     scheduled = null;
     lastRender = Date.now();
     layout(store.getState());
+    if (!login.hidden || !overlay.hidden || !question.hidden) cellsTouched++;
     invalidateWideRows();
     screen.render();
     recordWideRows();
