@@ -264,6 +264,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     question.setFront();
   }
 
+  let composerMemo: { composer: State["composer"]; width: number; focused: boolean; prompt: string; lines: readonly string[] } | null = null;
   let separatorH = -1;
   let separatorText = "";
   function layout(s: State) {
@@ -292,9 +293,13 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     // The input grows with a multi-line message; a reply or edit gets a banner line above it.
     const v0 = activeView(s);
     const prompt = v0 ? sanitizeLine(v0.chat.kind === "room" ? `#${v0.chat.name}` : v0.chat.name) : "";
-    const composerLines = renderComposerLines(s.composer, { width: W, focused: s.focus === "input" && s.overlay === null && !selectedMessage(s), prompt, ascii });
+    const focused = s.focus === "input" && s.overlay === null && !selectedMessage(s);
+    // The input line is drawn again only when it, the width, focus or prompt changed (not for a message).
+    const c = composerMemo;
+    const typed = c && c.composer === s.composer && c.width === W && c.focused === focused && c.prompt === prompt ? c.lines : renderComposerLines(s.composer, { width: W, focused, prompt, ascii });
+    composerMemo = { composer: s.composer, width: W, focused, prompt, lines: typed };
     const banner = renderIntent(s, W);
-    if (banner) composerLines.unshift(banner);
+    const composerLines = banner ? [banner, ...typed] : typed;
     const composerH = composerLines.length;
     const bodyH = Math.max(1, H - 2 - composerH - shownTransfers.length);
     if (shownTransfers.length) {
