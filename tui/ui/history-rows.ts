@@ -89,7 +89,7 @@ export function buildRow(screen: ScreenLike, parsed: string, width: number, datt
 
 // Rows per process, per (colour depth, charset, default attribute, width): sessions of a
 // gateway in one room at one width share them. Bounded; the oldest rows go first.
-const ROWS_MAX = 6_000;
+const ROWS_MAX = 3_000;
 const rowSets = new Map<string, Map<string, Row>>();
 let rowCount = 0;
 
@@ -188,3 +188,6 @@ export function drawRows(
   };
   return { wideRows: () => wide };
 }
+
+/** Rows kept for the process now, and the most it keeps. */
+export const cachedRows = (): { count: number; max: number } => ({ count: rowCount, max: ROWS_MAX });

@@ -197,7 +197,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
         return pane.lines.map((l) => cachedRow(set, l, make));
       }
       // Per pane: what was typed or shown once seldom comes back, so this set starts over when full.
-      if (key !== localKey || local.size > 64) ((localKey = key), (local = new Map()));
+      if (key !== localKey || local.size > 16) ((localKey = key), (local = new Map()));
       return pane.lines.map((l) => {
         let row = local.get(l);
         if (!row) local.set(l, (row = make(l)));
