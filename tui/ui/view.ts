@@ -421,7 +421,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     // question) can put other characters on screen, and then every cell is looked at.
     const rows = new Set<number>();
     for (const p of panes.values()) for (const y of p.wideRows()) rows.add(y);
-    if (login.hidden && overlay.hidden && question.hidden) return void (wideRows = rows);
+    if (rowPanes && login.hidden && overlay.hidden && question.hidden) return void (wideRows = rows);
     const lines = (screen as unknown as { lines: [number, string][][] }).lines;
     lines.forEach((row, y) => {
       if (rows.has(y)) return;
