@@ -10,7 +10,7 @@ import { PACKAGE_ROOT } from "../server/paths.js";
 import { killTree, spawnTracked } from "./helpers/children.js";
 
 const RUN = path.join(PACKAGE_ROOT, "dist", "scripts", "bench", "run.js");
-const BENCHMARKS = ["fanout", "throughput", "connections", "history", "search", "conversations", "tui", "wire", "upload", "sshd", "web"];
+const BENCHMARKS = ["fanout", "throughput", "connections", "history", "search", "conversations", "tui", "wire", "upload", "sshd", "sshd-views", "web"];
 const SMOKE = process.env["BENCH_SMOKE"] === "1";
 
 type Ref = { name: string; value: number | null; skipped?: string };

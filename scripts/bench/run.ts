@@ -11,13 +11,14 @@ import { history } from "./history.js";
 import { search } from "./search.js";
 import { fdLimit, killAll, pendingDrops, machine, makeTmp, ratio, targetRatio, verdict, type BenchOutput, type Ctx, type Row } from "./lib.js";
 import { sshd } from "./sshd.js";
+import { sshdViews } from "./sshd-views.js";
 import { throughput } from "./throughput.js";
 import { tui } from "./tui.js";
 import { uploadRtt } from "./upload.js";
 import { web } from "./web.js";
 import { wire } from "./wire.js";
 
-const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, joins, throughput, connections, history, search, conversations, tui, wire, upload: uploadRtt, sshd, web };
+const BENCHMARKS: Record<string, (ctx: Ctx) => Promise<BenchOutput>> = { fanout, joins, throughput, connections, history, search, conversations, tui, wire, upload: uploadRtt, sshd, "sshd-views": sshdViews, web };
 
 function parseArgs(argv: string[]) {
   const opts = { quick: false, profile: false, only: Object.keys(BENCHMARKS), out: "" };

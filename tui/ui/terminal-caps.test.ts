@@ -79,3 +79,24 @@ test("compiled terminfo is shared per TERM; each Tput keeps its own TERM and its
   t.not(d.numbers["U8"], 0, "nor a later session's");
   t.is(d.features["unicode"], true);
 });
+
+test("cursor moves kept per compiled terminfo are the strings its capabilities make, for every screen of that terminal", async (t) => {
+  const { createScreen } = await import("./view.js");
+  const { memoryTerminal } = await import("../testing/memory-terminal.js");
+  for (const term of ["xterm-256color", "screen-256color", "vt100"]) {
+    const screens = [0, 1].map(() => createScreen({ terminal: memoryTerminal({ columns: 100, rows: 30, term }) }));
+    try {
+      for (const screen of screens) {
+        const tput = (screen as unknown as { tput: Record<string, (...a: unknown[]) => string> & { methods: Record<string, (args: unknown[]) => string> } }).tput;
+        const raw = (name: string, ...args: unknown[]) => tput.methods[name]!.call(tput, args);
+        for (const [y, x] of [[0, 0], [3, 5], [5, 3], [29, 99], [0, 4095], [1, 0]] as const) t.is(tput.cup!(y, x), raw("cup", y, x), `${term} cup ${y},${x}`);
+        for (const n of [1, 2, 17, 99]) t.is(tput.cuf!(n), raw("cuf", n), `${term} cuf ${n}`);
+        for (const name of ["el", "sc", "rc", "civis", "cnorm"]) t.is(tput[name]!(), raw(name), `${term} ${name}`);
+        // Past what is kept: still the capability's own string.
+        t.is(tput.cup!(5000, 7), raw("cup", 5000, 7));
+      }
+    } finally {
+      for (const s of screens) s.destroy();
+    }
+  }
+});

@@ -168,3 +168,53 @@ export function patchTerminfoReader(): void {
   };
   proto.h7Patched = true;
 }
+
+type CursorTput = { methods: object; cup(y: number, x: number): string; cuf(n: number): string } & Record<string, unknown>;
+const moveCaches = new WeakMap<object, Map<number, string>>();
+const MOVES_MAX = 100_000;
+
+/**
+ * blessed's screen asks its Tput for a cursor move (cup, cuf) before every run of changed cells,
+ * and each call runs the capability's compiled function (an arguments copy, an array, a join):
+ * a quarter of what a frame allocates. Their output depends only on the arguments and the
+ * compiled terminfo, which screens of one terminal share (the methods table above), so the
+ * strings are kept per compiled terminfo; so are those of the parameterless ones the screen
+ * writes every frame (el, sc, rc, civis, cnorm).
+ */
+export function shareCursorMoves(tput: CursorTput): void {
+  let cache = moveCaches.get(tput.methods);
+  if (!cache) moveCaches.set(tput.methods, (cache = new Map()));
+  const moves = cache;
+  const small = (n: number) => Number.isInteger(n) && n >= 0 && n < 4096;
+  const cup = tput.cup;
+  const cuf = tput.cuf;
+  tput.cup = (y, x) => {
+    if (!small(y) || !small(x)) return cup.call(tput, y, x);
+    let s = moves.get(y * 4096 + x);
+    if (s === undefined) {
+      s = cup.call(tput, y, x);
+      if (moves.size < MOVES_MAX) moves.set(y * 4096 + x, s);
+    }
+    return s;
+  };
+  tput.cuf = (n) => {
+    if (!small(n)) return cuf.call(tput, n);
+    let s = moves.get(-1 - n);
+    if (s === undefined) {
+      s = cuf.call(tput, n);
+      if (moves.size < MOVES_MAX) moves.set(-1 - n, s);
+    }
+    return s;
+  };
+  ["el", "sc", "rc", "civis", "cnorm"].forEach((name, i) => {
+    const f = tput[name];
+    if (typeof f !== "function") return;
+    const k = -10_000 - i;
+    tput[name] = (...args: unknown[]) => {
+      if (args.length > 0) return f.apply(tput, args);
+      let s = moves.get(k);
+      if (s === undefined) moves.set(k, (s = f.call(tput) as string));
+      return s;
+    };
+  });
+}

@@ -292,6 +292,32 @@ function messageLines(m: MessageDto, own: boolean, width: number, ascii: boolean
   return lines;
 }
 
+/** The day a message was sent on (local time), per message: every frame lays out the newest ones again. */
+const days = new WeakMap<MessageDto, { at: string; day: string }>();
+function dayOf(m: MessageDto): string {
+  const hit = days.get(m);
+  if (hit && hit.at === m.createdAt) return hit.day;
+  const day = dayKey(new Date(m.createdAt));
+  days.set(m, { at: m.createdAt, day });
+  return day;
+}
+
+/**
+ * A message's history lines (mention role applied), kept with messageLines' own lines: the same
+ * objects frame after frame, so a frame lays out the newest messages without making new lines.
+ * Callers never change them (a selection copies).
+ */
+const laidCache = new WeakMap<{ text: string; wide: boolean }[], { mention: boolean; laid: HistoryLine[] }>();
+function laidLines(m: MessageDto, own: boolean, width: number, ascii: boolean, mention: boolean): readonly HistoryLine[] {
+  const lines = messageLines(m, own, width, ascii);
+  const hit = laidCache.get(lines);
+  if (hit && hit.mention === mention) return hit.laid;
+  // A line that names the user stands out (the palette's mention role; its own colours still apply inside).
+  const laid = lines.map((l) => ({ text: mention ? paint("mention", l.text) : l.text, messageId: m.id, wide: l.wide }));
+  laidCache.set(lines, { mention, laid });
+  return laid;
+}
+
 /** Lays out history entries for a pane `width` cells wide, with day separators. */
 export function layoutHistory(
   entries: HistoryEntry[],
@@ -308,10 +334,10 @@ export function layoutHistory(
   let lastMessageId: number | null = null;
   for (const e of entries) {
     if (e.kind === "message") {
-      const d = new Date(e.message.createdAt);
-      const day = dayKey(d);
+      const day = dayOf(e.message);
       lastMessageId = e.message.id;
       if (day !== lastDay) {
+        const d = new Date(e.message.createdAt);
         if (lastDay !== "" || !opts.hasOlder) {
           const label = ` ${DAY_FMT.format(d)} `;
           const side = Math.max(2, Math.floor((width - strWidth(label)) / 2));
@@ -321,11 +347,9 @@ export function layoutHistory(
         lastDay = day;
       }
       const selected = opts.selectedId === e.message.id;
-      for (const l of messageLines(e.message, e.own, width, ascii)) {
-        // A line that names the user stands out (the palette's mention role; its own colours still apply inside).
-        const text = e.mention ? paint("mention", l.text) : l.text;
-        out.push({ text: selected ? `{inverse}${text}{/inverse}` : text, messageId: e.message.id, wide: l.wide });
-      }
+      const laid = laidLines(e.message, e.own, width, ascii, e.mention === true);
+      if (selected) for (const l of laid) out.push({ ...l, text: `{inverse}${l.text}{/inverse}` });
+      else for (const l of laid) out.push(l);
       // The hint under a selection: the file keys (Ctrl+O), the message keys, or none (a jump target).
       const hint = opts.selectHint === undefined ? "Enter or d: download · f/F: older/newer file · Esc: back" : opts.selectHint;
       if (selected && hint) out.push({ text: `{inverse} ${escapeTags(hint)} {/inverse}`, messageId: e.message.id, wide: false });

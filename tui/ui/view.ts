@@ -8,8 +8,9 @@ import { toAscii } from "./glyphs.js";
 import { DISABLE_PASTE, ENABLE_PASTE, interceptPaste } from "./paste.js";
 import { createPalette, paint, type Palette } from "./palette.js";
 import { escapeTags, sanitizeLine } from "./sanitize.js";
-import { colourDepth, detectCharset, patchTerminfoReader, type Charset, type TerminalCaps } from "./terminal-caps.js";
+import { colourDepth, detectCharset, patchTerminfoReader, shareCursorMoves, type Charset, type TerminalCaps } from "./terminal-caps.js";
 import { resolveKey } from "../keys/keymap.js";
+import { buildRow, cachedRow, drawRows, rowSet, type Row } from "./history-rows.js";
 import { charWidth, layoutHistory, strWidth, topIndex, wrap, type HistoryLine } from "./text.js";
 import { createRenderTrace } from "./trace.js";
 import { renderComposerLines, renderHelp, renderIntent, renderResults, renderLogin, renderStatus, renderSwitcher, renderTabs, renderTransfer, renderUsers } from "./widgets.js";
@@ -65,27 +66,11 @@ export function displayOf(screen: Widgets.Screen): Display {
   return { caps, palette: createPalette(256), ascii: false, notice: null };
 }
 
-// The history pane's lines as blessed's tag parser makes them (SGR sequences), once per distinct
-// line for every screen of the process, per colour depth and charset: sessions of a gateway in the
-// same room at the same width show the same lines, and a new message changes one line of the pane
-// while blessed would re-parse the tags of all of them. Each line's tags are balanced (every
-// renderer closes what it opens on the same line), so parsing line by line gives what parsing the
-// whole content gives; the pane then takes the parsed content with its own tag parsing off.
-const PARSED_MAX = 20_000;
-const parsedLines = new Map<number, Map<string, string>>();
+// The history pane's lines as blessed's tag parser makes them (SGR sequences), in this screen's
+// colours and charset; the pane draws each as a row of cells made once for the process
+// (history-rows.ts), so this runs once per distinct line, not per frame.
 type TagParser = { _parseTags(text: string): string };
-function parsedLine(line: string, palette: Palette, ascii: boolean, parser: TagParser): string {
-  const k = palette.depth * 2 + (ascii ? 1 : 0);
-  let cache = parsedLines.get(k);
-  if (!cache) parsedLines.set(k, (cache = new Map()));
-  let parsed = cache.get(line);
-  if (parsed === undefined) {
-    parsed = parser._parseTags(palette.translate(ascii ? toAscii(line) : line));
-    if (cache.size >= PARSED_MAX) cache.delete(cache.keys().next().value!);
-    cache.set(line, parsed);
-  }
-  return parsed;
-}
+const parseLine = (line: string, palette: Palette, ascii: boolean, parser: TagParser): string => parser._parseTags(palette.translate(ascii ? toAscii(line) : line));
 
 /**
  * blessed's Element.render calls parseContent on every frame, and parseContent scans the whole
@@ -132,6 +117,7 @@ export function createScreen(opts: ScreenOptions = {}): Widgets.Screen {
   // Box characters drawn as themselves, never with the alternate character set (which many
   // SSH clients and terminals show as lqqqk): what NCURSES_NO_UTF8_ACS=1 does, for this screen.
   tput.brokenACS = true;
+  shareCursorMoves(tput as unknown as Parameters<typeof shareCursorMoves>[0]);
   if (!unicode) {
     // Not UTF-8: blessed maps box characters to + - | (its own table) when it believes the
     // terminal has no Unicode at all; everything else is made ASCII before it gets here.
@@ -144,14 +130,14 @@ export function createScreen(opts: ScreenOptions = {}): Widgets.Screen {
   return screen;
 }
 
-export function createView(screen: Widgets.Screen, store: Store, opts: { traceFile?: string | undefined } = {}): View {
+export function createView(screen: Widgets.Screen, store: Store, opts: { traceFile?: string | undefined; /** false: every pane drawn by blessed from its content (what tests compare the row panes with). */ rowPanes?: boolean } = {}): View {
   const blessed = createRequire(import.meta.url)("blessed") as Blessed;
   const box = (o: Widgets.BoxOptions) => blessed.box({ tags: true, wrap: false, ...o });
   const display = displayOf(screen);
   const { palette, ascii } = display;
   let notice = display.notice;
   const tabBar = box({ top: 0, left: 0, height: 1, width: "100%", style: palette.styles.tabBar });
-  // Takes content already parsed (parsedLine): blessed's tag parser is off for it.
+  // Draws rows of cells made once per line for the process (drawRows), not blessed's content.
   const history = box({ top: 1, left: 0, height: 10, width: 10, tags: false });
   const separator = box({ top: 1, height: 10, width: 1, style: palette.styles.separator });
   const users = box({ top: 1, height: 10, width: 10 });
@@ -179,21 +165,71 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   let resolvePaint: () => void = () => {};
   const firstPaint = new Promise<void>((r) => (resolvePaint = r));
 
-  // What each widget was last given: blessed re-parses content on every setContent, and most
-  // frames (a message arriving) change one pane, so unchanged content is not set again.
+  // The panes of the chat screen (one line per row, no wrapping, no border) draw rows of cells
+  // (drawRows), not blessed's content: the history and users panes' rows are shared by every
+  // screen of the process (sessions of a gateway in one room show the same lines), the others'
+  // (input, status, tabs: per session) are kept per pane while they are in use.
+  const cellScreen = screen as unknown as Parameters<typeof buildRow>[0];
+  const parser = tabBar as unknown as TagParser;
+  type Pane = { lines: readonly string[]; wideRows(): readonly number[] };
+  // Counts what writes cells besides the row panes: blessed's region fills (clearPos on a hide,
+  // a move, setContent; padding) and a frame with a blessed box (login form, overlay, question)
+  // on screen. While it stays the same, a pane leaves rows it drew last frame alone (drawRows).
+  let cellsTouched = 0;
+  {
+    const sc = screen as unknown as { fillRegion: (...args: unknown[]) => unknown };
+    const fill = sc.fillRegion;
+    sc.fillRegion = function (this: unknown, ...args: unknown[]) {
+      cellsTouched++;
+      return fill.apply(this, args);
+    };
+  }
+  const panes = new Map<Widgets.BoxElement, Pane>();
+  function rowPane(el: Widgets.BoxElement, shared: boolean): Pane {
+    let localKey = "";
+    let local = new Map<string, Row>();
+    const pane: Pane = { lines: [], wideRows: () => [] };
+    const drawn = drawRows(el, (width, dattr) => {
+      const key = `${palette.depth}|${ascii ? 1 : 0}|${cellScreen.fullUnicode ? 1 : 0}|${dattr}|${width}`;
+      const make = (line: string): Row => buildRow(cellScreen, parseLine(line, palette, ascii, parser), width, dattr);
+      if (shared) {
+        const set = rowSet(key);
+        return pane.lines.map((l) => cachedRow(set, l, make));
+      }
+      // Per pane: what was typed or shown once seldom comes back, so this set starts over when full.
+      if (key !== localKey || local.size > 16) ((localKey = key), (local = new Map()));
+      return pane.lines.map((l) => {
+        let row = local.get(l);
+        if (!row) local.set(l, (row = make(l)));
+        return row;
+      });
+    }, () => cellsTouched);
+    pane.wideRows = drawn.wideRows;
+    panes.set(el, pane);
+    return pane;
+  }
+  const rowPanes = opts.rowPanes ?? true;
+  if (rowPanes) {
+    for (const el of [tabBar, separator, composer, transfers, status]) rowPane(el, false);
+    rowPane(users, true);
+    rowPane(history, true);
+  }
+  function setHistory(lines: readonly string[]) {
+    const pane = panes.get(history);
+    if (pane) pane.lines = lines;
+    else history.setContent(lines.map((l) => parseLine(l, palette, ascii, parser)).join("\n"));
+  }
+
+  // What each widget was last given: most frames (a message arriving) change one pane, so
+  // unchanged content is not split or set again (blessed re-parses content on every setContent).
   const contents = new Map<Widgets.BoxElement, string>();
   /** Content as this terminal draws it: roles in its colours, ASCII where the locale is not UTF-8. */
   function set(widget: Widgets.BoxElement, content: string) {
     if (contents.get(widget) === content) return;
     contents.set(widget, content);
-    widget.setContent(palette.translate(ascii ? toAscii(content) : content));
-  }
-  /** The history pane's lines (tagged), each parsed once for the process (parsedLine). */
-  function setHistory(lines: string[]) {
-    const content = lines.join("\n");
-    if (contents.get(history) === content) return;
-    contents.set(history, content);
-    history.setContent(lines.map((l) => parsedLine(l, palette, ascii, tabBar as unknown as TagParser)).join("\n"));
+    const pane = panes.get(widget);
+    if (pane) pane.lines = content.split("\n");
+    else widget.setContent(palette.translate(ascii ? toAscii(content) : content));
   }
 
   // The users pane is rebuilt only when what it shows can have changed: the people, their DM
@@ -228,6 +264,9 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     question.setFront();
   }
 
+  let composerMemo: { composer: State["composer"]; width: number; focused: boolean; prompt: string; lines: readonly string[] } | null = null;
+  let separatorH = -1;
+  let separatorText = "";
   function layout(s: State) {
     const W = screen.width as number;
     const H = screen.height as number;
@@ -254,9 +293,13 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     // The input grows with a multi-line message; a reply or edit gets a banner line above it.
     const v0 = activeView(s);
     const prompt = v0 ? sanitizeLine(v0.chat.kind === "room" ? `#${v0.chat.name}` : v0.chat.name) : "";
-    const composerLines = renderComposerLines(s.composer, { width: W, focused: s.focus === "input" && s.overlay === null && !selectedMessage(s), prompt, ascii });
+    const focused = s.focus === "input" && s.overlay === null && !selectedMessage(s);
+    // The input line is drawn again only when it, the width, focus or prompt changed (not for a message).
+    const c = composerMemo;
+    const typed = c && c.composer === s.composer && c.width === W && c.focused === focused && c.prompt === prompt ? c.lines : renderComposerLines(s.composer, { width: W, focused, prompt, ascii });
+    composerMemo = { composer: s.composer, width: W, focused, prompt, lines: typed };
     const banner = renderIntent(s, W);
-    if (banner) composerLines.unshift(banner);
+    const composerLines = banner ? [banner, ...typed] : typed;
     const composerH = composerLines.length;
     const bodyH = Math.max(1, H - 2 - composerH - shownTransfers.length);
     if (shownTransfers.length) {
@@ -269,7 +312,8 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     if (usersW) {
       Object.assign(separator, { top: 1, left: histW, height: bodyH });
       Object.assign(users, { top: 1, left: histW + 1, width: usersW, height: bodyH });
-      set(separator, Array(bodyH).fill(ascii ? "|" : "│").join("\n"));
+      if (separatorH !== bodyH) ((separatorH = bodyH), (separatorText = Array(bodyH).fill(ascii ? "|" : "│").join("\n")));
+      set(separator, separatorText);
       setUsers(s, usersW, bodyH);
     } else {
       separator.hide();
@@ -373,9 +417,14 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
   }
 
   function recordWideRows() {
-    const lines = (screen as unknown as { lines: [number, string][][] }).lines;
+    // The row panes know their rows; only boxes drawn by blessed over them (login form, overlay,
+    // question) can put other characters on screen, and then every cell is looked at.
     const rows = new Set<number>();
+    for (const p of panes.values()) for (const y of p.wideRows()) rows.add(y);
+    if (rowPanes && login.hidden && overlay.hidden && question.hidden) return void (wideRows = rows);
+    const lines = (screen as unknown as { lines: [number, string][][] }).lines;
     lines.forEach((row, y) => {
+      if (rows.has(y)) return;
       for (const cell of row) {
         const ch = cell[1];
         // Nothing below U+1100 is wide; above it, ask the (emoji-aware) width table.
@@ -395,6 +444,7 @@ export function createView(screen: Widgets.Screen, store: Store, opts: { traceFi
     scheduled = null;
     lastRender = Date.now();
     layout(store.getState());
+    if (!login.hidden || !overlay.hidden || !question.hidden) cellsTouched++;
     invalidateWideRows();
     screen.render();
     recordWideRows();
