@@ -93,8 +93,9 @@ async function layerTimes(seed: Seed, chatId: number, deepBefore: number, reps: 
   try {
     for (let i = 0; i < reps; i++) {
       await time(t.member, () => repos.chats.getMembership(chatId, userId));
-      await time(t.repoNewest, () => repos.messages.listBefore(chatId, null, PAGE + 1));
-      await time(t.repoDeep, () => repos.messages.listBefore(chatId, deepBefore, PAGE + 1));
+      // The page as history:fetch reads it: with the reader's membership in the same statement.
+      await time(t.repoNewest, () => repos.messages.listBefore(chatId, null, PAGE + 1, userId));
+      await time(t.repoDeep, () => repos.messages.listBefore(chatId, deepBefore, PAGE + 1, userId));
       await time(t.includeNewest, () => db.prisma.message.findMany({ where: { chatId }, orderBy: { id: "desc" }, take: PAGE + 1, include: PRISMA_INCLUDE }));
       await time(t.includeDeep, () => db.prisma.message.findMany({ where: { chatId, id: { lt: BigInt(deepBefore) } }, orderBy: { id: "desc" }, take: PAGE + 1, include: PRISMA_INCLUDE }));
     }
