@@ -66,7 +66,7 @@ pgTest("postgres: the pool's floor of connections is open before the first reque
     const open = async () => Number((await admin.query<{ n: string }>(
       "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'", [database],
     )).rows[0]!.n);
-    t.true(server.db.warmConnections >= 2, "more than one: history reads the membership and the page at once");
+    t.true(server.db.warmConnections >= 2, "more than one: a request and the once-a-second session read at the same time");
     t.true(await open() >= server.db.warmConnections, "opened by the warm-up, before any client");
     // pg closes a connection idle for 10 s (idleTimeoutMillis) unless the pool is at its floor.
     await sleep(11_500);

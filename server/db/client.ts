@@ -38,7 +38,7 @@ export type DatabaseOptions = {
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   poolSize?: number;
-  /** PostgreSQL: connections kept open when idle (default min(4, poolSize)); the others close after 10 s idle. */
+  /** PostgreSQL: connections kept open when idle (default min(2, poolSize): a request and the once-a-second session read at the same time); the others close after 10 s idle. */
   poolMin?: number;
   /** Who opens an embedded data directory, for the lock file (e.g. "chat-server serve"). */
   command?: string;
@@ -90,7 +90,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     // first requests after a quiet spell would otherwise wait for a new connection, and a new
     // backend's first statements load its catalog caches (10 to 45 ms together, measured).
     const max = opts.poolSize ?? 10;
-    const min = Math.min(max, opts.poolMin ?? 4);
+    const min = Math.min(max, opts.poolMin ?? 2);
     const factory = new PrismaPg({ connectionString: url, max, min, connectionTimeoutMillis: 3000 });
     // Migrations get their own short-lived pool so the client's pool starts clean.
     const applied = migrate ? await applyMigrations(new PrismaPg({ connectionString: url, max: 1 }), (script) => runScriptWhole(url, script)) : [];
