@@ -13,7 +13,7 @@ import { connectRedis, redactUrl, type RedisLink } from "./cluster/redis.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { CONTROL_SOCKET } from "./db/data-dir.js";
-import { createRepositories } from "./db/repositories.js";
+import { createRepositories, warmUp } from "./db/repositories.js";
 import { createAuditLog, createLogger, safeError, type Logger } from "./log.js";
 import type { ClusterMetrics, ServerShutdown } from "./protocol/index.js";
 import { createAccountService, type AccountService } from "./services/accounts.js";
@@ -120,6 +120,14 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log, prefix: config.redisPrefix, options: { threshold: config.presenceThreshold, tickMs: config.presenceTickMs } }) : null;
   const audit = createAuditLog(log);
   const { accounts, chat, presence, moderation, repos, files, conversations, hasher } = createServices(db, config, notifier, clusterPresence ?? undefined, audit);
+  // Before listening: the pool's connections opened and the first requests' reads run once, so
+  // that the first users after a start do not wait for them. A failure here is not fatal (the
+  // reads run again when asked).
+  const warming = performance.now();
+  await warmUp(repos, db.warmConnections).then(
+    () => log.debug({ connections: db.warmConnections, ms: Math.round(performance.now() - warming) }, "database connections warmed"),
+    (e: unknown) => log.warn({ err: safeError(e) }, "warming the database connections failed; the first requests will open them"),
+  );
   if (link && clusterPresence) {
     // Redis came back (it keeps nothing on disk here): count this node's sockets again, and
     // have its clients fetch from PostgreSQL everything stored since the outage began.

@@ -4,11 +4,18 @@
 // alone in process (the membership check, the repository's page, Prisma's nested include).
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { createRepositories } from "../../server/db/repositories.js";
+import { createRepositories, warmUp } from "../../server/db/repositories.js";
 import { SioClient } from "./clients.js";
 import { now, openSeedDatabase, PRISMA_INCLUDE, percentile, seedDatabase, startChatServer, type BenchOutput, type Ctx, type Row, type Seed } from "./lib.js";
 
 const PAGE = 50;
+/**
+ * The first requests of each kind after a server (or a connection) starts, reported apart as
+ * well: p99 is the 3rd worst of 300, so a few cold requests alone can set it. The headline
+ * p99s count every request; "steady" leaves these out; "cold" is the worst of these.
+ */
+const COLD = 5;
+const split = (xs: number[]) => ({ cold: Math.max(...xs.slice(0, COLD)), steadyP99: percentile(xs.slice(COLD), 99) });
 
 /** Appends messages up to `total` in the chat, in one statement per 10^5 rows. */
 export async function bulkLoad(seed: Seed, chatId: number, from: number, total: number): Promise<void> {
@@ -73,6 +80,9 @@ type Layers = { member: number[]; repoNewest: number[]; repoDeep: number[]; incl
 async function layerTimes(seed: Seed, chatId: number, deepBefore: number, reps: number): Promise<Layers> {
   const db = await openSeedDatabase(seed);
   const repos = createRepositories(db.prisma);
+  // Warmed as chat-server warms its own at start (warmUp), so that these are the layers of a
+  // server's request; the first requests are reported apart all the same (COLD).
+  await warmUp(repos, db.warmConnections);
   const userId = seed.users[0]!.id;
   const t: Layers = { member: [], repoNewest: [], repoDeep: [], includeNewest: [], includeDeep: [] };
   const time = async (xs: number[], f: () => Promise<unknown>) => {
@@ -83,8 +93,9 @@ async function layerTimes(seed: Seed, chatId: number, deepBefore: number, reps: 
   try {
     for (let i = 0; i < reps; i++) {
       await time(t.member, () => repos.chats.getMembership(chatId, userId));
-      await time(t.repoNewest, () => repos.messages.listBefore(chatId, null, PAGE + 1));
-      await time(t.repoDeep, () => repos.messages.listBefore(chatId, deepBefore, PAGE + 1));
+      // The page as history:fetch reads it: with the reader's membership in the same statement.
+      await time(t.repoNewest, () => repos.messages.listBefore(chatId, null, PAGE + 1, userId));
+      await time(t.repoDeep, () => repos.messages.listBefore(chatId, deepBefore, PAGE + 1, userId));
       await time(t.includeNewest, () => db.prisma.message.findMany({ where: { chatId }, orderBy: { id: "desc" }, take: PAGE + 1, include: PRISMA_INCLUDE }));
       await time(t.includeDeep, () => db.prisma.message.findMany({ where: { chatId, id: { lt: BigInt(deepBefore) } }, orderBy: { id: "desc" }, take: PAGE + 1, include: PRISMA_INCLUDE }));
     }
@@ -153,17 +164,22 @@ export async function history(ctx: Ctx): Promise<BenchOutput> {
       const layers = await layerTimes(seed, chatId, deepBefore, reps);
       const api = await apiTimes(seed, chatId, deepBefore, reps);
       deepP99.push(p99(api.deep));
-      details[String(size)] = { loadSeconds, api: { newestP50: percentile(api.newest, 50), newestP99: p99(api.newest), deepP50: percentile(api.deep, 50), deepP99: p99(api.deep) }, raw: { newestP99: p99(raw.newest), deepP99: p99(raw.deep) },
-        layers: Object.fromEntries(Object.entries(layers).map(([k, xs]) => [k, { p50: percentile(xs, 50), p99: p99(xs) }])) };
+      details[String(size)] = {
+        loadSeconds,
+        api: { newestP50: percentile(api.newest, 50), newestP99: p99(api.newest), deepP50: percentile(api.deep, 50), deepP99: p99(api.deep), newest: split(api.newest), deep: split(api.deep) },
+        raw: { newestP99: p99(raw.newest), deepP99: p99(raw.deep), newest: split(raw.newest), deep: split(raw.deep) },
+        layers: Object.fromEntries(Object.entries(layers).map(([k, xs]) => [k, { p50: percentile(xs, 50), p99: p99(xs), ...split(xs) }])),
+      };
+      const cold = (xs: number[]) => { const s = split(xs); return `first ${COLD} worst ${s.cold.toFixed(2)} ms, p99 after them ${s.steadyP99.toFixed(2)} ms`; };
       const label = size.toExponential(0).replace("e+", "e");
       const target = { op: "<=" as const, value: 5, text: "page p99 <= 5 ms" };
       rows.push(
-        { bench: "history", metric: `${label} messages: newest page p99`, unit: "ms", value: p99(api.newest), refs: [{ name: "raw SQL", value: p99(raw.newest) }], target, note: `p50 ${percentile(api.newest, 50).toFixed(2)} ms, ${backend}` },
-        { bench: "history", metric: `${label} messages: deep page p99`, unit: "ms", value: p99(api.deep), refs: [{ name: "raw SQL", value: p99(raw.deep) }], target, note: `p50 ${percentile(api.deep, 50).toFixed(2)} ms; bulk load ${loadSeconds.toFixed(1)} s` },
+        { bench: "history", metric: `${label} messages: newest page p99`, unit: "ms", value: p99(api.newest), refs: [{ name: "raw SQL", value: p99(raw.newest) }], target, note: `p50 ${percentile(api.newest, 50).toFixed(2)} ms, ${backend}; ${cold(api.newest)}` },
+        { bench: "history", metric: `${label} messages: deep page p99`, unit: "ms", value: p99(api.deep), refs: [{ name: "raw SQL", value: p99(raw.deep) }], target, note: `p50 ${percentile(api.deep, 50).toFixed(2)} ms; ${cold(api.deep)}; bulk load ${loadSeconds.toFixed(1)} s` },
         {
           bench: "history", metric: `${label} messages: repository page p99 (in process)`, unit: "ms", value: p99(layers.repoDeep),
           refs: [{ name: "Prisma include", value: p99(layers.includeDeep) }, { name: "raw SQL", value: p99(raw.deep) }],
-          note: `deep page; p50 ${percentile(layers.repoDeep, 50).toFixed(2)} vs include ${percentile(layers.includeDeep, 50).toFixed(2)} ms; membership check p50 ${percentile(layers.member, 50).toFixed(2)}, p99 ${p99(layers.member).toFixed(2)} ms`,
+          note: `deep page; p50 ${percentile(layers.repoDeep, 50).toFixed(2)} vs include ${percentile(layers.includeDeep, 50).toFixed(2)} ms; membership check p50 ${percentile(layers.member, 50).toFixed(2)}, p99 ${p99(layers.member).toFixed(2)} ms; ${cold(layers.repoDeep)}`,
         },
       );
     }

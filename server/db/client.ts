@@ -15,6 +15,11 @@ export type Database = {
   kind: "pglite" | "postgres";
   /** Where the data is, for the start-up line (no password). */
   location: string;
+  /**
+   * Connections the pool keeps open however long they stay idle (PostgreSQL: the pool's floor;
+   * PGlite: its one connection): how many a warm-up at start should open (warmUp in repositories.ts).
+   */
+  warmConnections: number;
   /** Migrations applied by this open. */
   applied: string[];
   /** Name skeletons filled in for rows stored before they existed (with migrations only). */
@@ -33,6 +38,8 @@ export type DatabaseOptions = {
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   poolSize?: number;
+  /** PostgreSQL: connections kept open when idle (default min(2, poolSize): a request and the once-a-second session read at the same time); the others close after 10 s idle. */
+  poolMin?: number;
   /** Who opens an embedded data directory, for the lock file (e.g. "chat-server serve"). */
   command?: string;
   /** Told when a lock left by a process that no longer exists is taken over. */
@@ -79,13 +86,18 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     const url = opts.databaseUrl;
     // A bounded connect timeout: while PostgreSQL is down, requests fail fast (UNAVAILABLE)
     // instead of waiting for it; the pool reconnects by itself when it is back.
-    const factory = new PrismaPg({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 3000 });
+    // A floor of connections that stay open when idle (pg closes an idle one after 10 s): the
+    // first requests after a quiet spell would otherwise wait for a new connection, and a new
+    // backend's first statements load its catalog caches (10 to 45 ms together, measured).
+    const max = opts.poolSize ?? 10;
+    const min = Math.min(max, opts.poolMin ?? 2);
+    const factory = new PrismaPg({ connectionString: url, max, min, connectionTimeoutMillis: 3000 });
     // Migrations get their own short-lived pool so the client's pool starts clean.
     const applied = migrate ? await applyMigrations(new PrismaPg({ connectionString: url, max: 1 }), (script) => runScriptWhole(url, script)) : [];
     const prisma = makeClient(factory, opts.onQuery);
     await prisma.$connect();
     const skeletons = migrate ? await backfillNameSkeletons(prisma) : NO_BACKFILL;
-    return { prisma, kind: "postgres", location: redactUrl(url), applied, skeletons, close: () => prisma.$disconnect() };
+    return { prisma, kind: "postgres", location: redactUrl(url), warmConnections: min, applied, skeletons, close: () => prisma.$disconnect() };
   }
   const memory = opts.dataDir === "memory://";
   let lock: Awaited<ReturnType<typeof lockDataDir>> | undefined;
@@ -128,6 +140,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     return {
       prisma,
       kind: "pglite",
+      warmConnections: 1,
       location: memory ? "in memory" : opts.dataDir,
       applied,
       skeletons,

@@ -412,6 +412,31 @@ type PendingAppend = { m: NewMessage; resolve: (r: { message: MessageRecord; cre
 /** Rows per group-committed INSERT (5 parameters each, far below PostgreSQL's 65,535). */
 const GROUP_COMMIT_MAX = 500;
 
+/** A row of pageSql: a record's columns (all null in the one row of a member's empty page) and, when gated, `is_member`. */
+type GatedRow = Omit<LoadedRow, "id"> & { id: bigint | null; is_member?: boolean };
+/**
+ * A history page: `ctes` (ending with the CTE `page`; GATE marks where each keyset query takes
+ * the membership condition) and the records read around it, in `order` of id. With a reader
+ * (the parameter `$readerParam`), the reader's membership is read in the same statement: no
+ * row when not a member (the keyset queries do not run), one row of nulls for a member's empty
+ * page; so history is one statement on one connection instead of two reads side by side, whose
+ * latency was the slower of the two.
+ */
+function pageSql(ctes: string, order: "ASC" | "DESC", readerId: number | undefined, readerParam: number): string {
+  if (readerId === undefined) return `WITH ${ctes.replaceAll(" GATE", "")} ${loadedMessagesSql(null)} ORDER BY x.id ${order}`;
+  return `WITH member AS MATERIALIZED (SELECT true AS is_member FROM memberships WHERE chat_id = $1::int AND user_id = $${readerParam}::int),
+    ${ctes.replaceAll(" GATE", " AND EXISTS (SELECT FROM member)")}
+    SELECT loaded.*, member.is_member FROM member LEFT JOIN (${loadedMessagesSql(null)}) loaded ON true ORDER BY loaded.id ${order}`;
+}
+const reader = (readerId: number | undefined): number[] => (readerId === undefined ? [] : [readerId]);
+/** pageSql's rows as records; null when a reader was given and is not a member. */
+function gated(rows: GatedRow[], readerId: number | undefined): MessageRecord[] | null {
+  if (readerId !== undefined && rows.length === 0) return null;
+  const out: MessageRecord[] = [];
+  for (const r of rows) if (r.id !== null) out.push(loadedToMessage(r as LoadedRow));
+  return out;
+}
+
 function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean; lanes: number }): MessageRepository {
   /** One message by id, whole, in one statement (the loader search and history use). */
   async function loadById(id: bigint): Promise<MessageRecord | null> {
@@ -538,32 +563,28 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean; l
         if (!lane.flushing) void flush(lane);
       });
     },
-    async listBefore(chatId, before, limit) {
+    async listBefore(chatId, before, limit, readerId) {
       // The page of ids (MATERIALIZED: planned alone, as the index-driven keyset query on
       // (chat_id, id) it is), and its records read around it in the same statement.
       const rows = before === null
-        ? await prisma.$queryRawUnsafe<LoadedRow[]>(
-          `WITH page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int ORDER BY id DESC LIMIT $2::int)
-           ${loadedMessagesSql(null)} ORDER BY x.id DESC`, chatId, limit)
-        : await prisma.$queryRawUnsafe<LoadedRow[]>(
-          `WITH page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id < $2::bigint ORDER BY id DESC LIMIT $3::int)
-           ${loadedMessagesSql(null)} ORDER BY x.id DESC`, chatId, BigInt(before), limit);
-      return rows.map(loadedToMessage);
+        ? await prisma.$queryRawUnsafe<GatedRow[]>(pageSql(
+          `page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int GATE ORDER BY id DESC LIMIT $2::int)`, "DESC", readerId, 3), chatId, limit, ...reader(readerId))
+        : await prisma.$queryRawUnsafe<GatedRow[]>(pageSql(
+          `page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id < $2::bigint GATE ORDER BY id DESC LIMIT $3::int)`, "DESC", readerId, 4), chatId, BigInt(before), limit, ...reader(readerId));
+      return gated(rows, readerId);
     },
-    async listAfter(chatId, after, limit) {
-      const rows = await prisma.$queryRawUnsafe<LoadedRow[]>(
-        `WITH page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id > $2::bigint ORDER BY id ASC LIMIT $3::int)
-         ${loadedMessagesSql(null)} ORDER BY x.id ASC`, chatId, BigInt(after), limit);
-      return rows.map(loadedToMessage);
+    async listAfter(chatId, after, limit, readerId) {
+      const rows = await prisma.$queryRawUnsafe<GatedRow[]>(pageSql(
+        `page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id > $2::bigint GATE ORDER BY id ASC LIMIT $3::int)`, "ASC", readerId, 4), chatId, BigInt(after), limit, ...reader(readerId));
+      return gated(rows, readerId);
     },
-    async listAround(chatId, around, olderLimit, newerLimit) {
-      const rows = await prisma.$queryRawUnsafe<LoadedRow[]>(
-        `WITH older AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id <= $2::bigint ORDER BY id DESC LIMIT $3::int),
-         newer AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id > $2::bigint ORDER BY id ASC LIMIT $4::int),
-         page AS (SELECT id FROM older UNION ALL SELECT id FROM newer)
-         ${loadedMessagesSql(null)} ORDER BY x.id ASC`, chatId, BigInt(around), olderLimit, newerLimit);
-      const all = rows.map(loadedToMessage);
-      return { older: all.filter((m) => m.id <= around).reverse(), newer: all.filter((m) => m.id > around) };
+    async listAround(chatId, around, olderLimit, newerLimit, readerId) {
+      const rows = await prisma.$queryRawUnsafe<GatedRow[]>(pageSql(
+        `older AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id <= $2::bigint GATE ORDER BY id DESC LIMIT $3::int),
+         newer AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id > $2::bigint GATE ORDER BY id ASC LIMIT $4::int),
+         page AS (SELECT id FROM older UNION ALL SELECT id FROM newer)`, "ASC", readerId, 5), chatId, BigInt(around), olderLimit, newerLimit, ...reader(readerId));
+      const all = gated(rows, readerId);
+      return all && { older: all.filter((m) => m.id <= around).reverse(), newer: all.filter((m) => m.id > around) };
     },
     async findByClientId(senderId, clientId) {
       return loadByClientId(senderId, clientId);
@@ -828,3 +849,26 @@ export function createRepositories(prisma: PrismaClient, opts: { groupCommit?: b
   };
 }
 
+
+/**
+ * Runs the reads a user's first requests make (the handshake's session lookup, the chat list,
+ * a history page in each direction and its membership check) on `connections` pooled
+ * connections at once, for ids that match nothing: the pool opens them now (they stay open:
+ * the pool's floor, Database.warmConnections), each PostgreSQL backend loads its catalog caches
+ * for these tables, and this process compiles the query paths, before the first user pays
+ * for them (10 to 45 ms for the first requests after a start, measured). Writes nothing.
+ */
+export async function warmUp(repos: Repositories, connections: number): Promise<void> {
+  const nobody = 0;
+  const reads: (() => Promise<unknown>)[] = [
+    () => repos.sessions.findValidMany([Buffer.alloc(32)], new Date()),
+    () => repos.chats.listForUser(nobody),
+    () => repos.chats.getMembership(nobody, nobody),
+    () => repos.messages.listBefore(nobody, null, 51, nobody),
+    () => repos.messages.listBefore(nobody, 1, 51, nobody),
+    () => repos.messages.listAfter(nobody, 1, 51, nobody),
+    () => repos.messages.listAround(nobody, 1, 26, 26, nobody),
+  ];
+  // One kind of read at a time, `connections` of it at once: each lands on its own connection.
+  for (const read of reads) await Promise.all(Array.from({ length: Math.max(1, connections) }, read));
+}

@@ -159,26 +159,24 @@ export function createChatService(deps: { repos: Repositories; notifier: Notifie
 
     async history(user, { chatId, before, after, around, limit }) {
       const n = limit ?? HISTORY_DEFAULT;
-      // The membership check and the page are read at once (in parallel where the database
-      // allows it); a page read for someone who is not a member is dropped unseen. A
-      // membership implies its chat (a chat's memberships go with it), so the chat is not read.
-      const member = repos.chats.getMembership(chatId, user.id);
+      // The page and the membership check in one read (null: not a member, and no page was
+      // read). A membership implies its chat (a chat's memberships go with it), so the chat is not read.
       if (around !== undefined) {
         // The message and the older half at or below it, the newer half above it; newest first.
         // One row more on each side tells whether there is more (newer: at least one to look at).
         const older = Math.ceil(n / 2);
         const newer = n - older;
-        const [m, { older: down, newer: up }] = await Promise.all([member, repos.messages.listAround(chatId, around, older + 1, newer + 1)]);
-        if (!m) throw notFound(chatId);
+        const both = await repos.messages.listAround(chatId, around, older + 1, newer + 1, user.id);
+        if (!both) throw notFound(chatId);
+        const { older: down, newer: up } = both;
         const messages = [...up.slice(0, newer).reverse(), ...down.slice(0, older)].map(toMessageDto);
         return { chatId, messages, hasMore: down.length > older, hasNewer: up.length > newer };
       }
       // One extra row tells whether there is more without a count query.
-      const [m, rows] = await Promise.all([
-        member,
-        after !== undefined ? repos.messages.listAfter(chatId, after, n + 1) : repos.messages.listBefore(chatId, before ?? null, n + 1),
-      ]);
-      if (!m) throw notFound(chatId);
+      const rows = after !== undefined
+        ? await repos.messages.listAfter(chatId, after, n + 1, user.id)
+        : await repos.messages.listBefore(chatId, before ?? null, n + 1, user.id);
+      if (!rows) throw notFound(chatId);
       return { chatId, messages: rows.slice(0, n).map(toMessageDto), hasMore: rows.length > n };
     },
 

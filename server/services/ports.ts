@@ -158,15 +158,18 @@ export interface ChatRepository {
 export interface MessageRepository {
   /** Stores a message; when (senderId, clientId) exists returns that row with created=false. */
   append(message: NewMessage): Promise<{ message: MessageRecord; created: boolean }>;
-  /** Newest first, ids below `before` (all when null). */
-  listBefore(chatId: number, before: number | null, limit: number): Promise<MessageRecord[]>;
-  /** Oldest first, ids above `after`. */
-  listAfter(chatId: number, after: number, limit: number): Promise<MessageRecord[]>;
+  /**
+   * Newest first, ids below `before` (all when null). With `readerId`, that user's membership
+   * is checked in the same read: null when not a member (and only then).
+   */
+  listBefore(chatId: number, before: number | null, limit: number, readerId?: number): Promise<MessageRecord[] | null>;
+  /** Oldest first, ids above `after`; `readerId` as for listBefore. */
+  listAfter(chatId: number, after: number, limit: number, readerId?: number): Promise<MessageRecord[] | null>;
   /**
    * Both sides of a message in one read: `older` newest first, ids at or below `around` (at most
-   * `olderLimit`); `newer` oldest first, ids above it (at most `newerLimit`).
+   * `olderLimit`); `newer` oldest first, ids above it (at most `newerLimit`); `readerId` as for listBefore.
    */
-  listAround(chatId: number, around: number, olderLimit: number, newerLimit: number): Promise<{ older: MessageRecord[]; newer: MessageRecord[] }>;
+  listAround(chatId: number, around: number, olderLimit: number, newerLimit: number, readerId?: number): Promise<{ older: MessageRecord[]; newer: MessageRecord[] } | null>;
   findByClientId(senderId: number, clientId: string): Promise<MessageRecord | null>;
   /** The highest message id in any chat (ids come from one sequence). */
   maxId(): Promise<number>;
