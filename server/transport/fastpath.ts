@@ -70,8 +70,11 @@ function joined(list: FrameList): Buffer | null {
 
 /**
  * Checks once that the internals this relies on have the shapes it was written against:
- * socket.io's Client.writeToEngine, the adapter computing a ws frame for a broadcast, that ws
- * being engine.io's, and ws's Sender fields. Returns null when they do, or what differs.
+ * socket.io's Client.writeToEngine, engine.io's Socket and websocket transport, the adapter
+ * computing a ws frame for a broadcast, that ws being engine.io's, and ws's Sender fields.
+ * Returns null when they do, or what differs. The fields of live sockets are checked by
+ * eligibleSocket on every delivery: any one missing or unexpected sends that one through
+ * engine.io.
  */
 let checked: string | null | undefined;
 export function selfCheck(): string | null {
@@ -93,6 +96,10 @@ function check(): string | null {
   const fromAdapter = createRequire(fromSio.resolve("socket.io-adapter"));
   const { Client } = fromSio(path.join(sioDir, "client.js")) as { Client?: { prototype: Record<string, unknown> } };
   if (typeof Client?.prototype["writeToEngine"] !== "function") return "socket.io's Client has no writeToEngine";
+  const engine = fromSio("engine.io") as { Socket?: { prototype: Record<string, unknown> }; transports?: Record<string, { prototype: Record<string, unknown> }> };
+  if (typeof engine.Socket?.prototype["flush"] !== "function" || typeof engine.Socket.prototype["sendPacket"] !== "function") return "engine.io's Socket has no flush/sendPacket";
+  // The transport that writes pre-encoded frames with ws's sendFrame, the path this one short-cuts.
+  if (typeof engine.transports?.["websocket"]?.prototype["_canSendPreEncodedFrame"] !== "function") return "engine.io's websocket transport does not send pre-encoded frames";
   const ws = fromEngine("ws") as { Sender?: { frame?: unknown; new (socket: unknown): Sender & { sendFrame?: unknown } } };
   if (fromAdapter("ws") !== ws) return "socket.io-adapter and engine.io load different copies of ws";
   const Sender = ws.Sender;
