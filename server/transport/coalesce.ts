@@ -10,7 +10,14 @@ import type { Socket as NetSocket } from "node:net";
 type Engine = { on(event: "flush", fn: (conn: EngineConn) => void): unknown };
 type EngineConn = { transport?: { name?: string; socket?: { _socket?: NetSocket } } };
 
-export function coalesceWrites(engine: Engine): { corked(): number } {
+export type Coalescer = {
+  /** Sockets corked in this turn. */
+  corked(): number;
+  /** Corks `raw` until the end of this turn (once per turn; a destroyed socket is left alone). */
+  cork(raw: NetSocket): void;
+};
+
+export function coalesceWrites(engine: Engine): Coalescer {
   const corked = new Set<NetSocket>();
   let scheduled = false;
   const uncorkAll = () => {
@@ -20,17 +27,21 @@ export function coalesceWrites(engine: Engine): { corked(): number } {
     corked.clear();
     for (const s of batch) s.uncork();
   };
-  engine.on("flush", (conn) => {
-    const t = conn.transport;
-    if (t?.name !== "websocket") return;
-    const raw = t.socket?._socket;
-    if (!raw || raw.destroyed || corked.has(raw)) return;
+  const cork = (raw: NetSocket) => {
+    if (raw.destroyed || corked.has(raw)) return;
     raw.cork();
     corked.add(raw);
     if (!scheduled) {
       scheduled = true;
       setImmediate(uncorkAll);
     }
+  };
+  engine.on("flush", (conn) => {
+    const t = conn.transport;
+    if (t?.name !== "websocket") return;
+    const raw = t.socket?._socket;
+    if (raw) cork(raw);
   });
-  return { corked: () => corked.size };
+  // The broadcast fast path (fastpath.ts) writes frames below engine.io and corks through this too.
+  return { corked: () => corked.size, cork };
 }

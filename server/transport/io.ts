@@ -26,6 +26,7 @@ import { createSessionGuard, sessionRoom } from "./sessions.js";
 import { seconds, type Limits } from "./limits.js";
 import { createSendQueue, type QueueBounds } from "./send-queue.js";
 import { coalesceWrites } from "./coalesce.js";
+import { broadcastFastPath, type EngineClient, type FastPath } from "./fastpath.js";
 import type { Metrics } from "../metrics.js";
 import { PING_DEFAULTS } from "../config.js";
 
@@ -81,13 +82,19 @@ function normalOrigin(origin: string): string {
 
 export function createIo(
   httpServer: HttpServer,
-  opts: { allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean | number; pingIntervalMs?: number; pingTimeoutMs?: number },
+  opts: {
+    allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean | number; pingIntervalMs?: number; pingTimeoutMs?: number;
+    /** Room broadcasts written as one pre-encoded frame below engine.io (fastpath.ts); default on. */
+    broadcastFastPath?: boolean;
+    /** The transports to accept (tests only: chat-server accepts WebSocket only). */
+    transports?: ServerOptions["transports"];
+  },
 ): ChatServer {
   const allowed = new Set(opts.allowedOrigins.map(normalOrigin));
   const server: ChatServer = new Server(httpServer, {
     ...(opts.adapter ? { adapter: opts.adapter } : {}),
     // WebSocket only: no long-polling sessions to keep, no sticky sessions in a cluster.
-    transports: ["websocket"],
+    transports: opts.transports ?? ["websocket"],
     maxHttpBufferSize: MAX_PACKET_BYTES,
     serveClient: false,
     // Compression for slow links, opt-in per socket: only a handshake URL with compress=1 keeps
@@ -125,9 +132,17 @@ export function createIo(
     if (!conn.transport.socket?.extensions?.includes("permessage-deflate")) conn.transport.perMessageDeflate = null;
   });
   // Frames of one event-loop turn go to each socket in one write (see coalesce.ts).
-  coalesceWrites(server.engine);
+  const coalescer = coalesceWrites(server.engine);
+  // Room broadcasts: one frame, written straight to each eligible member's corked socket.
+  const fast = broadcastFastPath(coalescer, { enabled: opts.broadcastFastPath ?? true });
+  fastPaths.set(server, fast);
+  if (!fast.off) server.on("connection", (socket) => fast.attach(socket.client as unknown as EngineClient));
   return server;
 }
+
+const fastPaths = new WeakMap<ChatServer, FastPath>();
+/** The broadcast fast path of a server made by createIo: whether it is on, and its counts. */
+export const fastPathOf = (io: ChatServer): FastPath | undefined => fastPaths.get(io);
 
 /** Frames shorter than this are sent uncompressed on a compressed socket (deflate would not pay). */
 export const COMPRESS_THRESHOLD = 32;
