@@ -72,6 +72,23 @@ async function idleCpu(pid: number, ms: number): Promise<{ share: number; thread
   return { share: (cpuMsOf(pid) - c0) / wall, threads };
 }
 
+/**
+ * Main-thread GC time in the server's --trace-gc lines from offset `from` of its output: each
+ * collection's pause plus the incremental marking steps it reports ("+ 889.7 ms in 306 steps").
+ */
+export function gcMsIn(output: string, from: number): { ms: number; collections: string[] } {
+  let ms = 0;
+  const collections: string[] = [];
+  for (const line of output.slice(from).split("\n")) {
+    const m = /ms: ([A-Za-z-]+(?: \([^)]*\))?) .*?MB, ([\d.]+) \/ [\d.]+ ms(?:\s+\(\+ ([\d.]+) ms in)?/.exec(line);
+    if (!m) continue;
+    const spent = Number(m[2]) + Number(m[3] ?? 0);
+    ms += spent;
+    collections.push(`${m[1]} ${spent.toFixed(0)} ms`);
+  }
+  return { ms, collections };
+}
+
 async function heapUsed(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? NaN);
@@ -107,7 +124,8 @@ export async function connections(ctx: Ctx): Promise<BenchOutput> {
   const profDir = ctx.profile ? await ctx.tmp() : null;
   const inspectPort = profDir ? await freePort() : 0;
   const chatFig = await (async () => {
-    const server = await startChatServer(seed, {}, profDir ? [`--inspect=127.0.0.1:${inspectPort}`] : []);
+    // --trace-gc: what the collector does while the sockets are idle (a line per collection).
+    const server = await startChatServer(seed, {}, ["--trace-gc", ...(profDir ? [`--inspect=127.0.0.1:${inspectPort}`] : [])]);
     const workers = Array.from({ length: nWorkers }, (_, i) => startWorker(`conn${i}`));
     try {
       // Warm up the code paths (and the database cache) with a few sockets first.
@@ -120,8 +138,16 @@ export async function connections(ctx: Ctx): Promise<BenchOutput> {
       const rss1 = await settle(server.pid);
       const heap1 = await heapUsed(server.url);
       ctx.log(`connections: ${filled.connected} sockets idle for ${idleMs / 1000} s`);
+      const gcFrom = server.output().length;
       const [idle] = await Promise.all([idleCpu(server.pid, idleMs), profDir ? profileIdle(inspectPort, idleMs, profDir) : null]);
-      return { perSocket: (rss1 - rss0) / filled.connected, heapPerSocket: (heap1 - heap0) / filled.connected, rss0, rss1, connectPerSec: filled.connected / filled.seconds, idle };
+      const gc = gcMsIn(server.output(), gcFrom);
+      // A second window right after the first: the first holds the collections that the garbage
+      // of the 10,000 handshakes sets off once allocation stops (V8's memory reducer), this one
+      // what idling costs on its own.
+      const gcFrom2 = server.output().length;
+      const steady = ctx.quick ? null : await idleCpu(server.pid, idleMs);
+      const gc2 = gcMsIn(server.output(), gcFrom2);
+      return { perSocket: (rss1 - rss0) / filled.connected, heapPerSocket: (heap1 - heap0) / filled.connected, rss0, rss1, connectPerSec: filled.connected / filled.seconds, idle, gc, steady, gcSteady: steady ? gc2 : null };
     } finally {
       await Promise.all(workers.map((w) => w.close()));
       await server.stop();
@@ -167,7 +193,12 @@ export async function connections(ctx: Ctx): Promise<BenchOutput> {
     value: chatFig.idle.share * 100,
     refs: [{ name: "ws floor", value: wsFig.idle.share * 100 }],
     target: { op: "<=", value: 2, text: "<= 2 % of a core at 10,000 idle connections" },
-    note: `% of a core by thread: ${Object.entries(chatFig.idle.threads).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    note:
+      `% of a core by thread: ${Object.entries(chatFig.idle.threads).map(([k, v]) => `${k} ${v}`).join(", ")}; ` +
+      `main-thread GC ${((chatFig.gc.ms / idleMs) * 100).toFixed(2)} % (${chatFig.gc.collections.join(", ") || "none"})` +
+      (chatFig.steady && chatFig.gcSteady
+        ? `; the next ${idleMs / 1000} s: ${(chatFig.steady.share * 100).toFixed(2)} % (GC ${((chatFig.gcSteady.ms / idleMs) * 100).toFixed(2)} %: ${chatFig.gcSteady.collections.join(", ") || "none"})`
+        : ""),
   });
   return { rows, details };
 }

@@ -1,5 +1,6 @@
 // Socket.IO setup: the server, the notifier services use, the auth middleware, and connection
 // handling (socket rooms, presence, snapshot, rate limits, handler registration, draining).
+import type { EventEmitter } from "node:events";
 import type { IncomingMessage, Server as HttpServer } from "node:http";
 import { Server, type ServerOptions, type Socket } from "socket.io";
 import { safeError, type Logger } from "../log.js";
@@ -30,7 +31,8 @@ import { broadcastFastPath, type EngineClient, type FastPath } from "./fastpath.
 import type { Metrics } from "../metrics.js";
 import { PING_DEFAULTS } from "../config.js";
 
-export type SocketData = { user: UserDto; sessionId: number };
+/** What a connected socket carries (set by the handshake middleware): read by handlers through SocketContext. */
+export type SocketData = { user: UserDto; sessionId: number; protocol: 1 | 2 };
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -130,6 +132,8 @@ export function createIo(
   // did not negotiate compression get them back.
   server.engine.on("connection", (conn: { transport: { perMessageDeflate?: unknown; socket?: { extensions?: string } } }) => {
     if (!conn.transport.socket?.extensions?.includes("permessage-deflate")) conn.transport.perMessageDeflate = null;
+    // The upgrade is complete here: what engine.io keeps of it for the socket's life goes.
+    releaseUpgrade(conn as Parameters<typeof releaseUpgrade>[0]);
   });
   // Frames of one event-loop turn go to each socket in one write (see coalesce.ts).
   const coalescer = coalesceWrites(server.engine);
@@ -219,6 +223,98 @@ export function dropRequest(socket: { conn: { request: unknown } }): void {
   socket.conn.request = null;
 }
 
+/** Shared by every slimmed handshake (nothing reads them after the middlewares; see slimHandshake). */
+const NO_HEADERS: Readonly<Record<string, never>> = Object.freeze({});
+
+/**
+ * Drops what Socket.IO copied of the upgrade request into `socket.handshake` once the
+ * middlewares have read it: the headers, the query and `auth` (with the session token, which
+ * then stays in memory no longer than the handshake). `auth` keeps the protocol the client
+ * asked for; address and times stay.
+ */
+export function slimHandshake(handshake: { headers: unknown; query: unknown; auth: unknown; url: string }, protocol: 1 | 2): void {
+  handshake.headers = NO_HEADERS;
+  handshake.query = NO_HEADERS;
+  handshake.auth = protocol === 2 ? AUTH_V2 : AUTH_V1;
+  handshake.url = "";
+}
+const AUTH_V1 = Object.freeze({ protocol: 1 });
+const AUTH_V2 = Object.freeze({ protocol: 2 });
+
+/** The source of the listener engine.io 6's WebSocketResponse puts on the upgraded TCP socket. */
+const RESPONSE_CLOSE_LISTENER = '() => this.emit("close")';
+
+type Listening = Pick<EventEmitter, "rawListeners" | "removeListener">;
+type Listener = (...args: unknown[]) => void;
+
+/**
+ * What engine.io keeps of a WebSocket upgrade after the connection is open and no longer needs:
+ *
+ * - the `socket.once("close", () => this.emit("close"))` its WebSocketResponse (build/server.js,
+ *   handleUpgrade) registers on the TCP socket, for HTTP middlewares that wait for the response
+ *   to close (chat-server registers none): it holds the response, and through its `req` the
+ *   IncomingMessage with its raw headers, for the socket's life;
+ * - the "headers" listener on the transport, which only a polling transport ever emits;
+ * - the "error" listener `onUpgradeError` on the ws WebSocket, which the transport's own error
+ *   listener replaces once the socket is open.
+ *
+ * Each is removed only when recognised exactly (the listener's source, its name); anything else
+ * stays, so an engine.io that changes them only keeps the memory. Returns how many were removed.
+ */
+export function releaseUpgrade(conn: { transport?: { name?: string } & Partial<Listening> & { socket?: Partial<Listening> & { _socket?: Partial<Listening> } } }): number {
+  const t = conn.transport;
+  if (t?.name !== "websocket") return 0;
+  let removed = 0;
+  const tcp = t.socket?._socket;
+  if (tcp?.rawListeners && tcp.removeListener) {
+    for (const fn of tcp.rawListeners("close")) {
+      const inner = (fn as { listener?: unknown }).listener;
+      if (typeof inner === "function" && Function.prototype.toString.call(inner) === RESPONSE_CLOSE_LISTENER) {
+        tcp.removeListener("close", fn as Listener);
+        removed++;
+      }
+    }
+  }
+  if (t.rawListeners && t.removeListener) {
+    for (const fn of t.rawListeners("headers")) {
+      t.removeListener("headers", fn as Listener);
+      removed++;
+    }
+  }
+  const ws = t.socket;
+  if (ws?.rawListeners && ws.removeListener) {
+    for (const fn of ws.rawListeners("error")) {
+      if (fn.name === "onUpgradeError" && ws.rawListeners("error").length > 1) {
+        ws.removeListener("error", fn as Listener);
+        removed++;
+      }
+    }
+  }
+  return removed;
+}
+
+/** The close listener that gives a connection's reservation back (a closure over only these). */
+function releaseOnClose(release: (userId: number, socketId: string) => void, userId: number, socketId: string): () => void {
+  return () => release(userId, socketId);
+}
+
+/**
+ * The context a handler runs with: the user as the latest session check found them (a role
+ * change counts from the next read of `user`), read from the socket, so no per-socket closure.
+ */
+class SocketContext implements HandlerContext {
+  constructor(private readonly socket: ChatSocket) {}
+  get user(): UserDto {
+    return this.socket.data.user;
+  }
+  get sessionId(): number {
+    return this.socket.data.sessionId;
+  }
+  get socketId(): string {
+    return this.socket.id;
+  }
+}
+
 export function attachSocketHandlers(
   io: ChatServer,
   deps: {
@@ -266,6 +362,20 @@ export function attachSocketHandlers(
     );
   });
 
+  /**
+   * Per-socket state lives in these (and in socket.data), not in closures made per socket: an
+   * idle socket holds no function of ours (the listeners below are shared by every socket).
+   */
+  /** A connection's reservation, given back if it closes before the socket is set up. */
+  const releases = new WeakMap<ChatSocket, () => void>();
+  /** Setup under way (handlers wait for it); removed once it is done. */
+  const settingUp = new WeakMap<ChatSocket, Promise<void>>();
+  /** Rate-limit strikes, for sockets that have been refused at least once. */
+  const strikes = new WeakMap<ChatSocket, { count: number; windowStart: number }>();
+
+  const releaseConnection = (userId: number, socketId: string) =>
+    void presence.release(userId, socketId).catch((e: unknown) => log.warn({ err: safeError(e) }, "releasing a connection failed"));
+
   io.use((socket, next) => {
     if (draining) return next(connectError({ code: "UNAVAILABLE", message: "The server is shutting down; try again in a moment." }));
     const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.["token"];
@@ -280,12 +390,15 @@ export function attachSocketHandlers(
           next(connectError({ code: "RATE_LIMITED", message: `This account has ${deps.maxConnectionsPerAccount} connections open already; close one first.` }));
           return;
         }
-        // Given back when the connection closes, also when that happens before the socket is set up.
-        const release = () => void presence.release(user.id, socket.id).catch((e: unknown) => log.warn({ err: safeError(e) }, "releasing a connection failed"));
+        // Given back when the connection closes, also when that happens before the socket is
+        // set up (made outside this scope: it must not keep the middleware chain alive).
+        const release = releaseOnClose(releaseConnection, user.id, socket.id);
         if (socket.conn.readyState !== "open") return release();
         socket.conn.once("close", release);
+        releases.set(socket, release);
         socket.data.user = user;
         socket.data.sessionId = sessionId;
+        socket.data.protocol = handshakeProtocol(socket.handshake.auth);
         next();
       },
       (e: unknown) => {
@@ -298,112 +411,132 @@ export function attachSocketHandlers(
     );
   });
 
+  const onError = (socket: ChatSocket, error: ErrorBody) => socket.emit("notice", { level: "error", text: error.message, code: error.code });
+  const shuttingDown: ErrorBody = { code: "UNAVAILABLE", message: "The server is shutting down; nothing was done. Try again when it is back." };
+
+  /**
+   * Spends a point of the account's limit (all its sockets, on every node sharing Redis).
+   * A message over the limit waits in the account's queue and runs when a point comes back;
+   * `done` is called once it is answered. On refusal counts a strike and disconnects a
+   * socket that keeps going.
+   */
+  async function admit(socket: ChatSocket, event: string, payload?: unknown): Promise<{ refusal: ErrorBody } | { done: () => void }> {
+    if (draining) return { refusal: shuttingDown };
+    const account = String(socket.data.user.id);
+    let retryAfterMs: number;
+    if (event === "message:send") {
+      const turn = await sendQueue.turn(account, { bytes: queuedBytes(payload), gone: () => socket.disconnected });
+      if (turn.ok) return { done: turn.done };
+      if (turn.reason === "draining") return { refusal: shuttingDown };
+      if (turn.reason === "gone") return { refusal: { code: "UNAVAILABLE", message: "You disconnected before your turn; the message was not stored." } };
+      if (turn.reason !== "full") return { refusal: { code: "UNAVAILABLE", message: "The server cannot check its rate limits right now; nothing was sent. Try again." } };
+      retryAfterMs = turn.retryAfterMs;
+    } else {
+      const r = await limits.consume(eventLimit(event), account);
+      if (r.ok) return { done: () => {} };
+      retryAfterMs = r.retryAfterMs;
+    }
+    let struck = strikes.get(socket);
+    if (!struck) strikes.set(socket, (struck = { count: 0, windowStart: Date.now() }));
+    if (Date.now() - struck.windowStart > deps.strikeWindowSec * 1000) {
+      struck.count = 0;
+      struck.windowStart = Date.now();
+    }
+    if (++struck.count >= deps.strikes) {
+      log.warn({ user: socket.data.user.id, event }, "disconnecting a socket over its rate limit");
+      socket.emit("notice", { level: "error", code: "RATE_LIMITED", text: "You kept sending faster than the server allows, so it disconnected you." });
+      socket.disconnect(true);
+    }
+    const message = event === "message:send"
+      ? `You are sending messages too fast${deps.messageQueue.messages > 0 ? ` (${deps.messageQueue.messages} are already waiting to be sent)` : ""}; wait ${seconds(retryAfterMs)} s.`
+      : `You are sending requests too fast; wait ${seconds(retryAfterMs)} s.`;
+    return { refusal: { code: "RATE_LIMITED", message } };
+  }
+
+  /** One client event with a handler: rate limit, then the validating wrapper, then the ack. */
+  function dispatch(socket: ChatSocket, event: ClientEventName, args: unknown[]): void {
+    inFlight++;
+    const arrived = performance.now();
+    void (async () => {
+      try {
+        const admitted = await admit(socket, event, splitArgs(args).payload);
+        if ("refusal" in admitted) {
+          const { ack } = splitArgs(args);
+          if (ack) ack({ ok: false, error: admitted.refusal });
+          else onError(socket, admitted.refusal);
+          deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, false);
+          return;
+        }
+        try {
+          const before = settingUp.get(socket);
+          const result = await runHandler(event, handlers[event] as never, args, new SocketContext(socket), {
+            log,
+            ...(before ? { before } : {}),
+            guard: () => sessions.admit(socket),
+            onError: (error) => onError(socket, error),
+          });
+          deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, result.ok);
+          if (result.ok && event === "message:send") deps.metrics.messageStored((result.data as { chatId: number }).chatId);
+          if (result.ok && event === "file:complete") deps.metrics.messageStored((result.data as { message: { chatId: number } }).message.chatId);
+        } finally {
+          admitted.done();
+        }
+      } finally {
+        if (--inFlight === 0) idle?.();
+      }
+    })();
+  }
+
+  // One listener for every event of every socket (memory: not one closure and listener array
+  // per event name, nor per socket); handlers are looked up in the shared table, unknown names
+  // refused. Socket.IO calls it with the socket as `this`.
+  function onAnyEvent(this: ChatSocket, event: string, ...args: unknown[]): void {
+    const socket = this;
+    if (known.has(event)) {
+      dispatch(socket, event as ClientEventName, args);
+      return;
+    }
+    const { ack } = splitArgs(args);
+    const error: ErrorBody = { code: "UNKNOWN_EVENT", message: `The server does not know the event "${String(event).slice(0, 64)}".` };
+    void admit(socket, "unknown").then((admitted) => {
+      const answer = "refusal" in admitted ? admitted.refusal : error;
+      if (ack) ack({ ok: false, error: answer });
+      else onError(socket, answer);
+    });
+  }
+
+  function onDisconnect(this: ChatSocket): void {
+    const socket = this;
+    const { user } = socket.data;
+    releaseConnection(user.id, socket.id);
+    // After setup: a socket that left before it was counted is not uncounted.
+    void (settingUp.get(socket) ?? Promise.resolve())
+      .then(() => (counted.delete(socket.id) ? presence.disconnect(user, socket.id) : undefined))
+      .catch((e: unknown) => log.warn({ err: safeError(e) }, "presence update failed"));
+  }
+
   io.on("connection", (socket: ChatSocket) => {
     // Socket.IO's memory advice: the HTTP upgrade request (headers, its net.Socket's parser
     // state) is not needed after the handshake; the middlewares above were its last readers.
     dropRequest(socket);
-    const { user, sessionId } = socket.data;
-    // The user as the latest session check found them: a role change counts from the next request.
-    const ctx: HandlerContext = { get user() { return socket.data.user; }, sessionId, socketId: socket.id };
+    slimHandshake(socket.handshake, socket.data.protocol);
+    // The disconnect listener gives the reservation back from here on.
+    const release = releases.get(socket);
+    if (release) {
+      socket.conn.off("close", release);
+      releases.delete(socket);
+    }
     // Handlers are registered at once so no early event is lost; they wait for the setup.
-    const ready = setup(socket).catch((e: unknown) => {
-      log.error({ err: safeError(e), user: user.id }, "connection setup failed");
-      socket.emit("notice", { level: "error", text: "The server could not load your chats; reconnecting.", code: "UNAVAILABLE" });
-      socket.disconnect(true);
-    });
-    const onError = (error: ErrorBody) => socket.emit("notice", { level: "error", text: error.message, code: error.code });
-    let strikes = 0;
-    let strikeWindowStart = Date.now();
-
-    const shuttingDown: ErrorBody = { code: "UNAVAILABLE", message: "The server is shutting down; nothing was done. Try again when it is back." };
-
-    /**
-     * Spends a point of the account's limit (all its sockets, on every node sharing Redis).
-     * A message over the limit waits in the account's queue and runs when a point comes back;
-     * `done` is called once it is answered. On refusal counts a strike and disconnects a
-     * socket that keeps going.
-     */
-    async function admit(event: string, payload?: unknown): Promise<{ refusal: ErrorBody } | { done: () => void }> {
-      if (draining) return { refusal: shuttingDown };
-      const account = String(user.id);
-      let retryAfterMs: number;
-      if (event === "message:send") {
-        const turn = await sendQueue.turn(account, { bytes: queuedBytes(payload), gone: () => socket.disconnected });
-        if (turn.ok) return { done: turn.done };
-        if (turn.reason === "draining") return { refusal: shuttingDown };
-        if (turn.reason === "gone") return { refusal: { code: "UNAVAILABLE", message: "You disconnected before your turn; the message was not stored." } };
-        if (turn.reason !== "full") return { refusal: { code: "UNAVAILABLE", message: "The server cannot check its rate limits right now; nothing was sent. Try again." } };
-        retryAfterMs = turn.retryAfterMs;
-      } else {
-        const r = await limits.consume(eventLimit(event), account);
-        if (r.ok) return { done: () => {} };
-        retryAfterMs = r.retryAfterMs;
-      }
-      if (Date.now() - strikeWindowStart > deps.strikeWindowSec * 1000) {
-        strikes = 0;
-        strikeWindowStart = Date.now();
-      }
-      if (++strikes >= deps.strikes) {
-        log.warn({ user: user.id, event }, "disconnecting a socket over its rate limit");
-        socket.emit("notice", { level: "error", code: "RATE_LIMITED", text: "You kept sending faster than the server allows, so it disconnected you." });
+    const ready = setup(socket)
+      .catch((e: unknown) => {
+        log.error({ err: safeError(e), user: socket.data.user.id }, "connection setup failed");
+        socket.emit("notice", { level: "error", text: "The server could not load your chats; reconnecting.", code: "UNAVAILABLE" });
         socket.disconnect(true);
-      }
-      const message = event === "message:send"
-        ? `You are sending messages too fast${deps.messageQueue.messages > 0 ? ` (${deps.messageQueue.messages} are already waiting to be sent)` : ""}; wait ${seconds(retryAfterMs)} s.`
-        : `You are sending requests too fast; wait ${seconds(retryAfterMs)} s.`;
-      return { refusal: { code: "RATE_LIMITED", message } };
-    }
-
-    /** One client event with a handler: rate limit, then the validating wrapper, then the ack. */
-    function dispatch(event: ClientEventName, args: unknown[]): void {
-      inFlight++;
-      const arrived = performance.now();
-      void (async () => {
-        try {
-          const admitted = await admit(event, splitArgs(args).payload);
-          if ("refusal" in admitted) {
-            const { ack } = splitArgs(args);
-            if (ack) ack({ ok: false, error: admitted.refusal });
-            else onError(admitted.refusal);
-            deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, false);
-            return;
-          }
-          try {
-            const result = await runHandler(event, handlers[event] as never, args, ctx, { log, before: ready, guard: () => sessions.admit(socket), onError });
-            deps.metrics.observeAck(event, (performance.now() - arrived) / 1000, result.ok);
-            if (result.ok && event === "message:send") deps.metrics.messageStored((result.data as { chatId: number }).chatId);
-            if (result.ok && event === "file:complete") deps.metrics.messageStored((result.data as { message: { chatId: number } }).message.chatId);
-          } finally {
-            admitted.done();
-          }
-        } finally {
-          if (--inFlight === 0) idle?.();
-        }
-      })();
-    }
-
-    // One listener per socket for every event (memory: not one closure and listener array per
-    // event name); handlers are looked up in the shared table, unknown names refused.
-    socket.onAny((event: string, ...args: unknown[]) => {
-      if (known.has(event)) {
-        dispatch(event as ClientEventName, args);
-        return;
-      }
-      const { ack } = splitArgs(args);
-      const error: ErrorBody = { code: "UNKNOWN_EVENT", message: `The server does not know the event "${String(event).slice(0, 64)}".` };
-      void admit("unknown").then((admitted) => {
-        const answer = "refusal" in admitted ? admitted.refusal : error;
-        if (ack) ack({ ok: false, error: answer });
-        else onError(answer);
-      });
-    });
-    socket.on("disconnect", () => {
-      void presence.release(user.id, socket.id).catch((e: unknown) => log.warn({ err: safeError(e) }, "releasing a connection failed"));
-      // After setup: a socket that left before it was counted is not uncounted.
-      void ready
-        .then(() => (counted.delete(socket.id) ? presence.disconnect(user, socket.id) : undefined))
-        .catch((e: unknown) => log.warn({ err: safeError(e) }, "presence update failed"));
-    });
+      })
+      .finally(() => settingUp.delete(socket));
+    settingUp.set(socket, ready);
+    socket.onAny(onAnyEvent);
+    socket.on("disconnect", onDisconnect);
   });
 
   async function setup(socket: ChatSocket): Promise<void> {
@@ -411,14 +544,14 @@ export function attachSocketHandlers(
     // Into the rooms a kick, ban or logout disconnects first, then the session is read again:
     // one that landed after the handshake read it either finds the socket in these rooms or is
     // seen by this read.
-    await socket.join([userRoom(user.id), sessionRoom(sessionId), wireRoom(handshakeProtocol(socket.handshake.auth))]);
+    await socket.join([userRoom(user.id), sessionRoom(sessionId), wireRoom(socket.data.protocol)]);
     const [rooms, current] = await Promise.all([chat.socketRooms(user.id), sessions.recheck(socket)]);
     if (!current || socket.disconnected) return;
     await socket.join(rooms.map(roomOf));
     if (socket.disconnected) return;
     // Presence: in the room of its protocol's events before the list is read, so no change
     // after the read is missed (protocol 2 gets the first page and the count, not everyone).
-    const protocol = handshakeProtocol(socket.handshake.auth);
+    const protocol = socket.data.protocol;
     await socket.join(presenceRoom(protocol));
     if (socket.disconnected) return;
     // From here on the disconnect listener undoes this.
