@@ -245,16 +245,23 @@ const canRunPg = PG_BIN !== null && process.getuid?.() === 0 && existsSync("/usr
     }
     s.close();
   });
+  // Each phase lasts until what it is for has happened (bounded), not a fixed time: on a busy
+  // machine one request can take longer than a whole fixed phase.
+  const until = async (cond: () => boolean, minMs: number, maxMs: number) => {
+    const start = Date.now();
+    while ((Date.now() - start < minMs || !cond()) && Date.now() - start < maxMs) await sleep(50);
+  };
+  const answered = (p: string, ok?: boolean) => outcomes.filter((o) => o.phase === p && (ok === undefined || (o.result === "OK") === ok)).length;
   await Promise.all(readies);
-  await sleep(1000);
+  await until(() => answered("up", true) >= 2, 1000, 60_000);
   phase = "down";
   pgCtl("stop");
-  await sleep(2500);
+  await until(() => answered("down") >= 2, 2500, 60_000);
   phase = "restarting";
   pgCtl("start");
-  await sleep(3000);
+  await until(() => answered("restarting", true) >= 2, 3000, 60_000);
   phase = "recovered";
-  await sleep(1500);
+  await until(() => answered("recovered") >= 10, 1500, 60_000);
   stop = true;
   await Promise.all(loops);
 
