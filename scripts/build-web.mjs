@@ -31,7 +31,8 @@ const result = await build({
   absWorkingDir: root,
   entryPoints: { app: "web/main.tsx", style: "web/app.css" },
   bundle: true,
-  minify: true,
+  // WEB_MINIFY=0: a readable bundle, for a CPU profile (bench web, BENCH_WEB_PROFILE).
+  minify: process.env.WEB_MINIFY !== "0",
   format: "esm",
   target: ["es2022", "chrome110", "firefox115", "safari16"],
   outdir: path.join(out, "assets"),

@@ -147,6 +147,34 @@ if (missing) {
     t.pass();
   });
 
+  test.serial("a pointer resting on the list while messages come in: no row's hover or actions follow the rows moving under it, until it moves", async (t) => {
+    const general = bob.ready.chats.find((c) => c.name === "general")!;
+    const h = history(page);
+    await say(page, "the row the pointer rests on");
+    const row = h.locator(".msg[data-id]", { hasText: "the row the pointer rests on" });
+    await row.waitFor({ timeout: WAIT });
+    const box = (await row.boundingBox())!;
+    const at = { x: box.x + box.width / 3, y: box.y + box.height / 2 };
+    // What the row under the pointer shows: its actions' display, and whether the list is "still".
+    const under = () =>
+      page.evaluate<{ still: boolean; actions: string | null }>(`(() => {
+        const el = document.elementFromPoint(${at.x}, ${at.y})?.closest(".msg");
+        const a = el?.querySelector(".actions");
+        return { still: document.querySelector(".history").classList.contains("still"), actions: a ? getComputedStyle(a).display : null };
+      })()`);
+    await page.mouse.move(at.x, at.y);
+    await page.mouse.move(at.x + 2, at.y);
+    t.deepEqual(await under(), { still: false, actions: "flex" }, "a pointer that moved onto a row shows its actions");
+    for (const text of ["rows move under a resting pointer 1", "rows move under a resting pointer 2"]) {
+      await bob.ok("message:send", { chatId: general.id, text, clientId: crypto.randomUUID() });
+      await h.getByText(text).waitFor({ timeout: WAIT });
+    }
+    t.deepEqual(await under(), { still: true, actions: "none" }, "after new messages moved the rows, the row now under the pointer shows no actions");
+    await page.mouse.move(at.x + 6, at.y);
+    t.deepEqual(await under(), { still: false, actions: "flex" }, "moving the pointer brings them back");
+    await page.mouse.move(0, 0);
+  });
+
   test.serial("a direct message shows as unread, Alt+A opens it and the browser answers; a mention elsewhere gets its mark", async (t) => {
     const dm = await bob.ok("dm:open", { nick: alice.nick });
     await bob.ok("message:send", { chatId: dm.id, text: "psst", clientId: crypto.randomUUID() });

@@ -403,7 +403,7 @@ function History(p: { client: ChatClient; selected: MessageDto | null; onSelect(
       onBottom={() => {
         if (v.hasNewer && !v.loadingOlder) void client.loadLatest(v.chat.id);
       }}
-      row={(e) => <MemoRow e={e} me={me?.nick ?? null} myId={me?.id ?? null} moderator={me?.role !== "user"} client={client} selected={p.selected?.id} onSelect={p.onSelect} onReply={p.onReply} onEdit={p.onEdit} jump={jump} />}
+      row={(e, key) => <MemoRow key={key} rowKey={key} e={e} me={me?.nick ?? null} myId={me?.id ?? null} moderator={me?.role !== "user"} client={client} selected={p.selected?.id} onSelect={p.onSelect} onReply={p.onReply} onEdit={p.onEdit} jump={jump} />}
     />
   );
 }
@@ -427,6 +427,8 @@ function Text({ text, me }: { text: string; me: string | null }) {
 }
 
 type RowProps = {
+  /** The list's key for the row (its element's data-row). */
+  rowKey: string;
   e: HistoryEntry; me: string | null; myId: number | null; moderator: boolean; client: ChatClient; selected: number | undefined; jump: string | null;
   onSelect(m: MessageDto | null): void; onReply(m: MessageDto): void; onEdit(m: MessageDto): void;
 };
@@ -455,7 +457,11 @@ class MemoRow extends Component<RowProps> {
     );
   }
   override render() {
-    return <Row {...this.props} />;
+    return (
+      <div data-row={this.props.rowKey} class="row">
+        <Row {...this.props} />
+      </div>
+    );
   }
 }
 

@@ -1,20 +1,27 @@
 // A virtualised, bottom-anchored list: only the rows in and near the viewport are in the DOM.
 // Row heights are measured after each render; the first visible row keeps its place on screen
 // when older rows are added above it or heights change, so paging back never jumps.
-import type { ComponentChildren } from "preact";
+import type { VNode } from "preact";
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 
 /** Height assumed for a row not yet measured, until rows have been measured (then: the commonest height). */
 const ESTIMATE = 40;
 /** Pixels rendered above and below the viewport. */
 const OVERSCAN = 300;
+/** Pixels rendered above the viewport while following the bottom (nothing is below it then). */
+const FOLLOW_OVERSCAN = 100;
 /** Within this many pixels of the end counts as at the end. */
 const END_SLACK = 8;
 
 export type VirtualListProps<T> = {
   items: readonly T[];
   keyOf(item: T): string;
-  row(item: T): ComponentChildren;
+  /**
+   * The row for an item, keyed `key`: one element with `data-row={key}` and class `row` (what the
+   * list measures). Making the element there, in a component that renders again only when its
+   * row changed, spares the list a diff of every row's wrapper on each render.
+   */
+  row(item: T, key: string): VNode;
   /** Changes when the list shows something else (another chat): measurements are dropped. */
   listKey: string | number;
   /** Keep the newest row in view. */
@@ -54,6 +61,7 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
   const [, remeasured] = useState(0);
   const revealed = useRef<string | null>(null);
   const count = useRef(0);
+  const newest = useRef<string | undefined>(undefined);
   // How many measured rows have each height: an unmeasured row is assumed to have the commonest
   // one, so a new one-line message usually measures as assumed and needs no second render.
   const tally = useRef(new Map<number, number>());
@@ -78,7 +86,7 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
   }
   const total = offsets[n]!;
   const top = p.following ? Math.max(0, total - view.height) : scrollY.current;
-  const start = Math.max(0, upper(offsets, n, top - OVERSCAN) - 1);
+  const start = Math.max(0, upper(offsets, n, top - (p.following ? FOLLOW_OVERSCAN : OVERSCAN)) - 1);
   const end = Math.min(n, upper(offsets, n, top + view.height + OVERSCAN));
 
   useLayoutEffect(() => {
@@ -129,7 +137,14 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
         revealed.current = p.reveal;
         el.scrollTop = Math.max(0, y - el.clientHeight / 3);
       }
-    } else if (p.following) el.scrollTop = el.scrollHeight;
+    } else if (p.following) {
+      el.scrollTop = el.scrollHeight;
+      // A row came while following: the rows move under a pointer that rests on the list, and
+      // its :hover would pass to another row on every new message (a restyle, that row's
+      // actions laid out, two rows repainted). Hover styles stay off (app.css, .still) until
+      // the pointer really moves.
+      if (keys[n - 1] !== newest.current) el.classList.add("still");
+    }
     else if (anchor.current) {
       const y = at(anchor.current.key);
       if (y !== null && Math.abs(el.scrollTop - (y - anchor.current.delta)) >= 1) el.scrollTop = y - anchor.current.delta;
@@ -138,6 +153,7 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
     // A page arrived while the view was already at the top (a scroll there while the previous
     // page was loading is not seen again: scrollTop 0 fires no more scroll events). Ask for the
     // next one; only when rows were added, so a failed fetch is not retried in a loop.
+    newest.current = keys[n - 1];
     if (n !== count.current) {
       const grew = n > count.current;
       count.current = n;
@@ -189,19 +205,18 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
     if (el && (e.key === "PageUp" || e.key === "Home" || e.key === "ArrowUp") && el.scrollTop < OVERSCAN) p.onNearTop();
   }
 
-  const rows = [];
-  for (let i = start; i < end; i++) {
-    rows.push(
-      <div key={keys[i]} data-row={keys[i]} class="row">
-        {p.row(p.items[i]!)}
-      </div>,
-    );
+  // A pointer that moves or presses (a tap) over the list brings its hover styles back.
+  function onPointer() {
+    scroller.current?.classList.remove("still");
   }
+
+  const rows: VNode[] = [];
+  for (let i = start; i < end; i++) rows.push(p.row(p.items[i]!, keys[i]!));
   // Few rows sit at the bottom, next to the input, as in every chat: the top spacer takes up the
   // rest. (A block layout: a flex column lays out every row again when one is added.)
   const pad = Math.max(0, view.height - total);
   return (
-    <div ref={scroller} class="history" role="log" aria-label={p.label} aria-live="polite" tabIndex={0} onScroll={onScroll} onWheel={onWheel} onKeyDown={onKeyDown}>
+    <div ref={scroller} class="history" role="log" aria-label={p.label} aria-live="polite" tabIndex={0} onScroll={onScroll} onWheel={onWheel} onKeyDown={onKeyDown} onPointerMove={onPointer} onPointerDown={onPointer}>
       <div style={{ height: `${offsets[start]! + pad}px` }} aria-hidden="true" />
       {rows}
       <div style={{ height: `${total - offsets[end]!}px` }} aria-hidden="true" />

@@ -150,7 +150,7 @@ async function traced<T>(cdp: CDPSession, fn: () => Promise<T>): Promise<{ resul
   const events: TraceEvent[] = [];
   const onData = (e: { value: object[] }) => void events.push(...(e.value as TraceEvent[]));
   cdp.on("Tracing.dataCollected", onData);
-  await cdp.send("Tracing.start", { traceConfig: { includedCategories: ["toplevel", "devtools.timeline", "blink.user_timing"], recordMode: "recordAsMuchAsPossible" } });
+  await cdp.send("Tracing.start", { traceConfig: { includedCategories: ["toplevel", "devtools.timeline", "blink.user_timing", ...(process.env["BENCH_WEB_TRACE_EXTRA"] ?? "").split(",").filter(Boolean)], recordMode: "recordAsMuchAsPossible" } });
   let result: T;
   try {
     result = await fn();
@@ -377,6 +377,12 @@ export async function web(ctx: Ctx): Promise<BenchOutput> {
       await scrollToBottom(page);
       await sleep(300);
       const windowRows = oldest === null ? null : GENERAL_SIZE - oldest + 1 + 100; // the page that came after the last oldest row read
+      // Where the pointer rests during the live messages: off the list, or over it with
+      // BENCH_WEB_HOVER=1 (a reader's mouse resting on the chat; the rows then move under it).
+      // Before, it was wherever the scroll-back left it: over the list when a page was late and
+      // the wheel asked again, which made some runs slower than others.
+      if (process.env["BENCH_WEB_HOVER"]) await page.locator(".history").hover();
+      else await page.mouse.move(0, 0);
       const sender = await SioClient.connect(server.url, seed.users[1]!.token);
       const cdp = await context.newCDPSession(page);
       // BENCH_WEB_PROFILE=file.cpuprofile: a V8 CPU profile of the page during the live messages
@@ -403,6 +409,12 @@ export async function web(ctx: Ctx): Promise<BenchOutput> {
         const { profile } = await cdp.send("Profiler.stop");
         await writeFile(profileTo, JSON.stringify(profile));
         ctx.log(`web: CPU profile of the live messages in ${profileTo}`);
+      }
+      // BENCH_WEB_TRACE=file.json: the trace events of the live messages (chrome://tracing, Perfetto or DevTools open it).
+      const traceTo = process.env["BENCH_WEB_TRACE"];
+      if (traceTo) {
+        await writeFile(traceTo, JSON.stringify({ traceEvents: events }));
+        ctx.log(`web: trace of the live messages in ${traceTo}`);
       }
       const cpu = cpuPerMessage(events);
       const cpuRender = cpu.task.map((x, k) => x + cpu.frame[k]!);
