@@ -1,6 +1,7 @@
 // Benchmark 1, fan-out: delivery latency and deliveries per second into rooms at a steady
 // offered load, and the most deliveries per second under overload, on chat-server (every
-// message persisted), the `ws` floor and ngIRCd, with the same clients and the same load.
+// message persisted), the `ws` floor and ngIRCd, with the same load and receivers of the same
+// design for all three: raw TCP chunks scanned for stamps (RawWsReceiver, IrcClient).
 // Every scenario reports the server's CPU per delivery (utime+stime from /proc/<pid>/stat over
 // the steady phase, until its last delivery arrived, divided by the deliveries made), sends
 // refused (by ack error code) and deliveries made against expected.
