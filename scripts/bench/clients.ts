@@ -40,6 +40,8 @@ export interface BenchClient {
   onData: ((buf: Buffer) => void) | null;
   bytesRead(): number;
   bytesWritten(): number;
+  /** TCP reads (data events) so far, where the client counts them (the raw receivers). */
+  reads?(): number;
   close(): void;
 }
 
@@ -152,6 +154,7 @@ export class WsClient implements BenchClient {
 /** A raw TCP IRC client: registers, joins one channel, answers PING, sends PRIVMSG. */
 export class IrcClient implements BenchClient {
   onData: ((buf: Buffer) => void) | null = null;
+  nReads = 0;
   private constructor(readonly socket: net.Socket, readonly channel: string) {}
 
   static connect(port: number, nick: string, channel: string, opts: { localAddress?: string; timeoutMs?: number } = {}): Promise<IrcClient> {
@@ -170,6 +173,7 @@ export class IrcClient implements BenchClient {
       };
       socket.on("error", (e) => (ready ? undefined : fail(e)));
       socket.on("data", (buf: Buffer) => {
+        client.nReads++;
         if (ready) {
           // TCP cuts lines anywhere: hand on whole lines only, keeping the partial last one.
           const whole = tail.length ? Buffer.concat([tail, buf]) : buf;
@@ -206,6 +210,7 @@ export class IrcClient implements BenchClient {
 
   bytesRead = () => this.socket.bytesRead;
   bytesWritten = () => this.socket.bytesWritten;
+  reads = () => this.nReads;
   close = () => this.socket.destroy();
 }
 
@@ -349,6 +354,7 @@ function headerLength(b1: number): number {
  */
 export class RawWsReceiver implements BenchClient {
   private readonly scanner: WsStreamScanner;
+  nReads = 0;
   private constructor(readonly socket: net.Socket, onFrame: (opcode: number, payload: Buffer) => void) {
     this.scanner = new WsStreamScanner(onFrame);
   }
@@ -433,6 +439,7 @@ export class RawWsReceiver implements BenchClient {
         if (rest.length) onFrames(rest);
       };
       const onFrames = (buf: Buffer) => {
+        client.nReads++;
         try {
           client.scanner.push(buf);
         } catch (e) {
@@ -456,5 +463,6 @@ export class RawWsReceiver implements BenchClient {
 
   bytesRead = () => this.socket.bytesRead;
   bytesWritten = () => this.socket.bytesWritten;
+  reads = () => this.nReads;
   close = () => this.socket.destroy();
 }

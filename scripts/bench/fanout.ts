@@ -40,6 +40,8 @@ type Figures = {
   /** The receiver workers' own CPU over the same phase: per delivery made (µs) and in cores. */
   receiverCpuPerDeliveryUs: number;
   receiverCpu: number;
+  /** TCP reads per delivery made at the receivers over the phase (null: the `ws`-library receivers do not count them). */
+  readsPerDelivery: number | null;
 };
 
 const RECEIVER_WORKERS = 2;
@@ -105,6 +107,8 @@ async function measure(ctx: Ctx, sc: Scenario, kind: "chat" | "ws" | "irc", setu
     await Promise.all(workers.map((w) => w.call("measure", { from, to })));
     const receiversCpu = () => workers.reduce((ms, w) => ms + cpuMsOf(w.child.pid!), 0);
     const cpu0 = cpuMsOf(setup.pid);
+    const reads = async () => (await Promise.all(workers.map((w) => w.call<{ reads: number; clients: number }>("reads")))).reduce((a, r) => ({ reads: a.reads + r.reads, clients: a.clients + r.clients }), { reads: 0, clients: 0 });
+    const reads0 = await reads();
     const rcpu0 = receiversCpu();
     const t0 = now();
     const sent = await sender.call("send", { rate: sc.rate, durationMs: sc.warmupMs + sc.durationMs, senders: setup.senderSpecs.length, chatIds: setup.chatIds, drainMs: 10_000 });
@@ -115,6 +119,7 @@ async function measure(ctx: Ctx, sc: Scenario, kind: "chat" | "ws" | "irc", setu
     const rcpuMs = receiversCpu() - rcpu0;
     const cpu = cpuMs / (now() - t0);
     const receiverCpu = rcpuMs / (now() - t0);
+    const reads1 = await reads();
     const reports = await Promise.all(workers.map((w) => w.call("report")));
     const hist = new Histogram();
     for (const r of reports) hist.merge(r.hist);
@@ -152,6 +157,7 @@ async function measure(ctx: Ctx, sc: Scenario, kind: "chat" | "ws" | "irc", setu
       serverCpu: cpu,
       receiverCpuPerDeliveryUs: made > 0 ? (rcpuMs * 1000) / made : NaN,
       receiverCpu,
+      readsPerDelivery: reads1.clients > 0 && made > 0 ? (reads1.reads - reads0.reads) / made : null,
       ...(kind === "chat"
         ? {
             ackP99: new Histogram().merge(sent.ackHist).pct(99),
@@ -271,7 +277,7 @@ export async function fanout(ctx: Ctx): Promise<BenchOutput> {
       },
       {
         bench: "fanout", metric: `${sc.name}: receivers' CPU per delivery`, unit: "µs", value: chat.receiverCpuPerDeliveryUs, refs: refs((f) => f.receiverCpuPerDeliveryUs),
-        note: `the load generator's ${RECEIVER_WORKERS} receiver processes (${RAW_RECEIVERS ? "raw TCP" : "ws library"}), utime+stime over the same phase; ${(chat.receiverCpu * 100).toFixed(0)}% of a core`,
+        note: `the load generator's ${RECEIVER_WORKERS} receiver processes (${RAW_RECEIVERS ? "raw TCP" : "ws library"}), utime+stime over the same phase; ${(chat.receiverCpu * 100).toFixed(0)}% of a core${chat.readsPerDelivery !== null ? `; TCP reads per delivery: chat-server ${chat.readsPerDelivery.toFixed(3)}, ws floor ${ws.readsPerDelivery?.toFixed(3)}, ngircd ${irc?.readsPerDelivery?.toFixed(3) ?? "-"}` : ""}`,
       },
       {
         bench: "fanout", metric: `${sc.name}: deliveries made / expected`, unit: "", value: chat.expected ? chat.made / chat.expected : null, refs: refs((f) => (f.expected ? f.made / f.expected : null)),

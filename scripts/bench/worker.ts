@@ -174,6 +174,12 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
     return { deliveries: inWindow, arrived, lastAt, total, hist: deliveries.toJSON() };
   },
 
+  /** TCP reads of the clients that count them (raw receivers, IRC), and how many clients do. */
+  async reads() {
+    const counting = clients.filter((c) => c.reads);
+    return { reads: counting.reduce((s, c) => s + c.reads!(), 0), clients: counting.length };
+  },
+
   async bytes() {
     return { read: clients.reduce((s, c) => s + c.bytesRead(), 0), written: clients.reduce((s, c) => s + c.bytesWritten(), 0) };
   },
