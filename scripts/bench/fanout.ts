@@ -106,9 +106,9 @@ async function measure(ctx: Ctx, sc: Scenario, kind: "chat" | "ws" | "irc", setu
     const to = from + sc.durationMs;
     await Promise.all(workers.map((w) => w.call("measure", { from, to })));
     const receiversCpu = () => workers.reduce((ms, w) => ms + cpuMsOf(w.child.pid!), 0);
-    const cpu0 = cpuMsOf(setup.pid);
     const reads = async () => (await Promise.all(workers.map((w) => w.call<{ reads: number; clients: number }>("reads")))).reduce((a, r) => ({ reads: a.reads + r.reads, clients: a.clients + r.clients }), { reads: 0, clients: 0 });
     const reads0 = await reads();
+    const cpu0 = cpuMsOf(setup.pid);
     const rcpu0 = receiversCpu();
     const t0 = now();
     const sent = await sender.call("send", { rate: sc.rate, durationMs: sc.warmupMs + sc.durationMs, senders: setup.senderSpecs.length, chatIds: setup.chatIds, drainMs: 10_000 });
