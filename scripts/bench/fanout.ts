@@ -1,6 +1,7 @@
 // Benchmark 1, fan-out: delivery latency and deliveries per second into rooms at a steady
 // offered load, and the most deliveries per second under overload, on chat-server (every
-// message persisted), the `ws` floor and ngIRCd, with the same clients and the same load.
+// message persisted), the `ws` floor and ngIRCd, with the same load and receivers of the same
+// design for all three: raw TCP chunks scanned for stamps (RawWsReceiver, IrcClient).
 // Every scenario reports the server's CPU per delivery (utime+stime from /proc/<pid>/stat over
 // the steady phase, until its last delivery arrived, divided by the deliveries made), sends
 // refused (by ack error code) and deliveries made against expected.
@@ -36,9 +37,20 @@ type Figures = {
   made: number; expected: number;
   /** Server CPU (user + system) per delivery made over the steady phase, µs. */
   cpuPerDeliveryUs: number;
+  /** The receiver workers' own CPU over the same phase: per delivery made (µs) and in cores. */
+  receiverCpuPerDeliveryUs: number;
+  receiverCpu: number;
+  /** TCP reads per delivery made at the receivers over the phase (null: the `ws`-library receivers do not count them). */
+  readsPerDelivery: number | null;
 };
 
 const RECEIVER_WORKERS = 2;
+/**
+ * The receivers: "raw" (default) reads raw TCP chunks and scans them for stamps, for chat-server
+ * and the `ws` floor alike, as the IRC receivers do (RawWsReceiver); "ws" (FANOUT_RECEIVERS=ws)
+ * are the `ws`-library clients that parse every frame into a message event, as before 2026-12-03.
+ */
+const RAW_RECEIVERS = (process.env["FANOUT_RECEIVERS"] ?? "raw") !== "ws";
 
 /** Waits until the server is quiet (under 10 % of a core over 300 ms: the presence of the last connections has gone out), at most 20 s. */
 async function quiet(pid: number): Promise<void> {
@@ -81,7 +93,7 @@ async function measure(ctx: Ctx, sc: Scenario, kind: "chat" | "ws" | "irc", setu
   try {
     const perWorker = Math.ceil(setup.receiverSpecs.length / RECEIVER_WORKERS);
     const connected = await Promise.all(
-      workers.map((w, i) => w.call("connect", { target: setup.target, specs: setup.receiverSpecs.slice(i * perWorker, (i + 1) * perWorker), concurrency: 25 })),
+      workers.map((w, i) => w.call("connect", { target: setup.target, specs: setup.receiverSpecs.slice(i * perWorker, (i + 1) * perWorker), concurrency: 25, raw: RAW_RECEIVERS })),
     );
     const failed = connected.reduce((s, c) => s + c.failed, 0);
     if (failed > 0) throw new Error(`${kind}: ${failed} receivers failed to connect: ${connected.find((c) => c.firstError)?.firstError}`);
@@ -93,14 +105,21 @@ async function measure(ctx: Ctx, sc: Scenario, kind: "chat" | "ws" | "irc", setu
     const from = now() + sc.warmupMs;
     const to = from + sc.durationMs;
     await Promise.all(workers.map((w) => w.call("measure", { from, to })));
+    const receiversCpu = () => workers.reduce((ms, w) => ms + cpuMsOf(w.child.pid!), 0);
+    const reads = async () => (await Promise.all(workers.map((w) => w.call<{ reads: number; clients: number }>("reads")))).reduce((a, r) => ({ reads: a.reads + r.reads, clients: a.clients + r.clients }), { reads: 0, clients: 0 });
+    const reads0 = await reads();
     const cpu0 = cpuMsOf(setup.pid);
+    const rcpu0 = receiversCpu();
     const t0 = now();
     const sent = await sender.call("send", { rate: sc.rate, durationMs: sc.warmupMs + sc.durationMs, senders: setup.senderSpecs.length, chatIds: setup.chatIds, drainMs: 10_000 });
     // Every message of the phase goes to every receiver of its room.
     const expected = sent.sent * sc.members;
     const made = await settle(workers, expected, 30_000);
     const cpuMs = cpuMsOf(setup.pid) - cpu0;
+    const rcpuMs = receiversCpu() - rcpu0;
     const cpu = cpuMs / (now() - t0);
+    const receiverCpu = rcpuMs / (now() - t0);
+    const reads1 = await reads();
     const reports = await Promise.all(workers.map((w) => w.call("report")));
     const hist = new Histogram();
     for (const r of reports) hist.merge(r.hist);
@@ -136,6 +155,9 @@ async function measure(ctx: Ctx, sc: Scenario, kind: "chat" | "ws" | "irc", setu
       expected,
       cpuPerDeliveryUs: made > 0 ? (cpuMs * 1000) / made : NaN,
       serverCpu: cpu,
+      receiverCpuPerDeliveryUs: made > 0 ? (rcpuMs * 1000) / made : NaN,
+      receiverCpu,
+      readsPerDelivery: reads1.clients > 0 && made > 0 ? (reads1.reads - reads0.reads) / made : null,
       ...(kind === "chat"
         ? {
             ackP99: new Histogram().merge(sent.ackHist).pct(99),
@@ -214,7 +236,7 @@ export async function fanout(ctx: Ctx): Promise<BenchOutput> {
   const only = (process.env["FANOUT_SCENARIOS"] ?? "").split(",").map((x) => x.trim()).filter(Boolean);
   const scenarios = only.length ? all.filter((sc) => only.some((o) => sc.name.includes(o))) : all;
   const rows: Row[] = [];
-  const details: Record<string, unknown> = { backend };
+  const details: Record<string, unknown> = { backend, receivers: RAW_RECEIVERS ? "raw" : "ws" };
   for (const sc of scenarios) {
     ctx.log(`fan-out ${sc.name}: chat-server (${backend})`);
     const chat = await chatFigures(ctx, sc, backend);
@@ -252,6 +274,10 @@ export async function fanout(ctx: Ctx): Promise<BenchOutput> {
         bench: "fanout", metric: `${sc.name}: server CPU per delivery`, unit: "µs", value: chat.cpuPerDeliveryUs, refs: refs((f) => f.cpuPerDeliveryUs),
         ...(sc.ircTargets && irc ? { target: { op: "<=" as const, value: 1.5 * irc.cpuPerDeliveryUs, text: "<= 1.5x ngircd's CPU per delivery" } } : {}),
         note: `utime+stime from /proc over the steady phase / deliveries made (${chat.made} of ${chat.expected})`,
+      },
+      {
+        bench: "fanout", metric: `${sc.name}: receivers' CPU per delivery`, unit: "µs", value: chat.receiverCpuPerDeliveryUs, refs: refs((f) => f.receiverCpuPerDeliveryUs),
+        note: `the load generator's ${RECEIVER_WORKERS} receiver processes (${RAW_RECEIVERS ? "raw TCP" : "ws library"}), utime+stime over the same phase; ${(chat.receiverCpu * 100).toFixed(0)}% of a core${chat.readsPerDelivery !== null ? `; TCP reads per delivery: chat-server ${chat.readsPerDelivery.toFixed(3)}, ws floor ${ws.readsPerDelivery?.toFixed(3)}, ngircd ${irc?.readsPerDelivery?.toFixed(3) ?? "-"}` : ""}`,
       },
       {
         bench: "fanout", metric: `${sc.name}: deliveries made / expected`, unit: "", value: chat.expected ? chat.made / chat.expected : null, refs: refs((f) => (f.expected ? f.made / f.expected : null)),

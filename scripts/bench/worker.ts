@@ -1,7 +1,7 @@
 // A forked load-generating process: connects many clients, sends at a steady rate, records
 // delivery latencies into a histogram; driven by the benchmark runner over IPC (lib.ts startWorker).
 import { randomUUID } from "node:crypto";
-import { IrcClient, SioClient, WsClient, eachStamp, type BenchClient } from "./clients.js";
+import { IrcClient, RawWsReceiver, SioClient, WsClient, eachStamp, type BenchClient } from "./clients.js";
 import { Histogram, now, sleep, stampedText } from "./common.js";
 
 type Target =
@@ -50,10 +50,14 @@ function onUpdated(buf: Buffer) {
   else updatedAt.set(id, [at]);
 }
 
-async function connectOne(target: Target, spec: Spec, localAddress: string | undefined): Promise<BenchClient> {
+/**
+ * `raw`: receivers on raw TCP sockets scanning the byte stream for stamps (RawWsReceiver), like
+ * the IRC client; otherwise the `ws`-based clients (one parsed message per frame), which senders need.
+ */
+async function connectOne(target: Target, spec: Spec, localAddress: string | undefined, raw: boolean): Promise<BenchClient> {
   const opts = localAddress ? { localAddress } : {};
-  if (target.kind === "sio") return SioClient.connect(target.url, spec.token!, opts);
-  if (target.kind === "ws") return WsClient.connect(target.port, spec.room ?? 0, opts);
+  if (target.kind === "sio") return raw ? RawWsReceiver.sio(target.url, spec.token!, opts) : SioClient.connect(target.url, spec.token!, opts);
+  if (target.kind === "ws") return raw ? RawWsReceiver.floor(target.port, spec.room ?? 0, opts) : WsClient.connect(target.port, spec.room ?? 0, opts);
   return IrcClient.connect(target.port, spec.nick!, spec.channel!, opts);
 }
 
@@ -81,8 +85,8 @@ function ackTally() {
 }
 
 const commands: Record<string, (a: any) => Promise<unknown>> = {
-  /** Connects one client per spec, `concurrency` at a time; returns how many and the first error. */
-  async connect(a: { target: Target; specs: Spec[]; concurrency?: number; localAddresses?: string[]; listen?: boolean }) {
+  /** Connects one client per spec, `concurrency` at a time; returns how many and the first error. `raw`: see connectOne. */
+  async connect(a: { target: Target; specs: Spec[]; concurrency?: number; localAddresses?: string[]; listen?: boolean; raw?: boolean }) {
     let next = 0;
     let failed = 0;
     let firstError: string | null = null;
@@ -92,7 +96,7 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
         const i = next++;
         const local = a.localAddresses?.length ? a.localAddresses[i % a.localAddresses.length] : undefined;
         try {
-          const c = await connectOne(a.target, a.specs[i]!, local);
+          const c = await connectOne(a.target, a.specs[i]!, local, a.raw === true);
           if (a.listen !== false) c.onData = onData;
           slots[i] = c; // in spec order: sender i sends to chat i
         } catch (e) {
@@ -168,6 +172,12 @@ const commands: Record<string, (a: any) => Promise<unknown>> = {
 
   async report() {
     return { deliveries: inWindow, arrived, lastAt, total, hist: deliveries.toJSON() };
+  },
+
+  /** TCP reads of the clients that count them (raw receivers, IRC), and how many clients do. */
+  async reads() {
+    const counting = clients.filter((c) => c.reads);
+    return { reads: counting.reduce((s, c) => s + c.reads!(), 0), clients: counting.length };
   },
 
   async bytes() {
