@@ -185,8 +185,9 @@ test("raw receivers count exactly the messages chat-server and the ws floor sent
   t.teardown(cleanup);
   const seed = await seedDatabase({ quick: true, profile: false, log: () => {}, tmp }, { backend: "pglite", users: 3 });
   t.teardown(() => seed.drop());
-  // Pinged every second, dropped after one more without an answer.
-  const server = await startChatServer(seed, { CHAT_PING_INTERVAL_MS: "1000", CHAT_PING_TIMEOUT_MS: "1000" });
+  // Pinged every second (the least the server takes); a receiver that did not answer would be
+  // dropped 3 s after a ping (long enough that a busy machine's pauses do not drop one that does).
+  const server = await startChatServer(seed, { CHAT_PING_INTERVAL_MS: "1000", CHAT_PING_TIMEOUT_MS: "3000" });
   t.teardown(() => server.stop());
   const receivers = await Promise.all([1, 2].map((i) => RawWsReceiver.sio(server.url, seed.users[i]!.token, { timeoutMs: 30_000 })));
   t.teardown(() => receivers.forEach((r) => r.close()));
@@ -194,7 +195,9 @@ test("raw receivers count exactly the messages chat-server and the ws floor sent
   receivers.forEach((r, i) => (r.onData = (buf) => eachStamp(buf, () => counts[i]!++)));
   const sender = await SioClient.connect(server.url, seed.users[0]!.token, { timeoutMs: 30_000 });
   t.teardown(() => sender.close());
-  await sleep(4000); // four pings, each past the timeout had it not been answered
+  // Five pings answered each: past interval + timeout since the first, so the pongs were what kept them.
+  for (let i = 0; i < 1200 && receivers.some((r) => r.pings < 5); i++) await sleep(50);
+  t.true(receivers.every((r) => r.pings >= 5), `pings answered: ${receivers.map((r) => r.pings).join(", ")}`);
   t.true(receivers.every((r) => r.open), "still connected after the ping interval + timeout");
   const n = 60;
   for (let i = 0; i < n; i++) {

@@ -355,6 +355,8 @@ function headerLength(b1: number): number {
 export class RawWsReceiver implements BenchClient {
   private readonly scanner: WsStreamScanner;
   nReads = 0;
+  /** engine.io pings answered (for tests: the heartbeat is kept up). */
+  pings = 0;
   private constructor(readonly socket: net.Socket, onFrame: (opcode: number, payload: Buffer) => void) {
     this.scanner = new WsStreamScanner(onFrame);
   }
@@ -408,7 +410,7 @@ export class RawWsReceiver implements BenchClient {
         } else if (opcode === 0x9) send(0xa, payload);
         else if (opcode === 0x1 && sio) {
           const type = payload[0];
-          if (type === 0x32 /* 2: ping */) send(0x1, "3");
+          if (type === 0x32 /* 2: ping */) (send(0x1, "3"), client.pings++);
           else if (ready) return;
           else if (type === 0x30 /* 0: open */) send(0x1, `40${JSON.stringify({ ...opts.auth, token: opts.token })}`);
           else if (type === 0x34 /* 4: message */) {
