@@ -50,6 +50,48 @@ const say = async (p: Page, text: string) => {
   await p.locator("textarea").press("Enter");
 };
 
+/**
+ * Scrolls the history back, a known distance at a time, until `first` is rendered; counts the
+ * steps in which the top visible message did not move by that distance (a jump: the view moved
+ * when a page arrived above it).
+ */
+async function scrollBack(p: Page, first: string): Promise<number> {
+  let jumps = 0;
+  for (let step = 0; step < 200; step++) {
+    if (await history(p).getByText(first).count()) break;
+    // The top visible message and where it is, before and after older pages arrive.
+    const before = await p.evaluate<{ id: string; y: number } | null>(`(() => {
+      const h = document.querySelector(".history");
+      const top = h.getBoundingClientRect().top;
+      const row = [...h.querySelectorAll(".msg[data-id]")].find((r) => r.getBoundingClientRect().bottom > top + 1);
+      return row ? { id: row.dataset.id, y: row.getBoundingClientRect().top } : null;
+    })()`);
+    const expected = await history(p).evaluate((h) => {
+      const by = Math.min(500, h.scrollTop);
+      h.scrollTop -= by;
+      return by;
+    });
+    if (expected === 0) {
+      // Already at the top while a page is on its way (or failed): the wheel, as a user would.
+      // How far the wheel scrolls depends on whether the page has arrived by then, so this
+      // step proves nothing about jumps; the steps that scroll a known distance do.
+      await history(p).hover();
+      await p.mouse.wheel(0, -300);
+      await p.waitForTimeout(50);
+      continue;
+    }
+    await p.waitForTimeout(50);
+    const after = await p.evaluate<number | null>(`(() => {
+      const r = document.querySelector('.history .msg[data-id="${before?.id ?? ""}"]');
+      return r ? r.getBoundingClientRect().top : null;
+    })()`);
+    // Scrolled up by `expected` px: the row moved down by that, not by the height of a page
+    // that arrived above it.
+    if (before && after !== null && Math.abs(after - before.y - expected) > 40) jumps++;
+  }
+  return jumps;
+}
+
 if (missing) {
   test("the browser client tests need chromium", (t) => t.pass(`skipped: ${missing}`));
 } else {
@@ -258,42 +300,60 @@ if (missing) {
     await history(page).getByText(`old message ${N - 1}`).waitFor({ timeout: WAIT });
     const rendered = await history(page).locator(".msg").count();
     t.true(rendered < 120, `only the rows near the viewport are in the DOM (${rendered})`);
-    let jumps = 0;
-    for (let step = 0; step < 200; step++) {
-      if (await history(page).getByText(`old message 000`).count()) break;
-      // The top visible message and where it is, before and after older pages arrive.
-      const before = await page.evaluate<{ id: string; y: number } | null>(`(() => {
-        const h = document.querySelector(".history");
-        const top = h.getBoundingClientRect().top;
-        const row = [...h.querySelectorAll(".msg[data-id]")].find((r) => r.getBoundingClientRect().bottom > top + 1);
-        return row ? { id: row.dataset.id, y: row.getBoundingClientRect().top } : null;
-      })()`);
-      const expected = await history(page).evaluate((h) => {
-        const by = Math.min(500, h.scrollTop);
-        h.scrollTop -= by;
-        return by;
-      });
-      if (expected === 0) {
-        // Already at the top while a page is on its way (or failed): the wheel, as a user would.
-        // How far the wheel scrolls depends on whether the page has arrived by then, so this
-        // step proves nothing about jumps; the steps that scroll a known distance do.
-        await history(page).hover();
-        await page.mouse.wheel(0, -300);
-        await page.waitForTimeout(50);
-        continue;
-      }
-      await page.waitForTimeout(50);
-      const after = await page.evaluate<number | null>(`(() => {
-        const r = document.querySelector('.history .msg[data-id="${before?.id ?? ""}"]');
-        return r ? r.getBoundingClientRect().top : null;
-      })()`);
-      // Scrolled up by `expected` px: the row moved down by that, not by the height of a page
-      // that arrived above it.
-      if (before && after !== null && Math.abs(after - before.y - expected) > 40) jumps++;
-    }
+    const jumps = await scrollBack(page, "old message 000");
     await history(page).getByText("old message 000").waitFor({ timeout: WAIT });
     await history(page).getByText(`This is the beginning of #${room.name}`).waitFor({ timeout: WAIT });
     t.is(jumps, 0, "no jump while pages arrived above");
+  });
+
+  test.serial("scrolling back where everything is unread: the \"new messages\" line at the top is not what the view keeps in place", async (t) => {
+    const room = await bob.ok("room:create", { name: `unread${Math.random().toString(36).slice(2, 7)}`, private: false });
+    await say(page, `/join ${room.name}`);
+    await page.locator(".title", { hasText: `#${room.name}` }).waitFor({ timeout: WAIT });
+    await page.keyboard.press("Alt+Digit1");
+    await page.locator(".title", { hasText: "#general" }).waitFor({ timeout: WAIT });
+    // More than two pages the page has not seen: after a reload the room opens on its newest
+    // page with the line above every message of it.
+    const N = 250;
+    for (let i = 0; i < N; i++) await bob.ok("message:send", { chatId: room.id, text: `unread message ${String(i).padStart(3, "0")}`, clientId: crypto.randomUUID() });
+    await page.reload();
+    const tab = page.locator(".sidebar .chat", { hasText: `#${room.name}` });
+    await tab.locator(".badge").waitFor({ timeout: WAIT });
+    await tab.click();
+    await history(page).getByText(`unread message ${N - 1}`).waitFor({ timeout: WAIT });
+    // Near the top, not so near that older messages are asked for (300 px): the line is rendered.
+    await history(page).evaluate((h) => (h.scrollTop = 320));
+    await history(page).locator(".marker").waitFor({ timeout: WAIT });
+    // Then to the top: the first message (under the line) and where it is.
+    const before = await page.evaluate<{ first: string; id: string; y: number; height: number }>(`(() => {
+      const h = document.querySelector(".history");
+      h.scrollTop = 0;
+      const row = h.querySelector(".msg[data-id]");
+      return { first: h.querySelector(".row")?.textContent ?? "", id: row.dataset.id, y: row.getBoundingClientRect().top, height: h.scrollHeight };
+    })()`);
+    t.is(before.first, "new messages", "the line is the first row of the window");
+    // The older page arrives above: the message stays where it was on screen.
+    const probe = async () => page.evaluate<{ height: number; y: number | null }>(`(() => {
+      const h = document.querySelector(".history");
+      const row = h.querySelector('.msg[data-id="${before.id}"]');
+      return { height: h.scrollHeight, y: row ? row.getBoundingClientRect().top : null };
+    })()`);
+    let now = await probe();
+    for (let i = 0; i < 600 && now.height < before.height + 1000; i++) {
+      await page.waitForTimeout(50);
+      now = await probe();
+    }
+    t.true(now.height >= before.height + 1000, "an older page arrived");
+    // The list renders again once the rows it added are measured: a few frames to settle.
+    for (let i = 0; i < 10 && !(now.y !== null && Math.abs(now.y - before.y) <= 40); i++) {
+      await page.waitForTimeout(50);
+      now = await probe();
+    }
+    const kept = now.y !== null && Math.abs(now.y - before.y) <= 40;
+    t.true(kept, `message ${before.id} stays at ${before.y} px (now ${now.y ?? "not rendered"})`);
+    const jumps = await scrollBack(page, "unread message 000");
+    t.is(jumps, 0, "no jump while the rest arrived above");
+    await history(page).getByText("new messages").waitFor({ timeout: WAIT });
   });
 
   test.serial("at phone size the lists fold away and the composer's placeholder fits on its line; desktop and phone pictures, light and dark, into .tmp/", async (t) => {

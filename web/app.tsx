@@ -375,6 +375,9 @@ function People({ client, onPick }: { client: ChatClient; onPick(nick: string): 
 
 const keyOf = (e: HistoryEntry) => (e.kind === "message" ? `m${e.message.id}` : e.kind === "marker" ? "marker" : e.kind === "pending" ? `p${e.pending.clientId}` : `l${e.line.key}`);
 
+/** The "new messages" line stays above the first unread message, which is the window's first row when all of it is unread. */
+const notMarker = (e: HistoryEntry) => e.kind !== "marker";
+
 function History(p: { client: ChatClient; selected: MessageDto | null; onSelect(m: MessageDto | null): void; onReply(m: MessageDto): void; onEdit(m: MessageDto): void }) {
   const { client } = p;
   // The entries depend on the chat's view, the outbox and who I am only: a clock tick, a
@@ -392,6 +395,7 @@ function History(p: { client: ChatClient; selected: MessageDto | null; onSelect(
     <VirtualList
       items={items}
       keyOf={keyOf}
+      anchorable={notMarker}
       listKey={v.chat.id}
       label={`Messages in ${v.chat.name}`}
       following={v.following}

@@ -31,6 +31,13 @@ export type VirtualListProps<T> = {
   onNearTop(): void;
   /** The user reached the bottom (newer rows may be missing from the window). */
   onBottom(): void;
+  /**
+   * Whether the view may keep this row in place when rows are added above it or heights change
+   * (default: every row). A row that always sits at the top of the window, such as a "new
+   * messages" line above a window of unread messages, stays first as older rows come in: kept
+   * in place, it would carry the view to the oldest row.
+   */
+  anchorable?(item: T): boolean;
   /** Scroll this row into view (a jump), once. */
   reveal?: string | null;
   label: string;
@@ -182,7 +189,9 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
     const el = scroller.current;
     if (!el) return;
     const y = el.scrollTop;
-    const i = Math.max(0, upper(offsets, n, y) - 1);
+    // The first row at the top of the view that may be kept in place (or the next one that may).
+    let i = Math.max(0, upper(offsets, n, y) - 1);
+    if (p.anchorable) while (i < n && !p.anchorable(p.items[i]!)) i++;
     anchor.current = keys[i] !== undefined ? { key: keys[i]!, delta: offsets[i]! - y } : null;
     scrollY.current = y;
     const atEnd = el.scrollHeight - y - el.clientHeight <= END_SLACK;
