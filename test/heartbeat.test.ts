@@ -1,5 +1,6 @@
 // chat-server's heartbeat end to end (the timer wheel of server/transport/heartbeat.ts, at a 1 s
-// ping and 1 s timeout): a logged-in client whose engine stops answering pings is dropped for a
+// ping and 3 s timeout: socket.io-client itself gives up after interval + timeout without a ping,
+// which a busy machine's pause must not reach): a logged-in client whose engine stops answering pings is dropped for a
 // ping timeout and goes offline for the others; one that answers stays connected.
 import test from "ava";
 import type { PresenceUpdate } from "../server/protocol/index.js";
@@ -8,7 +9,7 @@ import { newUser, startTestServer, type TestServer } from "./helpers/harness.js"
 
 let server: TestServer;
 test.before(async () => {
-  server = await startTestServer("pglite", { pingIntervalMs: 1000, pingTimeoutMs: 1000 });
+  server = await startTestServer("pglite", { pingIntervalMs: 1000, pingTimeoutMs: 3000 });
 });
 test.after.always(() => server.stop());
 

@@ -185,7 +185,9 @@ test.serial("the whole server's heartbeat is one timer, off once its sockets are
 });
 
 test("socket.io-client sees the same heartbeat, plain and compressed (engine.io's sendPacket), and io.close takes every socket off the wheel", async (t) => {
-  const s = await serve(t);
+  // socket.io-client gives up on a server whose next ping is later than interval + timeout after
+  // the last: a long timeout keeps a busy machine's pauses from closing it from the client side.
+  const s = await serve(t, { pingTimeoutMs: 5000 });
   const url = `http://127.0.0.1:${s.port}`;
   const join = async (compress: boolean) => {
     const c: ClientSocket = connect(url, { transports: ["websocket"], reconnection: false, forceNew: true, ...(compress ? { query: { compress: "1" } } : {}) });
