@@ -277,8 +277,13 @@ class Wheel {
   }
 }
 
-/** The slot width for an interval and timeout: a fortieth of the shorter, at most 500 ms. */
-export const slotWidth = (intervalMs: number, timeoutMs: number) => Math.max(1, Math.min(500, Math.floor(Math.min(intervalMs, timeoutMs) / 40)));
+/**
+ * The slot width for an interval and timeout: a fortieth of the shorter, at most 100 ms. A ping
+ * or a deadline runs at most one slot late (never early), so a dead peer is closed within
+ * interval + timeout + two slots (60.2 s at the defaults) plus the event loop's delay, which
+ * engine.io's own timers have too; an empty slot costs a timer callback that returns at once.
+ */
+export const slotWidth = (intervalMs: number, timeoutMs: number) => Math.max(1, Math.min(100, Math.floor(Math.min(intervalMs, timeoutMs) / 40)));
 
 /**
  * Runs the heartbeat of every protocol 4 socket of `engine` on one timer (see the header).
