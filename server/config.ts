@@ -58,6 +58,8 @@ export type Config = {
   groupCommit: boolean;
   /** Room broadcasts as one pre-encoded frame below engine.io (on by default; CHAT_BROADCAST_FASTPATH=0 turns it off, for benchmarks). */
   broadcastFastPath: boolean;
+  /** Every socket's heartbeat on one timer wheel (on by default; CHAT_HEARTBEAT_WHEEL=0 leaves engine.io's two timers per socket). */
+  heartbeatWheel: boolean;
   /**
    * Each node keeps what a send checks (membership, chat, mute) and reads the send epoch instead
    * (one read for the sends that arrive together); on by default, CHAT_SEND_CACHE=0 reads it all
@@ -215,6 +217,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env = process.env
     files: fileLimits(env),
     groupCommit: env["CHAT_GROUP_COMMIT"] !== "0",
     broadcastFastPath: env["CHAT_BROADCAST_FASTPATH"] !== "0",
+    heartbeatWheel: env["CHAT_HEARTBEAT_WHEEL"] !== "0",
     sendCache: env["CHAT_SEND_CACHE"] !== "0",
     commitLanes: env["CHAT_COMMIT_LANES"] ? Math.max(1, Math.floor(Number(env["CHAT_COMMIT_LANES"])) || 1) : 4,
     web: env["CHAT_WEB"] !== "0",

@@ -27,7 +27,7 @@ import { createPresenceService, type PresenceService } from "./services/presence
 import { startControlServer, type ControlServer } from "./transport/control.js";
 import { createHttpHandler } from "./transport/http.js";
 import { createWebHandler, DEFAULT_WEB_DIR } from "./transport/web.js";
-import { attachSocketHandlers, createIo, createNotifier, fastPathOf, type ChatServer } from "./transport/io.js";
+import { attachSocketHandlers, createIo, createNotifier, fastPathOf, heartbeatOf, type ChatServer } from "./transport/io.js";
 import { createLimits } from "./transport/limits.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 
@@ -115,9 +115,11 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
   });
-  const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, pingIntervalMs: config.pingIntervalMs, pingTimeoutMs: config.pingTimeoutMs, broadcastFastPath: config.broadcastFastPath, ...(link ? { adapter: createAdapter(link.adapterClient, { streamName: adapterStream(config.redisPrefix) }) } : {}) });
+  const io = createIo(http, { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, pingIntervalMs: config.pingIntervalMs, pingTimeoutMs: config.pingTimeoutMs, broadcastFastPath: config.broadcastFastPath, heartbeatWheel: config.heartbeatWheel, ...(link ? { adapter: createAdapter(link.adapterClient, { streamName: adapterStream(config.redisPrefix) }) } : {}) });
   const fastPathOff = fastPathOf(io)?.off;
   if (fastPathOff && config.broadcastFastPath) log.warn({ why: fastPathOff }, "broadcast fast path off: room broadcasts take engine.io's per-socket path (slower, same behaviour)");
+  const wheelOff = heartbeatOf(io)?.off;
+  if (wheelOff && config.heartbeatWheel) log.warn({ why: wheelOff }, "heartbeat wheel off: engine.io's own heartbeat runs (two timers per socket; more idle CPU, same behaviour)");
   const notifier = createNotifier(io);
   const clusterPresence = redis ? createClusterPresence({ redis, nodeId, notifier, ttlMs: config.nodeTtlMs, log, prefix: config.redisPrefix, options: { threshold: config.presenceThreshold, tickMs: config.presenceTickMs } }) : null;
   const audit = createAuditLog(log);

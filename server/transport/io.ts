@@ -30,6 +30,7 @@ import { coalesceWrites } from "./coalesce.js";
 import { broadcastFastPath, type EngineClient, type FastPath } from "./fastpath.js";
 import type { Metrics } from "../metrics.js";
 import { PING_DEFAULTS } from "../config.js";
+import { heartbeatWheel, type HeartbeatWheel } from "./heartbeat.js";
 
 /** What a connected socket carries (set by the handshake middleware): read by handlers through SocketContext. */
 export type SocketData = { user: UserDto; sessionId: number; protocol: 1 | 2 };
@@ -88,6 +89,8 @@ export function createIo(
     allowedOrigins: string[]; adapter?: ServerOptions["adapter"]; trustProxy?: boolean | number; pingIntervalMs?: number; pingTimeoutMs?: number;
     /** Room broadcasts written as one pre-encoded frame below engine.io (fastpath.ts); default on. */
     broadcastFastPath?: boolean;
+    /** Every socket's heartbeat on one timer wheel instead of engine.io's two timers per socket (heartbeat.ts); default on. */
+    heartbeatWheel?: boolean;
     /** The transports to accept (tests only: chat-server accepts WebSocket only). */
     transports?: ServerOptions["transports"];
   },
@@ -141,8 +144,18 @@ export function createIo(
   const fast = broadcastFastPath(coalescer, { enabled: opts.broadcastFastPath ?? true });
   fastPaths.set(server, fast);
   if (!fast.off) server.on("connection", (socket) => fast.attach(socket.client as unknown as EngineClient));
+  // The heartbeat: engine.io's schedule, one timer for the whole server (see heartbeat.ts).
+  heartbeats.set(server, heartbeatWheel(server.engine as unknown as Parameters<typeof heartbeatWheel>[0], {
+    intervalMs: opts.pingIntervalMs ?? PING_DEFAULTS.intervalMs,
+    timeoutMs: opts.pingTimeoutMs ?? PING_DEFAULTS.timeoutMs,
+    enabled: opts.heartbeatWheel ?? true,
+  }));
   return server;
 }
+
+const heartbeats = new WeakMap<ChatServer, HeartbeatWheel>();
+/** The heartbeat wheel of a server made by createIo: whether it is on, its sockets and counts. */
+export const heartbeatOf = (io: ChatServer): HeartbeatWheel | undefined => heartbeats.get(io);
 
 const fastPaths = new WeakMap<ChatServer, FastPath>();
 /** The broadcast fast path of a server made by createIo: whether it is on, and its counts. */
