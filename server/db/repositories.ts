@@ -409,7 +409,7 @@ const loadedToHit = (r: LoadedRow): MessageHit => ({ message: loadedToMessage(r)
 
 type InsertedRow = { id: bigint; chat_id: number; kind: MessageKind; sender_id: number; nick: string; text: string; client_id: string; created_at: Date };
 type PendingAppend = { m: NewMessage; resolve: (r: { message: MessageRecord; created: boolean }) => void; reject: (e: unknown) => void };
-/** Rows per group-committed INSERT (5 parameters each, far below PostgreSQL's 65,535). */
+/** Rows per group-committed INSERT (its five array parameters hold one element per row). */
 const GROUP_COMMIT_MAX = 500;
 
 /** A row of pageSql: a record's columns (all null in the one row of a member's empty page) and, when gated, `is_member`. */
@@ -505,20 +505,31 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean; l
   }
 
   async function insertGroup(group: NewMessage[]): Promise<{ message: MessageRecord; created: boolean }[]> {
-    const values: string[] = [];
-    const params: unknown[] = [];
+    // Five array parameters whatever the size of the group (a VALUES list took 5 per row, which
+    // the driver and the server parse and plan per statement); WITH ORDINALITY and ORDER BY keep
+    // the rows, and so the ids they are given, in the order of the appends.
+    const chatIds: number[] = [];
+    const senderIds: number[] = [];
+    const kinds: string[] = [];
+    const texts: string[] = [];
+    const clientIds: string[] = [];
     for (const m of group) {
-      const i = params.length;
-      values.push(`($${i + 1}::int, $${i + 2}::int, $${i + 3}::"MessageKind", $${i + 4}::text, $${i + 5}::uuid)`);
-      params.push(m.chatId, m.senderId, m.kind, m.text, m.clientId);
+      chatIds.push(m.chatId);
+      senderIds.push(m.senderId);
+      kinds.push(m.kind);
+      texts.push(m.text);
+      clientIds.push(m.clientId);
     }
     const inserted = await prisma.$queryRawUnsafe<InsertedRow[]>(
       `WITH ins AS (
-         INSERT INTO messages (chat_id, sender_id, kind, text, client_id) VALUES ${values.join(", ")}
+         INSERT INTO messages (chat_id, sender_id, kind, text, client_id)
+         SELECT g.chat_id, g.sender_id, g.kind::"MessageKind", g.text, g.client_id
+           FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::uuid[]) WITH ORDINALITY AS g(chat_id, sender_id, kind, text, client_id, ord)
+          ORDER BY g.ord
          ON CONFLICT (sender_id, client_id) DO NOTHING
          RETURNING id, chat_id, sender_id, kind, text, client_id::text AS client_id, created_at)
        SELECT ins.*, u.nick FROM ins JOIN users u ON u.id = ins.sender_id`,
-      ...params,
+      chatIds, senderIds, kinds, texts, clientIds,
     );
     const key = (senderId: number, clientId: string) => `${senderId}:${clientId.toLowerCase()}`;
     const toRecord = (r: InsertedRow): MessageRecord => ({

@@ -28,6 +28,7 @@ import { seconds, type Limits } from "./limits.js";
 import { createSendQueue, type QueueBounds } from "./send-queue.js";
 import { coalesceWrites } from "./coalesce.js";
 import { broadcastFastPath, type EngineClient, type FastPath } from "./fastpath.js";
+import { lookupExclusions, roomHasMemberOf, type LocalAdapter } from "./rooms.js";
 import type { Metrics } from "../metrics.js";
 import { PING_DEFAULTS } from "../config.js";
 import { heartbeatWheel, type HeartbeatWheel } from "./heartbeat.js";
@@ -150,12 +151,21 @@ export function createIo(
     timeoutMs: opts.pingTimeoutMs ?? PING_DEFAULTS.timeoutMs,
     enabled: opts.heartbeatWheel ?? true,
   }));
+  // Broadcasts excluding a room (every message excludes the other wire version's) look its
+  // members up instead of copying them (see rooms.ts).
+  const adapter = server.of("/").adapter as unknown as LocalAdapter;
+  lookupExclusions(adapter);
+  // Without a cluster adapter a broadcast reaches this node's sockets only, so a room's members
+  // here are all its receivers.
+  if (!opts.adapter) singleNode.set(server, adapter);
   return server;
 }
 
 const heartbeats = new WeakMap<ChatServer, HeartbeatWheel>();
 /** The heartbeat wheel of a server made by createIo: whether it is on, its sockets and counts. */
 export const heartbeatOf = (io: ChatServer): HeartbeatWheel | undefined => heartbeats.get(io);
+
+const singleNode = new WeakMap<ChatServer, LocalAdapter>();
 
 const fastPaths = new WeakMap<ChatServer, FastPath>();
 /** The broadcast fast path of a server made by createIo: whether it is on, and its counts. */
@@ -189,11 +199,15 @@ export function handshakeProtocol(auth: unknown): 1 | 2 {
 export const wireRoom = (version: 1 | 2) => `wire:v${version}`;
 
 export function createNotifier(io: ChatServer): Notifier {
+  // On a single node a version no member of the room speaks is neither encoded nor sent (in a
+  // cluster the other nodes' members count too, so both always go out).
+  const local = singleNode.get(io);
+  const speaks = (room: string, version: 1 | 2, exceptSocket?: string) => !local || roomHasMemberOf(local.rooms, room, wireRoom(version), exceptSocket);
   return {
     message: (to, message, exceptSocket) => {
       const room = "chatId" in to ? roomOf(to.chatId) : userRoom(to.userId);
-      io.to(room).except(wireRoom(2)).emit("message:new", message);
-      io.to(room).except(exceptSocket ? [wireRoom(1), exceptSocket] : wireRoom(1)).emit(COMPACT_MESSAGE, encodeMessage(message));
+      if (speaks(room, 1)) io.to(room).except(wireRoom(2)).emit("message:new", message);
+      if (speaks(room, 2, exceptSocket)) io.to(room).except(exceptSocket ? [wireRoom(1), exceptSocket] : wireRoom(1)).emit(COMPACT_MESSAGE, encodeMessage(message));
     },
     toUser: (userId, event, payload) => void io.to(userRoom(userId)).emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
     toChat: (chatId, event, payload) => void io.to(roomOf(chatId)).emit(event, ...([payload] as Parameters<ServerToClientEvents[typeof event]>)),
