@@ -52,6 +52,7 @@ export type RunningServer = {
 /** Services over an open database, without a network listener (the CLI's user commands). */
 export function createServices(db: Database, config: Config, notifier: Notifier, presence: PresenceService = createPresenceService({ notifier, options: { threshold: config.presenceThreshold, tickMs: config.presenceTickMs } }), audit: AuditLog = noAudit) {
   const repos = createRepositories(db.prisma, {
+    sql: db.sql,
     groupCommit: config.groupCommit, sendCache: config.sendCache, commitLanes: db.kind === "pglite" ? 1 : config.commitLanes,
   });
   const hasher = createScryptHasher({ logN: config.scryptLogN, maxQueue: config.limits.hashQueue });
@@ -76,6 +77,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     command: `chat-server serve (port ${config.port})`,
     onUnavailable: (reason) =>
       log.error({ reason }, "embedded database unavailable: requests fail with UNAVAILABLE until it answers again; if it does not, free disk space and restart the server"),
+    onIdleError: (e) => log.warn({ err: safeError(e) }, "an idle database connection failed; the pool opens another when needed"),
     onStaleLock: (holder) => log.warn({ dataDir: config.dataDir, previous: holder }, "took over the data directory's lock: the process that held it no longer exists"),
   });
   log.info({ database: db.kind, location: db.location, migrationsApplied: db.applied }, "database ready");

@@ -79,7 +79,8 @@ type Layers = { member: number[]; repoNewest: number[]; repoDeep: number[]; incl
 /** What a history:fetch does below the socket, each part timed alone through the server's own repositories. */
 async function layerTimes(seed: Seed, chatId: number, deepBefore: number, reps: number): Promise<Layers> {
   const db = await openSeedDatabase(seed);
-  const repos = createRepositories(db.prisma);
+  // The server's own repositories: the history page and the membership check through its SQL seam.
+  const repos = createRepositories(db.prisma, { sql: db.sql });
   // Warmed as chat-server warms its own at start (warmUp), so that these are the layers of a
   // server's request; the first requests are reported apart all the same (COLD).
   await warmUp(repos, db.warmConnections);

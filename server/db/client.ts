@@ -9,9 +9,12 @@ import { backfillNameSkeletons, type SkeletonBackfill } from "./backfill.js";
 import { lockDataDir, makePrivateDir, restrictPermissions, type LockHolder } from "./data-dir.js";
 import { PGliteWorker } from "./pglite-remote.js";
 import { applyMigrations } from "./schema-engine.js";
+import { createPgSql, type Sql } from "./sql.js";
 
 export type Database = {
   prisma: PrismaClient;
+  /** Raw statements on the same connections as `prisma` (the repositories' SQL seam, sql.ts). */
+  sql: Sql;
   kind: "pglite" | "postgres";
   /** Where the data is, for the start-up line (no password). */
   location: string;
@@ -48,7 +51,12 @@ export type DatabaseOptions = {
   callTimeoutMs?: number;
   /** Embedded database: told once when it stops answering or stops (a full disk, a crash). */
   onUnavailable?: (reason: string) => void;
+  /** PostgreSQL: told when an idle pooled connection fails (the pool drops it and opens another when needed). */
+  onIdleError?: (e: Error) => void;
 };
+
+/** How long a close waits for raw statements still running (the server drained its requests before). */
+const SQL_CLOSE_GRACE_MS = 5000;
 
 const NO_BACKFILL: SkeletonBackfill = { filled: 0, lookalikes: [] };
 
@@ -91,13 +99,33 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     // backend's first statements load its catalog caches (10 to 45 ms together, measured).
     const max = opts.poolSize ?? 10;
     const min = Math.min(max, opts.poolMin ?? 2);
-    const factory = new PrismaPg({ connectionString: url, max, min, connectionTimeoutMillis: 3000 });
+    // One pool for Prisma's adapter and the raw statements (sql.ts): the floor, the limit and
+    // the warm-up count every connection.
+    const pool = new pg.Pool({ connectionString: url, max, min, connectionTimeoutMillis: 3000 });
+    // Without a listener an idle connection's error (PostgreSQL restarted, the network cut)
+    // would be an unhandled 'error' event; Prisma's own listener goes when it disconnects.
+    pool.on("error", (e) => opts.onIdleError?.(e));
+    const factory = new PrismaPg(pool);
     // Migrations get their own short-lived pool so the client's pool starts clean.
     const applied = migrate ? await applyMigrations(new PrismaPg({ connectionString: url, max: 1 }), (script) => runScriptWhole(url, script)) : [];
     const prisma = makeClient(factory, opts.onQuery);
-    await prisma.$connect();
-    const skeletons = migrate ? await backfillNameSkeletons(prisma) : NO_BACKFILL;
-    return { prisma, kind: "postgres", location: redactUrl(url), warmConnections: min, applied, skeletons, close: () => prisma.$disconnect() };
+    const sql = createPgSql(pool, pg.types, opts.onQuery);
+    const fail = async (e: unknown) => {
+      await prisma.$disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      throw e;
+    };
+    await prisma.$connect().catch(fail);
+    const skeletons = migrate ? await backfillNameSkeletons(prisma).catch(fail) : NO_BACKFILL;
+    return {
+      prisma, sql, kind: "postgres", location: redactUrl(url), warmConnections: min, applied, skeletons,
+      async close() {
+        // Raw statements still running finish before their pool ends (as Prisma's own do).
+        await sql.drain(SQL_CLOSE_GRACE_MS);
+        await prisma.$disconnect().catch(() => undefined);
+        await pool.end();
+      },
+    };
   }
   const memory = opts.dataDir === "memory://";
   let lock: Awaited<ReturnType<typeof lockDataDir>> | undefined;
@@ -133,12 +161,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       throw e;
     }) : [];
     const prisma = makeClient(worker.factory(), opts.onQuery);
+    const sql = worker.sql(opts.onQuery);
     const skeletons = migrate ? await backfillNameSkeletons(prisma).catch(async (e: unknown) => {
       await worker.close();
       throw e;
     }) : NO_BACKFILL;
     return {
       prisma,
+      sql,
       kind: "pglite",
       warmConnections: 1,
       location: memory ? "in memory" : opts.dataDir,
@@ -147,6 +177,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       permissionsFixed,
       async close() {
         try {
+          // Raw statements issued before the close are answered, not cut off with the worker
+          // (the worker answers everything asked before its close as well).
+          await sql.drain(SQL_CLOSE_GRACE_MS);
           await prisma.$disconnect().catch(() => undefined);
           await worker.close();
         } finally {

@@ -14,6 +14,7 @@ import {
   type TransactionOptions,
 } from "@prisma/driver-adapter-utils";
 import type { SerializedError, WorkerReply, WorkerRequest } from "./pglite-worker.js";
+import { createSqlCounter, toSqlError, type Sql } from "./sql.js";
 
 const ADAPTER_NAME = "pglite-prisma-adapter";
 
@@ -152,6 +153,21 @@ export class PGliteWorker {
     if (!this.stopped && this.unavailable === null) await this.call({ op: "close" }, graceMs).catch(() => undefined);
     this.stop("the embedded database is closed");
     await this.worker.terminate();
+  }
+
+  /** The repositories' raw-SQL seam over this worker: statements run in the worker, off this thread. */
+  sql(onQuery?: (ms: number) => void): Sql {
+    const counter = createSqlCounter(onQuery);
+    return {
+      query: <T extends object>(text: string, params: readonly unknown[]) =>
+        // The worker reduced a database error already; the watchdog's and the closed worker's
+        // errors pass through toSqlError unchanged in meaning (their text names no value).
+        counter.track(() => this.call<T[]>({ op: "sql", text, params: [...params] }).catch((e: unknown) => {
+          throw e instanceof EmbeddedDatabaseUnavailable ? e : toSqlError(e);
+        })),
+      inFlight: counter.inFlight,
+      drain: counter.drain,
+    };
   }
 
   /** A Prisma adapter factory over this worker; timeoutMs overrides the watchdog (migrations). */

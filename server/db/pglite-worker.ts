@@ -5,11 +5,14 @@ import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 import type { IsolationLevel, SqlDriverAdapter, SqlQuery, Transaction } from "@prisma/driver-adapter-utils";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import { SQL_PARSERS, toSqlError } from "./sql.js";
 
 export type WorkerRequest =
   | { id: number; op: "connect" | "connectShadow" }
   | { id: number; op: "query" | "execute"; target: number; query: SqlQuery }
   | { id: number; op: "script"; target: number; script: string }
+  /** A raw statement (the repositories' SQL seam): rows as objects, values parsed as sql.ts says. */
+  | { id: number; op: "sql"; text: string; params: unknown[] }
   | { id: number; op: "begin"; target: number; isolationLevel?: IsolationLevel }
   | { id: number; op: "commit" | "rollback" | "dispose"; target: number }
   | { id: number; op: "close" };
@@ -114,6 +117,15 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       adapters.delete(req.target);
       await adapter?.dispose();
       return undefined;
+    }
+    case "sql": {
+      try {
+        return (await pglite.query(req.text, req.params, { parsers: SQL_PARSERS })).rows;
+      } catch (e) {
+        // Reduced here: PGlite's error carries the statement and its parameters, and its
+        // message may quote a value; none of that leaves this thread.
+        throw toSqlError(e);
+      }
     }
     case "close":
       await pglite.close();

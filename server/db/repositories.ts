@@ -8,6 +8,7 @@ import type {
   SanctionKind, SanctionRecord, SanctionRepository, SessionRepository, SshKeyRepository, UserRecord, UserRepository,
 } from "../services/ports.js";
 import { Prisma, type PrismaClient } from "./generated/client.js";
+import { prismaSql, type Sql } from "./sql.js";
 
 const isUniqueViolation = (e: unknown): boolean =>
   typeof e === "object" && e !== null && (e as { code?: unknown }).code === "P2002";
@@ -148,7 +149,7 @@ const SEND_CACHE_MAX = 50_000;
 
 type SendContext = NonNullable<Awaited<ReturnType<ChatRepository["sendContext"]>>>;
 
-function chatRepository(prisma: PrismaClient, opts: { sendCache: boolean }): ChatRepository {
+function chatRepository(prisma: PrismaClient, sql: Sql, opts: { sendCache: boolean }): ChatRepository {
   const sendCache = opts.sendCache;
   /** What sends checked, with the send epoch read in the same statement (one snapshot). */
   const kept = new Map<string, { epoch: bigint; context: SendContext }>();
@@ -279,8 +280,9 @@ function chatRepository(prisma: PrismaClient, opts: { sendCache: boolean }): Cha
       }
     },
     async getMembership(chatId, userId) {
-      const m = await prisma.membership.findUnique({ where: { chatId_userId: { chatId, userId } } });
-      return m && { chatId: m.chatId, userId: m.userId, open: m.open, lastReadId: Number(m.lastReadId) };
+      const [m] = await sql.query<{ open: boolean; last_read_id: bigint }>(
+        "SELECT open, last_read_id FROM memberships WHERE chat_id = $1::int AND user_id = $2::int", [chatId, userId]);
+      return m ? { chatId, userId, open: m.open, lastReadId: Number(m.last_read_id) } : null;
     },
     async sendContext(chatId, userId, now) {
       if (!sendCache) return (await readSendContext(chatId, userId, now)).context;
@@ -379,8 +381,8 @@ function loadedMessagesSql(viewer: string | null, pageColumns: string[] = []): s
       r.id AS r_id, r.text AS r_text, r.deleted_at AS r_deleted_at, ${nick("r.sender_id")} AS r_sender_nick,
       ${reactions("e.emoji::text")} AS emojis, ${reactions("u.nick::text")} AS nicks, ${chatName} AS chat_name${pageColumns.map((c) => `, page.${c}`).join("")}
     FROM page
-    JOIN messages x ON x.id = page.id
-    JOIN chats c ON c.id = x.chat_id
+    JOIN messages x ON x.id = page.id${viewer === null ? "" : `
+    JOIN chats c ON c.id = x.chat_id`}
     LEFT JOIN files f ON f.id = x.file_id
     LEFT JOIN messages r ON r.id = x.reply_to_id`;
 }
@@ -437,7 +439,7 @@ function gated(rows: GatedRow[], readerId: number | undefined): MessageRecord[] 
   return out;
 }
 
-function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean; lanes: number }): MessageRepository {
+function messageRepository(prisma: PrismaClient, sql: Sql, opts: { groupCommit: boolean; lanes: number }): MessageRepository {
   /** One message by id, whole, in one statement (the loader search and history use). */
   async function loadById(id: bigint): Promise<MessageRecord | null> {
     const [row] = await prisma.$queryRawUnsafe<LoadedRow[]>(`WITH page AS (SELECT $1::bigint AS id) ${loadedMessagesSql(null)}`, id);
@@ -576,24 +578,25 @@ function messageRepository(prisma: PrismaClient, opts: { groupCommit: boolean; l
     },
     async listBefore(chatId, before, limit, readerId) {
       // The page of ids (MATERIALIZED: planned alone, as the index-driven keyset query on
-      // (chat_id, id) it is), and its records read around it in the same statement.
+      // (chat_id, id) it is), and its records read around it in the same statement; through
+      // the SQL seam (no query engine between the statement and the driver).
       const rows = before === null
-        ? await prisma.$queryRawUnsafe<GatedRow[]>(pageSql(
-          `page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int GATE ORDER BY id DESC LIMIT $2::int)`, "DESC", readerId, 3), chatId, limit, ...reader(readerId))
-        : await prisma.$queryRawUnsafe<GatedRow[]>(pageSql(
-          `page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id < $2::bigint GATE ORDER BY id DESC LIMIT $3::int)`, "DESC", readerId, 4), chatId, BigInt(before), limit, ...reader(readerId));
+        ? await sql.query<GatedRow>(pageSql(
+          `page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int GATE ORDER BY id DESC LIMIT $2::int)`, "DESC", readerId, 3), [chatId, limit, ...reader(readerId)])
+        : await sql.query<GatedRow>(pageSql(
+          `page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id < $2::bigint GATE ORDER BY id DESC LIMIT $3::int)`, "DESC", readerId, 4), [chatId, BigInt(before), limit, ...reader(readerId)]);
       return gated(rows, readerId);
     },
     async listAfter(chatId, after, limit, readerId) {
-      const rows = await prisma.$queryRawUnsafe<GatedRow[]>(pageSql(
-        `page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id > $2::bigint GATE ORDER BY id ASC LIMIT $3::int)`, "ASC", readerId, 4), chatId, BigInt(after), limit, ...reader(readerId));
+      const rows = await sql.query<GatedRow>(pageSql(
+        `page AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id > $2::bigint GATE ORDER BY id ASC LIMIT $3::int)`, "ASC", readerId, 4), [chatId, BigInt(after), limit, ...reader(readerId)]);
       return gated(rows, readerId);
     },
     async listAround(chatId, around, olderLimit, newerLimit, readerId) {
-      const rows = await prisma.$queryRawUnsafe<GatedRow[]>(pageSql(
+      const rows = await sql.query<GatedRow>(pageSql(
         `older AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id <= $2::bigint GATE ORDER BY id DESC LIMIT $3::int),
          newer AS MATERIALIZED (SELECT id FROM messages WHERE chat_id = $1::int AND id > $2::bigint GATE ORDER BY id ASC LIMIT $4::int),
-         page AS (SELECT id FROM older UNION ALL SELECT id FROM newer)`, "ASC", readerId, 5), chatId, BigInt(around), olderLimit, newerLimit, ...reader(readerId));
+         page AS (SELECT id FROM older UNION ALL SELECT id FROM newer)`, "ASC", readerId, 5), [chatId, BigInt(around), olderLimit, newerLimit, ...reader(readerId)]);
       const all = gated(rows, readerId);
       return all && { older: all.filter((m) => m.id <= around).reverse(), newer: all.filter((m) => m.id > around) };
     },
@@ -848,13 +851,18 @@ function sshKeyRepository(prisma: PrismaClient): SshKeyRepository {
   };
 }
 
-export function createRepositories(prisma: PrismaClient, opts: { groupCommit?: boolean; sendCache?: boolean; commitLanes?: number } = {}): Repositories {
+/**
+ * `sql`: the raw-SQL seam the history page and the membership check read through (Database.sql:
+ * the driver's own connections); without it they go through Prisma's $queryRawUnsafe, same rows.
+ */
+export function createRepositories(prisma: PrismaClient, opts: { groupCommit?: boolean; sendCache?: boolean; commitLanes?: number; sql?: Sql } = {}): Repositories {
+  const sql = opts.sql ?? prismaSql(prisma);
   return {
     sshKeys: sshKeyRepository(prisma),
     users: userRepository(prisma),
     sessions: sessionRepository(prisma),
-    chats: chatRepository(prisma, { sendCache: opts.sendCache ?? true }),
-    messages: messageRepository(prisma, { groupCommit: opts.groupCommit ?? true, lanes: opts.commitLanes ?? 1 }),
+    chats: chatRepository(prisma, sql, { sendCache: opts.sendCache ?? true }),
+    messages: messageRepository(prisma, sql, { groupCommit: opts.groupCommit ?? true, lanes: opts.commitLanes ?? 1 }),
     sanctions: sanctionRepository(prisma),
     files: fileRepository(prisma),
   };
