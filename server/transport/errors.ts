@@ -4,7 +4,9 @@ import { isAppError } from "../app-error.js";
 import { safeError, type Logger } from "../log.js";
 import { describeIssues, type ErrorBody } from "../protocol/index.js";
 
-const DB_DOWN = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|connect ECONN|Can't reach database|database system is (starting up|shutting down)|PGlite is closed|embedded database (did not answer|stopped|is closed|.s worker exited)|No space left on device/i;
+// pg-pool's "timeout exceeded when trying to connect" (no connection within connectionTimeoutMillis)
+// and PostgreSQL's "too many clients" (53300) mean the database cannot take the request now.
+const DB_DOWN = /ECONNREFUSED|timeout exceeded when trying to connect|too many clients already|ECONNRESET|ETIMEDOUT|Connection terminated|connect ECONN|Can't reach database|database system is (starting up|shutting down)|PGlite is closed|embedded database (did not answer|stopped|is closed|.s worker exited)|No space left on device/i;
 
 export function toErrorBody(error: unknown, log: Logger, context: Record<string, unknown> = {}, input?: unknown): ErrorBody {
   if (isAppError(error)) return { code: error.code, message: error.message };
